@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Yurtnet.Cni;
+
+/// <summary>
+/// Source NAT for traffic from a network's pod subnets to anything outside them: one nftables table
+/// <c>inet yurtnet</c> with one postrouting chain per network.
+/// </summary>
+/// <remarks>
+/// <c>nft</c> is exec'd only when the rule set must change. A marker file per network and subnet set, kept in
+/// the run directory (a tmpfs, emptied at boot like the kernel's rule set), says the chain is installed. An ADD
+/// checks the marker under a shared lock after its address is allocated; a DEL holds the exclusive lock from
+/// its release (whose answer says whether the network became idle) until the chain is gone. So a chain is
+/// never removed under a pod that an ADD has just given an address.
+/// </remarks>
+internal sealed class Masquerade(string runDirectory)
+{
+    private const string Table = "yurtnet";
+    private static readonly string[] NftLocations = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
+    private readonly string _markerDirectory = Path.Combine(runDirectory, "masq");
+
+    /// <summary>Makes sure the network's chain exists with rules for exactly <paramref name="subnets"/>.</summary>
+    public void Ensure(string network, IReadOnlyList<IPNetwork> subnets)
+    {
+        var marker = MarkerPath(network, subnets);
+        using (Lock(Interop.LOCK_SH))
+        {
+            if (File.Exists(marker))
+            {
+                return;
+            }
+        }
+
+        using (Lock(Interop.LOCK_EX))
+        {
+            if (File.Exists(marker))
+            {
+                return;
+            }
+
+            RunNft(InstallScript(StableName.NftChain(network), subnets), $"install masquerade for network \"{network}\"");
+            RemoveMarkers(network);
+            File.WriteAllBytes(marker, []);
+        }
+    }
+
+    /// <summary>Takes the exclusive lock for a release; pass the result to <see cref="RemoveIfIdle"/>.</summary>
+    public IDisposable HoldForRelease() => Lock(Interop.LOCK_EX);
+
+    /// <summary>
+    /// Removes the network's chain if this gateway installed it since boot; call while holding
+    /// <see cref="HoldForRelease"/>. Returns false when there was nothing to remove (no nft exec).
+    /// </summary>
+    public bool RemoveIfInstalled(string network)
+    {
+        if (!Directory.Exists(_markerDirectory) || !Directory.EnumerateFiles(_markerDirectory, StableName.NftChain(network) + ".*").Any())
+        {
+            return false;
+        }
+
+        RunNft(RemoveScript(StableName.NftChain(network)), $"remove masquerade for network \"{network}\"");
+        RemoveMarkers(network);
+        return true;
+    }
+
+    internal static string InstallScript(string chain, IReadOnlyList<IPNetwork> subnets)
+    {
+        var s = new StringBuilder();
+        s.Append("add table inet ").Append(Table).Append('\n');
+        s.Append("add chain inet ").Append(Table).Append(' ').Append(chain).Append(" { type nat hook postrouting priority srcnat; policy accept; }\n");
+        s.Append("flush chain inet ").Append(Table).Append(' ').Append(chain).Append('\n');
+        foreach (var subnet in subnets)
+        {
+            var (family, multicast) = subnet.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6 ? ("ip6", "ff00::/8") : ("ip", "224.0.0.0/4");
+            s.Append("add rule inet ").Append(Table).Append(' ').Append(chain)
+             .Append(' ').Append(family).Append(" saddr ").Append(subnet)
+             .Append(' ').Append(family).Append(" daddr != ").Append(subnet)
+             .Append(' ').Append(family).Append(" daddr != ").Append(multicast)
+             .Append(" masquerade\n");
+        }
+
+        return s.ToString();
+    }
+
+    internal static string RemoveScript(string chain) =>
+        // add-then-delete makes removal idempotent on nft versions without 'destroy'.
+        $"add table inet {Table}\nadd chain inet {Table} {chain} {{ type nat hook postrouting priority srcnat; policy accept; }}\ndelete chain inet {Table} {chain}\n";
+
+    private string MarkerPath(string network, IReadOnlyList<IPNetwork> subnets)
+    {
+        var key = string.Join(",", subnets.Select(s => s.ToString()));
+        return Path.Combine(_markerDirectory, $"{StableName.NftChain(network)}.{StableName.Hash(key):x16}");
+    }
+
+    private void RemoveMarkers(string network)
+    {
+        if (!Directory.Exists(_markerDirectory))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(_markerDirectory, StableName.NftChain(network) + ".*"))
+        {
+            File.Delete(file);
+        }
+    }
+
+    private FileLock Lock(int operation)
+    {
+        Directory.CreateDirectory(_markerDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return FileLock.Acquire(Path.Combine(_markerDirectory, ".lock"), operation);
+    }
+
+    private static void RunNft(string script, string what)
+    {
+        var nft = NftLocations.FirstOrDefault(File.Exists)
+            ?? throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft not found", "install the nftables package, or set \"ipMasq\": false in the conflist"));
+        var start = new ProcessStartInfo(nft, "-f -")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new CniException(new CniError(CniError.IoFailure, $"{what}: cannot start {nft}"));
+        process.StandardInput.Write(script);
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEnd();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft exited with {process.ExitCode}: {stderr.Trim()}", "check that the kernel has nf_tables with NAT (nft list ruleset)"));
+        }
+    }
+
+    private sealed class FileLock : IDisposable
+    {
+        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
+
+        private FileLock(Microsoft.Win32.SafeHandles.SafeFileHandle handle) => _handle = handle;
+
+        public static FileLock Acquire(string path, int operation)
+        {
+            var handle = Interop.OpenLockFile(path);
+            while (Interop.Flock(handle, operation) != 0)
+            {
+                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno != 4)
+                {
+                    handle.Dispose();
+                    throw new IOException($"flock {path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
+                }
+            }
+
+            return new FileLock(handle);
+        }
+
+        public void Dispose()
+        {
+            _ = Interop.Flock(_handle, Interop.LOCK_UN);
+            _handle.Dispose();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Net;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni;
+
+/// <summary>The plugin's configuration (one entry of a conflist, as the runtime passes it on stdin).</summary>
+internal sealed record NetConf
+{
+    public const string DefaultBridge = "yurt0";
+    public const string DefaultSocket = "/run/yurtnet/cni.sock";
+    public const string DefaultSpoolDir = "/var/lib/yurtnet/spool";
+    public const int DefaultMtu = 1500;
+
+    public required string CniVersion { get; init; }
+    public required string Name { get; init; }
+    public string Bridge { get; init; } = DefaultBridge;
+    public int Mtu { get; init; } = DefaultMtu;
+    public bool HairpinMode { get; init; }
+    public bool IsGateway { get; init; } = true;
+    public bool IsDefaultGateway { get; init; } = true;
+    public bool IpMasq { get; init; } = true;
+    public string Socket { get; init; } = DefaultSocket;
+    public string SpoolDir { get; init; } = DefaultSpoolDir;
+
+    /// <summary>How long ADD and CHECK wait for yurtnetd to accept a connection before answering code 11.</summary>
+    public TimeSpan DaemonWait { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long any request waits for yurtnetd's answer once connected.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<IPNetwork> Subnets { get; init; } = [];
+    public IReadOnlyList<ResultRoute> Routes { get; init; } = [];
+    public string? DnsJson { get; init; }
+    public CniResult? PrevResult { get; init; }
+    public IReadOnlyList<AttachmentRef>? ValidAttachments { get; init; }
+}

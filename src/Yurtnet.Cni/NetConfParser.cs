@@ -1,0 +1,438 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni;
+
+/// <summary>
+/// Parses and validates the network configuration on stdin. Undecodable input is code 6, an unsupported
+/// cniVersion code 1, and every other finding is gathered into one code-7 error that names each key.
+/// </summary>
+internal static partial class NetConfParser
+{
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$")]
+    private static partial Regex NetworkNamePattern();
+
+    /// <summary>The cniVersion in stdin, without validating anything else; used to shape early errors.</summary>
+    public static string? PeekVersion(ReadOnlySpan<byte> stdin)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(stdin);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isVersion = reader.ValueTextEquals("cniVersion");
+                reader.Read();
+                if (isVersion)
+                {
+                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return null;
+    }
+
+    public static NetConf Parse(ReadOnlySpan<byte> stdin, CniCommand command)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(stdin.ToArray());
+        }
+        catch (JsonException ex)
+        {
+            throw new CniException(new CniError(CniError.DecodeFailure,
+                $"cannot decode the network configuration on stdin: not valid JSON at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}",
+                "stdin must be the JSON network configuration"));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new CniException(new CniError(CniError.DecodeFailure, $"cannot decode the network configuration on stdin: expected a JSON object, got {root.ValueKind}"));
+            }
+
+            var version = "0.1.0";
+            if (root.TryGetProperty("cniVersion", out var v))
+            {
+                if (v.ValueKind != JsonValueKind.String)
+                {
+                    throw new CniException(new CniError(CniError.DecodeFailure, $"cannot decode the network configuration on stdin: cniVersion must be a string, got {v.ValueKind}"));
+                }
+
+                version = v.GetString()!;
+            }
+
+            if (!CniVersion.IsSupported(version))
+            {
+                throw new CniException(new CniError(CniError.IncompatibleVersion,
+                    $"incompatible CNI versions: the configuration is {(version.Length == 0 ? "(empty)" : version)}, yurtnet supports {string.Join(", ", CniVersion.Supported)}",
+                    "set \"cniVersion\" in the conflist to one of the supported versions"));
+            }
+
+            return ParseFields(root, version, command);
+        }
+    }
+
+    private static NetConf ParseFields(JsonElement root, string version, CniCommand command)
+    {
+        var problems = new List<string>();
+        var reader = new FieldReader(root, problems);
+
+        var name = reader.String("name");
+        if (name is null)
+        {
+            problems.Add("name: required; give the network a name");
+        }
+        else if (!NetworkNamePattern().IsMatch(name))
+        {
+            problems.Add($"name: \"{name}\" must start with a letter or digit and contain only letters, digits, '_', '.' and '-'");
+        }
+
+        var bridge = reader.String("bridge") ?? NetConf.DefaultBridge;
+        if (InterfaceName.Problem(bridge) is { } bridgeProblem)
+        {
+            problems.Add($"bridge: {bridgeProblem}");
+        }
+
+        var mtu = reader.Int("mtu") ?? NetConf.DefaultMtu;
+        if (mtu is < 68 or > 65535)
+        {
+            problems.Add($"mtu: {mtu} is outside 68..65535");
+        }
+
+        var isDefaultGateway = reader.Bool("isDefaultGateway") ?? true;
+        var isGateway = (reader.Bool("isGateway") ?? true) || isDefaultGateway;
+        var conf = new NetConf
+        {
+            CniVersion = version,
+            Name = name ?? "",
+            Bridge = bridge,
+            Mtu = mtu,
+            HairpinMode = reader.Bool("hairpinMode") ?? false,
+            IsGateway = isGateway,
+            IsDefaultGateway = isDefaultGateway,
+            IpMasq = reader.Bool("ipMasq") ?? true,
+            Socket = reader.AbsolutePath("socket") ?? NetConf.DefaultSocket,
+            SpoolDir = reader.AbsolutePath("spoolDir") ?? NetConf.DefaultSpoolDir,
+            DaemonWait = reader.Seconds("daemonWaitSeconds", 0.1, 120) ?? TimeSpan.FromSeconds(5),
+            RequestTimeout = reader.Seconds("requestTimeoutSeconds", 1, 110) ?? TimeSpan.FromSeconds(30),
+            DnsJson = reader.RawObject("dns"),
+        };
+
+        var (subnets, routes) = ParseIpam(root, problems);
+        if (mtu < 1280 && subnets.Any(s => s.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6))
+        {
+            problems.Add($"mtu: {mtu} is below 1280, the IPv6 minimum, and ipam.subnets has an IPv6 subnet");
+        }
+
+        conf = conf with { Subnets = subnets, Routes = routes };
+
+        if (root.TryGetProperty("prevResult", out var prev) && prev.ValueKind != JsonValueKind.Null)
+        {
+            if (prev.ValueKind != JsonValueKind.Object)
+            {
+                problems.Add($"prevResult: expected an object, got {prev.ValueKind}");
+            }
+            else
+            {
+                conf = conf with { PrevResult = ResultJson.Read(prev, problems) };
+            }
+        }
+
+        if (command == CniCommand.Gc)
+        {
+            conf = conf with { ValidAttachments = ParseValidAttachments(root, problems) };
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new CniException(new CniError(CniError.InvalidNetworkConfig,
+                $"invalid network configuration \"{conf.Name}\": {string.Join("; ", problems)}",
+                "fix the named keys in the conflist under /etc/cni/net.d"));
+        }
+
+        return conf;
+    }
+
+    private static (List<IPNetwork> Subnets, List<ResultRoute> Routes) ParseIpam(JsonElement root, List<string> problems)
+    {
+        var subnets = new List<IPNetwork>();
+        var routes = new List<ResultRoute>();
+        if (!root.TryGetProperty("ipam", out var ipam) || ipam.ValueKind == JsonValueKind.Null)
+        {
+            return (subnets, routes);
+        }
+
+        if (ipam.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add($"ipam: expected an object, got {ipam.ValueKind}");
+            return (subnets, routes);
+        }
+
+        var reader = new FieldReader(ipam, problems, "ipam.");
+        if (reader.String("type") is { } type && type != "yurtnet")
+        {
+            problems.Add($"ipam.type: \"{type}\" is not supported; yurtnet allocates through yurtnetd, so remove ipam.type or set it to \"yurtnet\"");
+        }
+
+        if (ipam.TryGetProperty("subnets", out var list))
+        {
+            if (list.ValueKind != JsonValueKind.Array)
+            {
+                problems.Add($"ipam.subnets: expected an array of CIDR strings, got {list.ValueKind}");
+            }
+            else
+            {
+                var i = 0;
+                foreach (var item in list.EnumerateArray())
+                {
+                    var key = $"ipam.subnets[{i++}]";
+                    if (item.ValueKind != JsonValueKind.String)
+                    {
+                        problems.Add($"{key}: expected a CIDR string, got {item.ValueKind}");
+                        continue;
+                    }
+
+                    if (SubnetProblem(item.GetString()!, out var subnet) is { } problem)
+                    {
+                        problems.Add($"{key}: {problem}");
+                        continue;
+                    }
+
+                    if (subnets.Any(s => s.Contains(subnet.BaseAddress) || subnet.Contains(s.BaseAddress)))
+                    {
+                        problems.Add($"{key}: {subnet} overlaps another subnet of the list");
+                        continue;
+                    }
+
+                    subnets.Add(subnet);
+                }
+            }
+        }
+
+        if (ipam.TryGetProperty("routes", out var routeList))
+        {
+            if (routeList.ValueKind != JsonValueKind.Array)
+            {
+                problems.Add($"ipam.routes: expected an array of {{\"dst\": CIDR, \"gw\": IP}} objects, got {routeList.ValueKind}");
+            }
+            else
+            {
+                var i = 0;
+                foreach (var item in routeList.EnumerateArray())
+                {
+                    var key = $"ipam.routes[{i++}]";
+                    var routeReader = new FieldReader(item, problems, key + ".");
+                    if (item.ValueKind != JsonValueKind.Object)
+                    {
+                        problems.Add($"{key}: expected an object with dst and optional gw, got {item.ValueKind}");
+                        continue;
+                    }
+
+                    var dst = routeReader.String("dst");
+                    if (dst is null || !IPNetwork.TryParse(dst, out var destination))
+                    {
+                        problems.Add($"{key}.dst: {(dst is null ? "required" : $"\"{dst}\" is not a CIDR")}");
+                        continue;
+                    }
+
+                    IPAddress? gateway = null;
+                    if (routeReader.String("gw") is { } gw)
+                    {
+                        if (!IPAddress.TryParse(gw, out gateway) || gateway.AddressFamily != destination.BaseAddress.AddressFamily)
+                        {
+                            problems.Add($"{key}.gw: \"{gw}\" is not an address of the same family as dst {destination}");
+                            continue;
+                        }
+                    }
+
+                    routes.Add(new ResultRoute(destination, gateway));
+                }
+            }
+        }
+
+        return (subnets, routes);
+    }
+
+    /// <summary>What makes <paramref name="text"/> unusable as a pool, or null.</summary>
+    internal static string? SubnetProblem(string text, out IPNetwork subnet)
+    {
+        subnet = default;
+        if (!ResultJson.TrySplitCidr(text, out var address, out var prefix))
+        {
+            return $"\"{text}\" is not a CIDR such as 10.22.0.0/16 or fd00:22::/64";
+        }
+
+        var network = new IPNetwork(MaskTo(address, prefix), prefix);
+        if (!network.BaseAddress.Equals(address))
+        {
+            return $"\"{text}\" has host bits set; use {network}";
+        }
+
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        if ((!v6 && prefix > 30) || (v6 && prefix > 126))
+        {
+            return $"\"{text}\" is too small for a gateway and pods; use /{(v6 ? 126 : 30)} or larger";
+        }
+
+        subnet = network;
+        return null;
+    }
+
+    private static IPAddress MaskTo(IPAddress address, int prefix)
+    {
+        var bytes = address.GetAddressBytes();
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var bits = Math.Clamp(prefix - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xff << (8 - bits));
+        }
+
+        return new IPAddress(bytes);
+    }
+
+    private static List<AttachmentRef> ParseValidAttachments(JsonElement root, List<string> problems)
+    {
+        var result = new List<AttachmentRef>();
+        if (!root.TryGetProperty("cni.dev/valid-attachments", out var list) && !root.TryGetProperty("cni.dev/attachments", out list))
+        {
+            problems.Add("cni.dev/valid-attachments: required for GC");
+            return result;
+        }
+
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add($"cni.dev/valid-attachments: expected an array, got {list.ValueKind}");
+            return result;
+        }
+
+        foreach (var item in list.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object
+                && item.TryGetProperty("containerID", out var id) && id.ValueKind == JsonValueKind.String
+                && item.TryGetProperty("ifname", out var ifName) && ifName.ValueKind == JsonValueKind.String)
+            {
+                result.Add(new AttachmentRef { ContainerId = id.GetString()!, IfName = ifName.GetString()! });
+            }
+            else
+            {
+                problems.Add("cni.dev/valid-attachments: every entry needs containerID and ifname strings");
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>Typed access to optional members; a member of the wrong type is reported by its key.</summary>
+    private readonly struct FieldReader(JsonElement element, List<string> problems, string prefix = "")
+    {
+        public string? String(string key) => Get(key, JsonValueKind.String, "a string") is { } e ? e.GetString() : null;
+
+        public bool? Bool(string key)
+        {
+            if (!element.TryGetProperty(key, out var e) || e.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (e.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                return e.GetBoolean();
+            }
+
+            problems.Add($"{prefix}{key}: expected true or false, got {Describe(e)}");
+            return null;
+        }
+
+        public int? Int(string key)
+        {
+            if (Get(key, JsonValueKind.Number, "a number") is not { } e)
+            {
+                return null;
+            }
+
+            if (e.TryGetInt32(out var n))
+            {
+                return n;
+            }
+
+            problems.Add($"{prefix}{key}: expected a whole number, got {e.GetRawText()}");
+            return null;
+        }
+
+        public TimeSpan? Seconds(string key, double min, double max)
+        {
+            if (Get(key, JsonValueKind.Number, "a number of seconds") is not { } e)
+            {
+                return null;
+            }
+
+            var s = e.GetDouble();
+            if (s < min || s > max)
+            {
+                problems.Add($"{prefix}{key}: {s} is outside {min}..{max} seconds");
+                return null;
+            }
+
+            return TimeSpan.FromSeconds(s);
+        }
+
+        public string? AbsolutePath(string key)
+        {
+            var path = String(key);
+            if (path is not null && !Path.IsPathRooted(path))
+            {
+                problems.Add($"{prefix}{key}: \"{path}\" must be an absolute path");
+                return null;
+            }
+
+            return path;
+        }
+
+        public string? RawObject(string key)
+        {
+            var e = Get(key, JsonValueKind.Object, "an object");
+            return e?.GetRawText();
+        }
+
+        private JsonElement? Get(string key, JsonValueKind kind, string expected)
+        {
+            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(key, out var e) || e.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (e.ValueKind != kind)
+            {
+                problems.Add($"{prefix}{key}: expected {expected}, got {Describe(e)}");
+                return null;
+            }
+
+            return e;
+        }
+
+        private static string Describe(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.String => $"the string \"{e.GetString()}\"",
+            JsonValueKind.Number => $"the number {e.GetRawText()}",
+            JsonValueKind.True or JsonValueKind.False => e.GetRawText(),
+            _ => $"an {e.ValueKind.ToString().ToLowerInvariant()}",
+        };
+    }
+}

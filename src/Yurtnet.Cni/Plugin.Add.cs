@@ -1,0 +1,94 @@
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni;
+
+internal sealed partial class Plugin
+{
+    /// <summary>
+    /// ADD: allocate (pending lease), plumb the netns, install masquerade if the rule set must change, commit.
+    /// Any failure after the allocation removes what this ADD created and releases the addresses.
+    /// </summary>
+    private async Task<byte[]> AddAsync(CancellationToken cancellationToken)
+    {
+        using var client = await ConnectAsync(conf.DaemonWait, CniError.TryAgainLater, cancellationToken);
+        var allocation = await AskAsync<AllocateResponse>(client, new AllocateRequest
+        {
+            ContainerId = env.ContainerId,
+            IfName = env.IfName,
+            Network = conf.Name,
+            Netns = env.Netns,
+            Pod = Pod,
+            Subnets = conf.Subnets.Select(s => s.ToString()).ToList(),
+        }, cancellationToken);
+        var addresses = allocation.Addresses.Select(PodAddress.From).ToList();
+        log.Info($"allocated {string.Join(", ", allocation.Addresses.Select(a => a.Address))}{(allocation.Existing ? " (existing)" : "")}");
+
+        PodPlumbing.Plumbed plumbed;
+        var attached = false;
+        try
+        {
+            plumbed = PodPlumbing.Attach(conf, env, addresses);
+            attached = true;
+            if (conf.IpMasq)
+            {
+                _masquerade.Ensure(conf.Name, conf.Subnets.Count > 0 ? conf.Subnets : addresses.Select(a => a.Pool).Distinct().ToList());
+            }
+
+            await AskAsync<CommitResponse>(client, new CommitRequest
+            {
+                ContainerId = env.ContainerId,
+                IfName = env.IfName,
+                Network = conf.Name,
+                HostVeth = plumbed.HostVeth.Name,
+                Mac = plumbed.PodLink.Mac,
+            }, cancellationToken);
+        }
+        catch (Exception ex) when (!allocation.Existing)
+        {
+            log.Error($"ADD failed after allocation, rolling back: {ex.Message}");
+            await RollBackAsync(client, attached);
+            throw;
+        }
+
+        var result = new CniResult
+        {
+            Interfaces =
+            [
+                new ResultInterface(plumbed.Bridge.Name, plumbed.Bridge.Mac),
+                new ResultInterface(plumbed.HostVeth.Name, plumbed.HostVeth.Mac),
+                new ResultInterface(plumbed.PodLink.Name, plumbed.PodLink.Mac, plumbed.PodLink.Mtu, env.Netns),
+            ],
+            Ips = addresses.Select(a => new ResultIp(a.Address, a.PrefixLength, conf.IsGateway ? a.Gateway : null, 2)).ToList(),
+            Routes = PodPlumbing.Routes(conf, addresses),
+            DnsJson = conf.DnsJson,
+        };
+        log.Info($"attached {plumbed.PodLink.Name} ({plumbed.PodLink.Mac}) via {plumbed.HostVeth.Name} to {plumbed.Bridge.Name}");
+        return ResultJson.Write(result, conf.CniVersion);
+    }
+
+    private async Task RollBackAsync(DaemonClient client, bool attached)
+    {
+        if (attached)
+        {
+            try
+            {
+                log.Info($"rollback: {PodPlumbing.Detach(env)}");
+            }
+            catch (Exception ex)
+            {
+                log.Warn($"rollback: could not remove the veth: {ex.Message}");
+            }
+        }
+
+        try
+        {
+            using var timeout = new CancellationTokenSource(conf.RequestTimeout);
+            await client.SendAsync(new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name, Rollback = true, Id = DaemonClient.NewRequestId() }, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            // The lease stays pending; yurtnetd reclaims pending leases that are never committed.
+            log.Warn($"rollback: could not release the addresses ({ex.Message}); yurtnetd will reclaim the pending lease");
+        }
+    }
+}

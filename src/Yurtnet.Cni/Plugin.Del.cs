@@ -1,0 +1,101 @@
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni;
+
+internal sealed partial class Plugin
+{
+    private static readonly TimeSpan DelConnectBudget = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// DEL never fails a teardown and is never lost. The runtime retries a failed DEL forever and the pod stays
+    /// Terminating (kubernetes#133081), and after a reboot containerd sends DEL with an empty CNI_NETNS and no
+    /// prevResult, up to three times per pod. So: remove what can be found (a missing netns or veth is "already
+    /// gone"), then release the addresses; if yurtnetd cannot be reached or does not answer, write the release
+    /// to the durable spool and succeed. The only error DEL returns is a spool it cannot write, because then
+    /// the release would be lost.
+    /// </summary>
+    private async Task<byte[]> DelAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            log.Info(PodPlumbing.Detach(env));
+        }
+        catch (Exception ex)
+        {
+            log.Warn($"could not remove the pod interface, continuing with the release: {ex.Message}");
+        }
+
+        IDisposable? masqueradeLock = null;
+        try
+        {
+            if (conf.IpMasq)
+            {
+                try
+                {
+                    masqueradeLock = _masquerade.HoldForRelease();
+                }
+                catch (Exception ex)
+                {
+                    log.Warn($"could not lock the masquerade state: {ex.Message}");
+                }
+            }
+
+            try
+            {
+                using var client = await DaemonClient.ConnectAsync(conf.Socket, conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, cancellationToken);
+                var released = await AskAsync<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, cancellationToken);
+                log.Info($"released {released.Released} lease(s)");
+                if (released.NetworkIdle && conf.IpMasq && masqueradeLock is not null)
+                {
+                    RemoveMasquerade();
+                }
+            }
+            catch (Exception ex) when (ex is DaemonUnreachableException or CniException or IOException or OperationCanceledException)
+            {
+                Spool(ex.Message);
+            }
+        }
+        finally
+        {
+            masqueradeLock?.Dispose();
+        }
+
+        return [];
+    }
+
+    private void RemoveMasquerade()
+    {
+        try
+        {
+            if (_masquerade.RemoveIfInstalled(conf.Name))
+            {
+                log.Info("network has no lease left: masquerade removed");
+            }
+        }
+        catch (Exception ex)
+        {
+            log.Warn($"could not remove masquerade: {ex.Message}");
+        }
+    }
+
+    private void Spool(string reason)
+    {
+        try
+        {
+            var file = ReleaseSpool.Write(conf.SpoolDir, new SpooledRelease
+            {
+                ContainerId = env.ContainerId,
+                IfName = env.IfName,
+                Network = conf.Name,
+                SpooledAt = DateTimeOffset.UtcNow,
+            });
+            log.Warn($"yurtnetd unavailable ({reason}); release spooled to {file}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CniException(new CniError(CniError.IoFailure,
+                $"yurtnetd is unavailable ({reason}) and the release cannot be spooled to {conf.SpoolDir}: {ex.Message}",
+                "free space or fix permissions of the spool directory; the runtime will retry DEL"));
+        }
+    }
+}

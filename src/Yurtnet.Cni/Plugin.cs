@@ -1,0 +1,76 @@
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni;
+
+/// <summary>The CNI verbs. Each validates first and touches the system only after that.</summary>
+internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog log)
+{
+    private readonly Masquerade _masquerade = new(Path.GetDirectoryName(conf.Socket) ?? "/run/yurtnet");
+
+    /// <summary>Runs the verb; returns the bytes for stdout (empty when the verb prints nothing).</summary>
+    public Task<byte[]> RunAsync(CancellationToken cancellationToken)
+    {
+        log.Network(conf.Name);
+        return env.Command switch
+        {
+            CniCommand.Add => AddAsync(cancellationToken),
+            CniCommand.Del => DelAsync(cancellationToken),
+            CniCommand.Check => CheckAsync(cancellationToken),
+            CniCommand.Status => StatusAsync(cancellationToken),
+            CniCommand.Gc => GcAsync(cancellationToken),
+            _ => throw new CniException(new CniError(CniError.InvalidEnvironment, $"CNI_COMMAND {env.Command} is not dispatched here")),
+        };
+    }
+
+    private PodRef? Pod => env.Args.PodNamespace is { Length: > 0 } ns && env.Args.PodName is { Length: > 0 } name
+        ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }
+        : null;
+
+    private async Task<DaemonClient> ConnectAsync(TimeSpan budget, int unreachableCode, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await DaemonClient.ConnectAsync(conf.Socket, budget, cancellationToken);
+        }
+        catch (DaemonUnreachableException ex)
+        {
+            throw new CniException(new CniError(unreachableCode, ex.Message, "yurtnetd must be running: systemctl status yurtnetd"));
+        }
+    }
+
+    /// <summary>Sends a request and returns the expected answer; daemon errors become CNI errors.</summary>
+    private async Task<T> AskAsync<T>(DaemonClient client, Request request, CancellationToken cancellationToken) where T : Response
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(conf.RequestTimeout);
+        Response response;
+        try
+        {
+            response = await client.SendAsync(request with { Id = DaemonClient.NewRequestId() }, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CniException(new CniError(CniError.TryAgainLater, $"yurtnetd did not answer within {conf.RequestTimeout.TotalSeconds:0.#} s", "it may be overloaded or hung: journalctl -u yurtnetd"));
+        }
+        catch (IOException ex)
+        {
+            throw new CniException(new CniError(CniError.TryAgainLater, $"the connection to yurtnetd broke: {ex.Message}", "journalctl -u yurtnetd"));
+        }
+
+        return response switch
+        {
+            T expected => expected,
+            ErrorResponse error => throw new CniException(MapError(error)),
+            _ => throw new CniException(new CniError(YurtnetErrorCode.DaemonRefused, $"yurtnetd answered {response.GetType().Name} to {request.GetType().Name}")),
+        };
+    }
+
+    private static CniError MapError(ErrorResponse error) => error.Error switch
+    {
+        ErrorKind.TryAgainLater => new CniError(CniError.TryAgainLater, $"yurtnetd: {error.Message}"),
+        ErrorKind.PoolExhausted => new CniError(YurtnetErrorCode.PoolExhausted, $"yurtnetd: {error.Message}", "free addresses (yurtnetctl leases) or give the network a larger subnet"),
+        ErrorKind.LeaseUnknown => new CniError(YurtnetErrorCode.CheckMismatch, $"yurtnetd: {error.Message}"),
+        ErrorKind.InvalidRequest => new CniError(CniError.InvalidNetworkConfig, $"yurtnetd: {error.Message}"),
+        _ => new CniError(YurtnetErrorCode.DaemonRefused, $"yurtnetd refused the request ({error.Error}): {error.Message}"),
+    };
+}

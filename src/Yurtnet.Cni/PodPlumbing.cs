@@ -1,0 +1,267 @@
+using System.Net;
+using System.Net.Sockets;
+using Yurtnet.Netlink;
+
+namespace Yurtnet.Cni;
+
+/// <summary>
+/// Plumbs a pod's network namespace over rtnetlink: the bridge with the gateway addresses, a veth pair created
+/// inside the pod namespace with its peer placed directly in the host namespace, addresses and routes.
+/// </summary>
+internal static class PodPlumbing
+{
+    /// <summary>What ADD created, for the result.</summary>
+    internal sealed record Plumbed(LinkInfo Bridge, LinkInfo HostVeth, LinkInfo PodLink);
+
+    /// <summary>
+    /// Plumbs the namespace. On failure, everything this call created is removed before the exception leaves.
+    /// </summary>
+    public static Plumbed Attach(NetConf conf, CniEnvironment env, IReadOnlyList<PodAddress> addresses)
+    {
+        using var hostNs = NetworkNamespace.OpenCurrent();
+        using var host = NetlinkSocket.Open();
+        using var podNs = OpenPodNamespace(env.Netns);
+        using var pod = podNs.OpenRouteSocket();
+
+        var bridge = EnsureBridge(host, conf, addresses);
+        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, conf.Mtu);
+        try
+        {
+            var hostVeth = host.GetLink(hostVethName);
+            host.SetLinkUp(hostVeth, bridge.Index);
+            if (conf.HairpinMode)
+            {
+                host.SetHairpin(hostVeth, on: true);
+            }
+
+            var podLink = pod.GetLink(env.IfName);
+            foreach (var a in addresses)
+            {
+                pod.AddAddress(podLink, a.Address, a.PrefixLength);
+            }
+
+            pod.SetLinkUp(podLink);
+            foreach (var route in Routes(conf, addresses))
+            {
+                pod.TryAddRoute(route.Destination, route.Gateway, podLink);
+            }
+
+            if (conf.IsGateway)
+            {
+                EnableForwarding(addresses);
+            }
+
+            return new Plumbed(bridge, host.GetLink(hostVethName), pod.GetLink(env.IfName));
+        }
+        catch when (created)
+        {
+            host.TryDeleteLink(hostVethName);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes the attachment's veth pair. Deleting the host end removes the pod end with it, so this works
+    /// whether or not the pod's namespace still exists. Returns what was done, for the log.
+    /// </summary>
+    public static string Detach(CniEnvironment env)
+    {
+        using var host = NetlinkSocket.Open();
+        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        if (host.TryDeleteLink(hostVethName))
+        {
+            return $"deleted veth {hostVethName}";
+        }
+
+        if (env.Netns.Length == 0 || !File.Exists(env.Netns))
+        {
+            return "no veth and no netns: nothing to remove";
+        }
+
+        using var podNs = NetworkNamespace.Open(env.Netns);
+        using var pod = podNs.OpenRouteSocket();
+        if (pod.TryGetLink(env.IfName, out var link) && link.Kind == "veth")
+        {
+            pod.TryDeleteLink(env.IfName);
+            return $"deleted {env.IfName} in netns {env.Netns}";
+        }
+
+        return $"no {env.IfName} veth in netns {env.Netns}";
+    }
+
+    /// <summary>Compares the namespace with <paramref name="expected"/>; returns every mismatch.</summary>
+    public static List<string> Inspect(NetConf conf, CniEnvironment env, CniResult expected)
+    {
+        var problems = new List<string>();
+        using var host = NetlinkSocket.Open();
+        using var podNs = OpenPodNamespace(env.Netns);
+        using var pod = podNs.OpenRouteSocket();
+        if (!pod.TryGetLink(env.IfName, out var link))
+        {
+            problems.Add($"interface {env.IfName} does not exist in netns {env.Netns}");
+            return problems;
+        }
+
+        var index = expected.Interfaces.FindIndex(i => i.Name == env.IfName && i.Sandbox is not null);
+        if (index >= 0 && expected.Interfaces[index].Mac is { } mac && !string.Equals(mac, link.Mac, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"interface {env.IfName} has MAC {link.Mac}, prevResult says {mac}");
+        }
+
+        if (!link.IsUp)
+        {
+            problems.Add($"interface {env.IfName} is down");
+        }
+
+        var present = pod.ListAddresses(link.Index);
+        foreach (var ip in expected.Ips.Where(ip => ip.Interface is null || ip.Interface == index))
+        {
+            if (!present.Any(p => p.Address.Equals(ip.Address) && p.PrefixLength == ip.PrefixLength))
+            {
+                problems.Add($"address {ip.Cidr} is missing on {env.IfName}");
+            }
+        }
+
+        var routes = pod.ListRoutes(AddressFamily.InterNetwork).Concat(pod.ListRoutes(AddressFamily.InterNetworkV6)).ToList();
+        foreach (var r in expected.Routes)
+        {
+            if (!routes.Any(p => p.Destination.Equals(r.Destination) && (r.Gateway is null || r.Gateway.Equals(p.Gateway))))
+            {
+                problems.Add($"route {r.Destination} via {r.Gateway?.ToString() ?? "-"} is missing in netns {env.Netns}");
+            }
+        }
+
+        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        if (!host.TryGetLink(hostVethName, out var hostVeth))
+        {
+            problems.Add($"host veth {hostVethName} does not exist");
+        }
+        else if (!host.TryGetLink(conf.Bridge, out var bridge) || hostVeth.MasterIndex != bridge.Index)
+        {
+            problems.Add($"host veth {hostVethName} is not attached to bridge {conf.Bridge}");
+        }
+
+        return problems;
+    }
+
+    /// <summary>The routes ADD installs and reports: the default route per family, then <c>ipam.routes</c>.</summary>
+    public static List<ResultRoute> Routes(NetConf conf, IReadOnlyList<PodAddress> addresses)
+    {
+        var routes = new List<ResultRoute>();
+        foreach (var a in addresses)
+        {
+            var v6 = a.Address.AddressFamily == AddressFamily.InterNetworkV6;
+            if (conf.IsDefaultGateway)
+            {
+                routes.Add(new ResultRoute(new IPNetwork(v6 ? IPAddress.IPv6Any : IPAddress.Any, 0), a.Gateway));
+            }
+        }
+
+        foreach (var r in conf.Routes)
+        {
+            var family = r.Destination.BaseAddress.AddressFamily;
+            var gateway = r.Gateway ?? addresses.FirstOrDefault(a => a.Address.AddressFamily == family)?.Gateway;
+            if (addresses.Any(a => a.Address.AddressFamily == family) && !routes.Any(x => x.Destination.Equals(r.Destination)))
+            {
+                routes.Add(new ResultRoute(r.Destination, gateway));
+            }
+        }
+
+        return routes;
+    }
+
+    private static NetworkNamespace OpenPodNamespace(string path)
+    {
+        try
+        {
+            return NetworkNamespace.Open(path);
+        }
+        catch (NetlinkException ex) when (ex.IsNotFound)
+        {
+            throw new CniException(new CniError(CniError.InvalidEnvironment, $"CNI_NETNS {path}: no such network namespace", "the sandbox's network namespace must exist for ADD and CHECK"));
+        }
+    }
+
+    private static LinkInfo EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses)
+    {
+        if (!host.TryGetLink(conf.Bridge, out var bridge))
+        {
+            host.TryCreateBridge(conf.Bridge, StableName.BridgeMac(conf.Bridge), conf.Mtu);
+            bridge = host.GetLink(conf.Bridge);
+        }
+
+        if (bridge.Kind != "bridge")
+        {
+            throw new CniException(new CniError(CniError.InvalidNetworkConfig,
+                $"bridge: \"{conf.Bridge}\" exists and is a {bridge.Kind ?? "physical device"}, not a bridge",
+                "choose another name for \"bridge\" in the conflist"));
+        }
+
+        if (conf.IsGateway)
+        {
+            foreach (var a in addresses)
+            {
+                host.AddAddress(bridge, a.Gateway, a.PrefixLength);
+            }
+        }
+
+        if (!bridge.IsUp)
+        {
+            host.SetLinkUp(bridge);
+        }
+
+        return bridge;
+    }
+
+    /// <returns>True when the pair was created by this call; false when the pod already had it (a repeated ADD).</returns>
+    private static bool CreateVeth(NetlinkSocket pod, NetlinkSocket host, NetworkNamespace hostNs, string ifName, string hostVethName, int mtu)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                pod.CreateVethPair(ifName, hostVethName, hostNs, mtu);
+                return true;
+            }
+            catch (NetlinkException ex) when (ex.IsAlreadyExists && attempt == 0)
+            {
+                if (pod.TryGetLink(ifName, out var existing))
+                {
+                    if (existing.Kind == "veth" && host.TryGetLink(hostVethName, out _))
+                    {
+                        return false;
+                    }
+
+                    throw new CniException(new CniError(CniError.InvalidEnvironment,
+                        $"CNI_IFNAME {ifName} already exists in netns {pod.Where} and is not this attachment's veth",
+                        "another plugin owns this interface; use another CNI_IFNAME"));
+                }
+
+                // A host veth of that name is left from an attachment whose pod side is gone: replace it.
+                host.TryDeleteLink(hostVethName);
+            }
+        }
+    }
+
+    private static void EnableForwarding(IReadOnlyList<PodAddress> addresses)
+    {
+        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetwork))
+        {
+            EnsureSysctl("/proc/sys/net/ipv4/ip_forward");
+        }
+
+        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6))
+        {
+            EnsureSysctl("/proc/sys/net/ipv6/conf/all/forwarding");
+        }
+    }
+
+    private static void EnsureSysctl(string path)
+    {
+        if (File.Exists(path) && File.ReadAllText(path).Trim() != "1")
+        {
+            File.WriteAllText(path, "1");
+        }
+    }
+}

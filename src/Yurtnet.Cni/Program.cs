@@ -1,0 +1,58 @@
+using Yurtnet.Cni;
+
+// The yurtnet CNI plugin: exec'd by the container runtime for every pod sandbox (and every few seconds for
+// STATUS). stdout carries exactly one JSON document, the result or the error; logs go to stderr.
+var stdout = Console.OpenStandardOutput();
+var stderr = Console.Error;
+var version = CniVersion.Latest;
+try
+{
+    if (!CniEnvironment.TryRead(Environment.GetEnvironmentVariable, out var env, out var envError))
+    {
+        stdout.Write(ResultJson.WriteError(envError, version));
+        return 1;
+    }
+
+    var stdin = ReadStdin();
+    if (NetConfParser.PeekVersion(stdin) is { } declared)
+    {
+        if (env.Command == CniCommand.Version)
+        {
+            stdout.Write(ResultJson.WriteVersion(declared));
+            return 0;
+        }
+
+        version = CniVersion.IsSupported(declared) ? declared : version;
+    }
+    else if (env.Command == CniCommand.Version)
+    {
+        stdout.Write(ResultJson.WriteVersion(CniVersion.Latest));
+        return 0;
+    }
+
+    var conf = NetConfParser.Parse(stdin, env.Command);
+    var output = await new Plugin(env, conf, new PluginLog(env, stderr)).RunAsync(CancellationToken.None);
+    stdout.Write(output);
+    return 0;
+}
+catch (CniException ex)
+{
+    stderr.WriteLine($"yurtnet[{Environment.ProcessId}] error code={ex.Error.Code} {ex.Error.Msg}");
+    stdout.Write(ResultJson.WriteError(ex.Error, version));
+    return 1;
+}
+catch (Exception ex)
+{
+    // Unexpected: report the message, never a stack trace, on stdout; the type goes to the log.
+    stderr.WriteLine($"yurtnet[{Environment.ProcessId}] error unexpected {ex.GetType().Name}: {ex.Message}");
+    stdout.Write(ResultJson.WriteError(new CniError(CniError.Internal, ex.Message, ex.GetType().Name), version));
+    return 1;
+}
+
+static byte[] ReadStdin()
+{
+    using var input = Console.OpenStandardInput();
+    using var buffer = new MemoryStream();
+    input.CopyTo(buffer);
+    return buffer.ToArray();
+}

@@ -1,0 +1,29 @@
+using System.Text.Json;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni;
+
+/// <summary>
+/// Where a DEL goes when yurtnetd is unreachable: one file per attachment, written to a temporary name,
+/// fsync'd, renamed into place and the directory fsync'd, so it survives a power cut once DEL has returned.
+/// </summary>
+internal static class ReleaseSpool
+{
+    public static string Write(string spoolDir, SpooledRelease release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        Directory.CreateDirectory(spoolDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var final = Path.Combine(spoolDir, SpooledRelease.FileNameFor(release.ContainerId, release.IfName));
+        var temp = Path.Combine(spoolDir, $".tmp-{Environment.ProcessId}-{Path.GetFileName(final)}");
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(release, ProtocolJsonContext.Default.SpooledRelease);
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        {
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, final, overwrite: true);
+        Interop.FsyncDirectory(spoolDir);
+        return final;
+    }
+}

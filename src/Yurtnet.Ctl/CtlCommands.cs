@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Ctl;
+
+/// <summary>The operator's commands; each returns the process exit code.</summary>
+internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter stderr)
+{
+    public static readonly TimeSpan ConnectBudget = TimeSpan.FromSeconds(2);
+
+    public async Task<int> StatusAsync(bool json, CancellationToken cancellationToken)
+    {
+        if (await AskAsync<StatusResponse>(new StatusRequest(), cancellationToken) is not { } status)
+        {
+            return 1;
+        }
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(status, CtlJsonContext.Default.StatusResponse));
+            return status.Ready ? 0 : 3;
+        }
+
+        stdout.WriteLine($"yurtnetd {status.DaemonVersion}: {(status.Ready ? "ready" : $"NOT READY: {status.Reason}")}");
+        stdout.WriteLine($"  started   {status.StartedAt.ToLocalTime():yyyy-MM-dd HH:mm:ss} (up {Format(DateTimeOffset.UtcNow - status.StartedAt)})");
+        stdout.WriteLine($"  state     {status.StatePath}");
+        stdout.WriteLine($"  leases    {status.Active} active, {status.Pending} pending, {status.Held} held");
+        stdout.WriteLine($"  spool     {status.Spooled} release(s) waiting");
+        foreach (var pool in status.Pools)
+        {
+            stdout.WriteLine($"  pool      {pool.Pool}: {pool.Used} used of {pool.Capacity}");
+        }
+
+        return status.Ready ? 0 : 3;
+    }
+
+    public async Task<int> LeasesAsync(bool json, CancellationToken cancellationToken)
+    {
+        if (await AskAsync<LeasesResponse>(new LeasesRequest(), cancellationToken) is not { } leases)
+        {
+            return 1;
+        }
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(leases.Leases, CtlJsonContext.Default.IReadOnlyListLeaseInfo));
+            return 0;
+        }
+
+        if (leases.Leases.Count == 0)
+        {
+            stdout.WriteLine("no leases");
+            return 0;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        stdout.Write(TextTable.Render(
+            ["IP", "STATE", "POD", "CONTAINER", "IF", "NETWORK", "SINCE", "HELD UNTIL"],
+            leases.Leases.Select(l => (IReadOnlyList<string>)
+            [
+                l.Ip, l.State, l.Pod ?? "-", l.ContainerId.Length > 12 ? l.ContainerId[..12] : l.ContainerId, l.IfName, l.Network,
+                Format(now - l.Since) + " ago", l.HeldUntil is { } until ? $"in {Format(until - now)}" : "-",
+            ])));
+        return 0;
+    }
+
+    public async Task<int> GcAsync(bool json, CancellationToken cancellationToken)
+    {
+        if (await AskAsync<ReclaimResponse>(new ReclaimRequest(), cancellationToken) is not { } reclaimed)
+        {
+            return 1;
+        }
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(reclaimed, CtlJsonContext.Default.ReclaimResponse));
+        }
+        else
+        {
+            stdout.WriteLine($"spooled releases applied: {reclaimed.SpoolDrained}; uncommitted leases reclaimed: {reclaimed.PendingReclaimed}; expired holds freed: {reclaimed.HoldsExpired}");
+        }
+
+        return 0;
+    }
+
+    private async Task<T?> AskAsync<T>(Request request, CancellationToken cancellationToken) where T : Response
+    {
+        try
+        {
+            using var client = await DaemonClient.ConnectAsync(socket, ConnectBudget, cancellationToken);
+            var response = await client.SendAsync(request with { Id = DaemonClient.NewRequestId() }, cancellationToken);
+            switch (response)
+            {
+                case T expected:
+                    return expected;
+                case ErrorResponse error:
+                    stderr.WriteLine($"yurtnetctl: yurtnetd refused: {error.Error}: {error.Message}");
+                    return null;
+                default:
+                    stderr.WriteLine($"yurtnetctl: unexpected answer {response.GetType().Name}");
+                    return null;
+            }
+        }
+        catch (DaemonUnreachableException ex)
+        {
+            stderr.WriteLine($"yurtnetctl: {ex.Message}");
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        {
+            stderr.WriteLine($"yurtnetctl: talking to yurtnetd on {socket} failed: {ex.Message}");
+            return null;
+        }
+    }
+
+    internal static string Format(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero)
+        {
+            span = TimeSpan.Zero;
+        }
+
+        return span.TotalSeconds < 60 ? $"{(int)span.TotalSeconds}s"
+            : span.TotalMinutes < 60 ? $"{(int)span.TotalMinutes}m{span.Seconds:00}s"
+            : span.TotalHours < 48 ? $"{(int)span.TotalHours}h{span.Minutes:00}m"
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalDays}d{span.Hours:00}h");
+    }
+}

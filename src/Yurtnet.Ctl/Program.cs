@@ -1,0 +1,57 @@
+using System.Reflection;
+using Yurtnet.Ctl;
+
+// yurtnetctl: the operator's view of yurtnetd, over the same socket the plugin uses.
+const string Usage = """
+usage: yurtnetctl [--socket PATH] COMMAND [--json]
+commands:
+  status    is yurtnetd ready to serve ADD; lease counts, pools, spool
+  leases    every lease: address, state, pod, container, hold
+  gc        run yurtnetd's reconciliation now (spool, uncommitted leases, expired holds)
+options:
+  --socket PATH   yurtnetd's socket (default /run/yurtnet/cni.sock, or $YURTNET_SOCKET)
+  --json          machine-readable output
+  --version       print the version
+exit codes: 0 ok, 1 yurtnetd unreachable or refused, 2 usage, 3 not ready (status)
+""";
+
+var socket = Environment.GetEnvironmentVariable("YURTNET_SOCKET") is { Length: > 0 } env ? env : "/run/yurtnet/cni.sock";
+var json = false;
+string? command = null;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--socket" when i + 1 < args.Length: socket = args[++i]; break;
+        case "--json": json = true; break;
+        case "--version":
+            Console.WriteLine($"yurtnetctl {typeof(CtlCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
+            return 0;
+        case "--help" or "-h" or "help": Console.WriteLine(Usage); return 0;
+        default:
+            if (command is null && !args[i].StartsWith('-'))
+            {
+                command = args[i];
+                break;
+            }
+
+            Console.Error.WriteLine($"yurtnetctl: unexpected argument \"{args[i]}\"\n{Usage}");
+            return 2;
+    }
+}
+
+var commands = new CtlCommands(socket, Console.Out, Console.Error);
+return command switch
+{
+    "status" => await commands.StatusAsync(json, CancellationToken.None),
+    "leases" => await commands.LeasesAsync(json, CancellationToken.None),
+    "gc" => await commands.GcAsync(json, CancellationToken.None),
+    null => Fail("no command given"),
+    _ => Fail($"unknown command \"{command}\""),
+};
+
+static int Fail(string message)
+{
+    Console.Error.WriteLine($"yurtnetctl: {message}\n{Usage}");
+    return 2;
+}

@@ -1,0 +1,203 @@
+using System.Reflection;
+using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.Reconcile;
+using Yurtnet.Daemon.State;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Daemon.CniApi;
+
+/// <summary>
+/// Answers each request with a named result, never a dropped connection: validation problems, exhausted pools
+/// and unknown leases are <see cref="ErrorResponse"/>s the plugin turns into CNI errors.
+/// </summary>
+internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, TimeProvider time)
+{
+    private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
+    public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var response = request switch
+        {
+            AllocateRequest r => await AllocateAsync(r, cancellationToken),
+            CommitRequest r => await CommitAsync(r, cancellationToken),
+            ReleaseRequest r => await ReleaseAsync(r, cancellationToken),
+            CheckRequest r => await CheckAsync(r, cancellationToken),
+            StatusRequest r => await StatusAsync(r, cancellationToken),
+            GcRequest r => await GcAsync(r, cancellationToken),
+            LeasesRequest => await LeasesAsync(cancellationToken),
+            ReclaimRequest => await ReclaimAsync(cancellationToken),
+            _ => Error(ErrorKind.InvalidRequest, $"unsupported operation {request.GetType().Name}"),
+        };
+        return response with { Id = request.Id };
+    }
+
+    public static ErrorResponse Error(ErrorKind kind, string message) => new() { Error = kind, Message = message };
+
+    private async Task<Response> AllocateAsync(AllocateRequest r, CancellationToken cancellationToken)
+    {
+        if (Invalid(r.ContainerId, r.IfName, r.Network) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var pools = new List<Pool>();
+        foreach (var cidr in r.Subnets)
+        {
+            if (!Pool.TryParse(cidr, out var pool, out var problem))
+            {
+                return Error(ErrorKind.InvalidRequest, $"ipam.subnets: {problem}");
+            }
+
+            pools.Add(pool);
+        }
+
+        if (pools.Count == 0)
+        {
+            return Error(ErrorKind.InvalidRequest, $"network \"{r.Network}\" has no address pool: set ipam.subnets in its conflist");
+        }
+
+        var outcome = await keeper.AllocateAsync(new AllocationRequest
+        {
+            ContainerId = r.ContainerId,
+            IfName = r.IfName,
+            Network = r.Network,
+            Netns = r.Netns,
+            PodNamespace = r.Pod?.Namespace,
+            PodName = r.Pod?.Name,
+            PodUid = r.Pod?.Uid,
+            Pools = pools,
+        }, cancellationToken);
+        return outcome switch
+        {
+            AllocationOutcome.Allocated a => new AllocateResponse
+            {
+                Existing = a.Existing,
+                Addresses = a.Leases.Select(l =>
+                {
+                    var pool = pools.First(p => p.Cidr == l.Pool);
+                    return new AllocatedAddress { Address = $"{l.Ip}/{pool.Network.PrefixLength}", Gateway = pool.Gateway.ToString(), Pool = pool.Cidr };
+                }).ToList(),
+            },
+            AllocationOutcome.Exhausted e => Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\""),
+            _ => Error(ErrorKind.Internal, "unexpected allocation outcome"),
+        };
+    }
+
+    private async Task<Response> CommitAsync(CommitRequest r, CancellationToken cancellationToken)
+    {
+        if (Invalid(r.ContainerId, r.IfName, r.Network) is { } invalid)
+        {
+            return invalid;
+        }
+
+        return await keeper.CommitAsync(r.ContainerId, r.IfName, cancellationToken)
+            ? new CommitResponse()
+            : Error(ErrorKind.LeaseUnknown, $"no lease for container {r.ContainerId} interface {r.IfName} (reclaimed, or never allocated)");
+    }
+
+    private async Task<Response> ReleaseAsync(ReleaseRequest r, CancellationToken cancellationToken)
+    {
+        if (Invalid(r.ContainerId, r.IfName, r.Network) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var outcome = await keeper.ReleaseAsync(r.ContainerId, r.IfName, r.Network, r.Rollback, cancellationToken);
+        return new ReleaseResponse { Released = outcome.Released, NetworkIdle = outcome.NetworkIdle };
+    }
+
+    private async Task<Response> CheckAsync(CheckRequest r, CancellationToken cancellationToken)
+    {
+        var leases = (await keeper.SnapshotAsync(cancellationToken)).Where(l => l.ContainerId == r.ContainerId && l.IfName == r.IfName && l.State != LeaseState.Held).ToList();
+        return new CheckResponse
+        {
+            Active = leases.Count > 0 && leases.All(l => l.State == LeaseState.Active),
+            Addresses = leases.Select(l => $"{l.Ip}/{IPNetworkPrefix(l.Pool)}").ToList(),
+        };
+    }
+
+    private async Task<Response> StatusAsync(StatusRequest r, CancellationToken cancellationToken)
+    {
+        var leases = await keeper.SnapshotAsync(cancellationToken);
+        var (writable, problem) = await keeper.CheckWritableAsync(cancellationToken);
+        string? reason = writable ? null : problem;
+        foreach (var cidr in r.Subnets)
+        {
+            if (!Pool.TryParse(cidr, out _, out var poolProblem))
+            {
+                reason ??= $"ipam.subnets: {poolProblem}";
+            }
+        }
+
+        var pools = leases.GroupBy(l => l.Pool).Select(g => g.Key).Union(r.Subnets).Distinct().Order(StringComparer.Ordinal).ToList();
+        return new StatusResponse
+        {
+            Ready = reason is null,
+            Reason = reason,
+            DaemonVersion = Version,
+            StartedAt = _startedAt,
+            StatePath = keeper.StatePath,
+            Pending = leases.Count(l => l.State == LeaseState.Pending),
+            Active = leases.Count(l => l.State == LeaseState.Active),
+            Held = leases.Count(l => l.State == LeaseState.Held),
+            Spooled = spool.PendingCount(),
+            Pools = pools.Select(p => new PoolUsage
+            {
+                Pool = p,
+                Used = leases.Count(l => l.Pool == p),
+                Capacity = Pool.TryParse(p, out var pool, out _) ? (pool.Capacity > ulong.MaxValue ? "huge" : pool.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)) : "?",
+            }).ToList(),
+        };
+    }
+
+    private async Task<Response> GcAsync(GcRequest r, CancellationToken cancellationToken)
+    {
+        var valid = r.ValidAttachments.Select(a => (a.ContainerId, a.IfName)).ToHashSet();
+        var outcome = await keeper.GcAsync(r.Network, valid, cancellationToken);
+        return new GcResponse { Released = outcome.Released };
+    }
+
+    private async Task<Response> LeasesAsync(CancellationToken cancellationToken)
+    {
+        var leases = await keeper.SnapshotAsync(cancellationToken);
+        return new LeasesResponse
+        {
+            Leases = leases.OrderBy(l => l.Pool, StringComparer.Ordinal).ThenBy(l => l.Ip.GetAddressBytes(), ByteOrder.Instance).Select(l => new LeaseInfo
+            {
+                Ip = l.Ip.ToString(),
+                Pool = l.Pool,
+                Network = l.Network,
+                State = l.State.ToString().ToLowerInvariant(),
+                ContainerId = l.ContainerId,
+                IfName = l.IfName,
+                Pod = l.PodKey,
+                PodUid = l.PodUid,
+                Since = l.Since,
+                HeldUntil = l.HeldUntil,
+            }).ToList(),
+        };
+    }
+
+    private async Task<Response> ReclaimAsync(CancellationToken cancellationToken)
+    {
+        var drained = await spool.DrainAsync(cancellationToken);
+        var outcome = await keeper.ReclaimAsync(cancellationToken);
+        return new ReclaimResponse { PendingReclaimed = outcome.PendingReclaimed, HoldsExpired = outcome.HoldsExpired, SpoolDrained = drained };
+    }
+
+    private static ErrorResponse? Invalid(string containerId, string ifName, string network) =>
+        string.IsNullOrEmpty(containerId) || string.IsNullOrEmpty(ifName) || string.IsNullOrEmpty(network)
+            ? Error(ErrorKind.InvalidRequest, "containerId, ifName and network are required")
+            : null;
+
+    private static int IPNetworkPrefix(string pool) => int.Parse(pool.AsSpan(pool.IndexOf('/', StringComparison.Ordinal) + 1), System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class ByteOrder : IComparer<byte[]>
+    {
+        public static readonly ByteOrder Instance = new();
+
+        public int Compare(byte[]? x, byte[]? y) => ((ReadOnlySpan<byte>)x).SequenceCompareTo(y);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+
+namespace Yurtnet.Daemon.Configuration;
+
+/// <summary>
+/// Reads <see cref="DaemonOptions"/> from configuration and validates every key, reporting all problems at
+/// once with the key's name, so one look at the journal says what to fix.
+/// </summary>
+internal static class DaemonOptionsReader
+{
+    private static readonly string[] KnownKeys =
+    [
+        "socket", "stateDir", "spoolDir", "leaseHold", "pendingTimeout", "reconcileInterval", "requestTimeout",
+        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat",
+    ];
+
+    public static DaemonOptions Read(IConfiguration configuration, out List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        problems = [];
+        var defaults = new DaemonOptions();
+        foreach (var section in configuration.GetChildren())
+        {
+            if (!KnownKeys.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{section.Key}: unknown key; known keys are {string.Join(", ", KnownKeys)}");
+            }
+        }
+
+        var stateDir = AbsolutePath(configuration, "stateDir", defaults.StateDir, problems);
+        var options = new DaemonOptions
+        {
+            Socket = AbsolutePath(configuration, "socket", defaults.Socket, problems),
+            StateDir = stateDir,
+            SpoolDir = AbsolutePath(configuration, "spoolDir", Path.Combine(stateDir, "spool"), problems),
+            LeaseHold = Duration(configuration, "leaseHold", defaults.LeaseHold, TimeSpan.Zero, TimeSpan.FromDays(30), problems),
+            PendingTimeout = Duration(configuration, "pendingTimeout", defaults.PendingTimeout, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1), problems),
+            ReconcileInterval = Duration(configuration, "reconcileInterval", defaults.ReconcileInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), problems),
+            RequestTimeout = Duration(configuration, "requestTimeout", defaults.RequestTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2), problems),
+            MaxConcurrentRequests = Integer(configuration, "maxConcurrentRequests", defaults.MaxConcurrentRequests, 1, 1024, problems),
+            MaxFrameBytes = Integer(configuration, "maxFrameBytes", defaults.MaxFrameBytes, 1024, 16 * 1024 * 1024, problems),
+            AllowedUids = Uids(configuration, "allowedUids", defaults.AllowedUids, problems),
+            LogFormat = OneOf(configuration, "logFormat", defaults.LogFormat, ["text", "json"], problems),
+        };
+        return options;
+    }
+
+    /// <summary>Parses <c>10m</c>, <c>600s</c>, <c>1h</c>, <c>500ms</c>, a plain number of seconds, or <c>hh:mm:ss</c>.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan value)
+    {
+        value = default;
+        text = text.Trim();
+        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];
+        foreach (var (suffix, seconds) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.Ordinal)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n)
+                && !(suffix == "s" && text.EndsWith("ms", StringComparison.Ordinal))
+                && n >= 0)
+            {
+                value = TimeSpan.FromSeconds(n * seconds);
+                return true;
+            }
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain >= 0)
+        {
+            value = TimeSpan.FromSeconds(plain);
+            return true;
+        }
+
+        return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
+    }
+
+    private static string AbsolutePath(IConfiguration c, string key, string fallback, List<string> problems)
+    {
+        var value = c[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        if (!Path.IsPathRooted(value))
+        {
+            problems.Add($"{key}: \"{value}\" must be an absolute path");
+            return fallback;
+        }
+
+        return value;
+    }
+
+    private static TimeSpan Duration(IConfiguration c, string key, TimeSpan fallback, TimeSpan min, TimeSpan max, List<string> problems)
+    {
+        var value = c[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        if (!TryParseDuration(value, out var parsed))
+        {
+            problems.Add($"{key}: \"{value}\" is not a duration such as 10m, 30s, 500ms or 00:10:00");
+            return fallback;
+        }
+
+        if (parsed < min || parsed > max)
+        {
+            problems.Add($"{key}: {value} is outside {min}..{max}");
+            return fallback;
+        }
+
+        return parsed;
+    }
+
+    private static int Integer(IConfiguration c, string key, int fallback, int min, int max, List<string> problems)
+    {
+        var value = c[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) || parsed < min || parsed > max)
+        {
+            problems.Add($"{key}: \"{value}\" must be a whole number in {min}..{max}");
+            return fallback;
+        }
+
+        return parsed;
+    }
+
+    private static List<uint> Uids(IConfiguration c, string key, IReadOnlyList<uint> fallback, List<string> problems)
+    {
+        var section = c.GetSection(key);
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            if (string.IsNullOrEmpty(section.Value))
+            {
+                return [.. fallback];
+            }
+
+            children = [];
+            var uids = new List<uint>();
+            foreach (var part in section.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (uint.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out var uid))
+                {
+                    uids.Add(uid);
+                }
+                else
+                {
+                    problems.Add($"{key}: \"{part}\" is not a user id");
+                }
+            }
+
+            return uids;
+        }
+
+        var result = new List<uint>();
+        foreach (var child in children)
+        {
+            if (uint.TryParse(child.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var uid))
+            {
+                result.Add(uid);
+            }
+            else
+            {
+                problems.Add($"{key}[{child.Key}]: \"{child.Value}\" is not a user id");
+            }
+        }
+
+        return result;
+    }
+
+    private static string OneOf(IConfiguration c, string key, string fallback, string[] allowed, List<string> problems)
+    {
+        var value = c[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        if (!allowed.Contains(value, StringComparer.Ordinal))
+        {
+            problems.Add($"{key}: \"{value}\" must be one of {string.Join(", ", allowed)}");
+            return fallback;
+        }
+
+        return value;
+    }
+}

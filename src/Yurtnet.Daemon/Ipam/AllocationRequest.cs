@@ -1,0 +1,18 @@
+namespace Yurtnet.Daemon.Ipam;
+
+/// <summary>What an ADD asks of IPAM.</summary>
+internal sealed record AllocationRequest
+{
+    public required string ContainerId { get; init; }
+    public required string IfName { get; init; }
+    public required string Network { get; init; }
+    public string? Netns { get; init; }
+    public string? PodNamespace { get; init; }
+    public string? PodName { get; init; }
+    public string? PodUid { get; init; }
+
+    /// <summary>Pools in order; one address per address family is allocated, later pools of a family are overflow.</summary>
+    public required IReadOnlyList<Pool> Pools { get; init; }
+
+    public string? PodKey => PodNamespace is null || PodName is null ? null : $"{PodNamespace}/{PodName}";
+}

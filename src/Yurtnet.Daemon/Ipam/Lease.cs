@@ -1,0 +1,42 @@
+using System.Net;
+
+namespace Yurtnet.Daemon.Ipam;
+
+/// <summary>One address and who has it.</summary>
+internal sealed record Lease
+{
+    public required IPAddress Ip { get; init; }
+
+    /// <summary>The pool's CIDR, e.g. <c>10.22.0.0/16</c>.</summary>
+    public required string Pool { get; init; }
+
+    /// <summary>The CNI network name.</summary>
+    public required string Network { get; init; }
+
+    public required LeaseState State { get; init; }
+
+    /// <summary>Owner attachment (the last one, for a held lease).</summary>
+    public required string ContainerId { get; init; }
+
+    public required string IfName { get; init; }
+
+    public string? PodNamespace { get; init; }
+
+    public string? PodName { get; init; }
+
+    public string? PodUid { get; init; }
+
+    public string? Netns { get; init; }
+
+    /// <summary>When the lease entered its current state.</summary>
+    public required DateTimeOffset Since { get; init; }
+
+    /// <summary>For a held lease: until when it is reserved for its pod.</summary>
+    public DateTimeOffset? HeldUntil { get; init; }
+
+    /// <summary>The kernel boot the lease was last allocated or committed in; an attachment from another boot cannot be live.</summary>
+    public required string BootId { get; init; }
+
+    /// <summary>The sticky key <c>namespace/name</c>, or null when the runtime did not name the pod.</summary>
+    public string? PodKey => PodNamespace is null || PodName is null ? null : $"{PodNamespace}/{PodName}";
+}

@@ -1,0 +1,238 @@
+using System.Net;
+
+namespace Yurtnet.Daemon.Ipam;
+
+/// <summary>
+/// The allocation rules, as pure functions from (leases, request, now) to (decision, changes). Nothing here
+/// reads a clock, a file or a socket.
+/// </summary>
+/// <remarks>
+/// Policy, in the order it is applied for each address family of an ADD:
+/// <list type="number">
+/// <item>A repeated ADD for the same container and interface gets the addresses it already has.</item>
+/// <item>Sticky: a lease of the same pod (namespace/name) that is held, or whose attachment belongs to an
+/// earlier boot and so cannot be live, goes back to that pod. Pods keep their IP across daemon restarts and
+/// offline reboots, which keeps yurthub's cached EndpointSlices right while the cloud is away.</item>
+/// <item>Round-robin over free addresses, starting after the last one allocated, so a crash-looping pod does
+/// not get an address straight back that its old sandbox may still be using (host-local's reason).</item>
+/// <item>Only when nothing is free: the held lease of another pod that was released longest ago.</item>
+/// </list>
+/// An address is in at most one lease, so no decision can hand out an address twice.
+/// </remarks>
+internal static class LeaseAllocator
+{
+    /// <summary>Upper bound on addresses scanned per pool, so a huge IPv6 pool cannot stall an ADD.</summary>
+    internal const int MaxScan = 1 << 20;
+
+    public static AllocationOutcome Allocate(LeaseTable table, AllocationRequest request, DateTimeOffset now, string bootId)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(request);
+        var changes = new IpamChanges();
+        var notes = new List<string>();
+        var existing = table.ForAttachment(request.ContainerId, request.IfName)
+            .Where(l => l.State != LeaseState.Held && request.Pools.Any(p => p.Cidr == l.Pool))
+            .ToList();
+        var result = new List<Lease>(existing);
+        foreach (var family in request.Pools.Select(p => p.Family).Distinct())
+        {
+            if (existing.Any(l => l.Ip.AddressFamily == family))
+            {
+                continue;
+            }
+
+            var pools = request.Pools.Where(p => p.Family == family).ToList();
+            var chosen = PickSticky(table, request, pools, bootId, notes)
+                ?? PickFree(table, pools, now, changes)
+                ?? PickOldestHeld(table, pools, now, notes);
+            if (chosen is null)
+            {
+                return new AllocationOutcome.Exhausted(string.Join(", ", pools.Select(p => p.Cidr)));
+            }
+
+            var lease = new Lease
+            {
+                Ip = chosen.Value.Ip,
+                Pool = chosen.Value.Pool.Cidr,
+                Network = request.Network,
+                State = LeaseState.Pending,
+                ContainerId = request.ContainerId,
+                IfName = request.IfName,
+                PodNamespace = request.PodNamespace,
+                PodName = request.PodName,
+                PodUid = request.PodUid,
+                Netns = request.Netns,
+                Since = now,
+                BootId = bootId,
+            };
+            changes.Upserts.Add(lease);
+            result.Add(lease);
+        }
+
+        return new AllocationOutcome.Allocated(result, existing.Count == result.Count && result.Count > 0, changes, notes);
+    }
+
+    /// <summary>Makes the attachment's pending leases active. Null when the attachment has no lease.</summary>
+    public static IpamChanges? Commit(LeaseTable table, string containerId, string ifName, DateTimeOffset now, string bootId)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var leases = table.ForAttachment(containerId, ifName).Where(l => l.State != LeaseState.Held).ToList();
+        if (leases.Count == 0)
+        {
+            return null;
+        }
+
+        var changes = new IpamChanges();
+        foreach (var lease in leases.Where(l => l.State == LeaseState.Pending))
+        {
+            changes.Upserts.Add(lease with { State = LeaseState.Active, Since = now, BootId = bootId });
+        }
+
+        return changes;
+    }
+
+    /// <summary>
+    /// Releases the attachment's leases: held for their pod for <paramref name="hold"/>, or freed at once when
+    /// the ADD is rolled back (never used) or the runtime did not name a pod (nobody to keep it for).
+    /// </summary>
+    public static ReleaseOutcome Release(LeaseTable table, string containerId, string ifName, string network, bool rollback, DateTimeOffset now, TimeSpan hold)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var changes = new IpamChanges();
+        var released = 0;
+        foreach (var lease in table.ForAttachment(containerId, ifName).Where(l => l.State != LeaseState.Held))
+        {
+            released++;
+            if (rollback || lease.PodKey is null || hold <= TimeSpan.Zero)
+            {
+                changes.Removals.Add(lease.Ip);
+            }
+            else
+            {
+                changes.Upserts.Add(lease with { State = LeaseState.Held, Since = now, HeldUntil = now + hold });
+            }
+        }
+
+        var changed = changes.Upserts.Select(l => l.Ip).Concat(changes.Removals).ToHashSet();
+        var idle = !table.All.Any(l => l.Network == network && l.State != LeaseState.Held && !changed.Contains(l.Ip));
+        return new ReleaseOutcome(released, idle, changes);
+    }
+
+    /// <summary>CNI GC: releases every lease of the network whose attachment is not in <paramref name="valid"/>.</summary>
+    public static ReleaseOutcome Gc(LeaseTable table, string network, IReadOnlySet<(string ContainerId, string IfName)> valid, DateTimeOffset now, TimeSpan hold)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(valid);
+        var changes = new IpamChanges();
+        var released = 0;
+        var stale = table.All
+            .Where(l => l.Network == network && l.State != LeaseState.Held && !valid.Contains((l.ContainerId, l.IfName)))
+            .Select(l => (l.ContainerId, l.IfName))
+            .Distinct()
+            .ToList();
+        foreach (var (containerId, ifName) in stale)
+        {
+            var outcome = Release(table, containerId, ifName, network, rollback: false, now, hold);
+            released += outcome.Released;
+            changes.Upserts.AddRange(outcome.Changes.Upserts);
+            changes.Removals.AddRange(outcome.Changes.Removals);
+        }
+
+        return new ReleaseOutcome(released, false, changes);
+    }
+
+    /// <summary>
+    /// Frees pending leases that were never committed (older than <paramref name="pendingTimeout"/>, or from an
+    /// earlier boot) and held leases whose hold has expired.
+    /// </summary>
+    public static ReclaimOutcome Reclaim(LeaseTable table, DateTimeOffset now, string bootId, TimeSpan pendingTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var changes = new IpamChanges();
+        var pending = 0;
+        var expired = 0;
+        foreach (var lease in table.All)
+        {
+            if (lease.State == LeaseState.Pending && (lease.BootId != bootId || now - lease.Since >= pendingTimeout))
+            {
+                changes.Removals.Add(lease.Ip);
+                pending++;
+            }
+            else if (lease.State == LeaseState.Held && lease.HeldUntil <= now)
+            {
+                changes.Removals.Add(lease.Ip);
+                expired++;
+            }
+        }
+
+        return new ReclaimOutcome(pending, expired, changes);
+    }
+
+    private static (IPAddress Ip, Pool Pool)? PickSticky(LeaseTable table, AllocationRequest request, List<Pool> pools, string bootId, List<string> notes)
+    {
+        if (request.PodKey is null)
+        {
+            return null;
+        }
+
+        var candidates = table.All
+            .Where(l => l.PodKey == request.PodKey && pools.Any(p => p.Cidr == l.Pool))
+            .Where(l => l.State == LeaseState.Held || l.BootId != bootId)
+            .OrderBy(l => l.State == LeaseState.Held ? 0 : 1)
+            .ThenByDescending(l => l.Since)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+
+        var lease = candidates[0];
+        var replacement = request.PodUid is not null && lease.PodUid is not null && lease.PodUid != request.PodUid;
+        notes.Add($"sticky: {lease.Ip} returns to {request.PodKey} (was {lease.State.ToString().ToLowerInvariant()} for {lease.ContainerId}{(replacement ? $", pod UID changed from {lease.PodUid}" : "")})");
+        return (lease.Ip, pools.First(p => p.Cidr == lease.Pool));
+    }
+
+    private static (IPAddress Ip, Pool Pool)? PickFree(LeaseTable table, List<Pool> pools, DateTimeOffset now, IpamChanges changes)
+    {
+        foreach (var pool in pools)
+        {
+            var cursor = table.Cursor(pool.Cidr);
+            var span = pool.Size;
+            var scanned = 0;
+            for (UInt128 step = 1; step <= span && scanned < MaxScan; step++, scanned++)
+            {
+                var offset = (cursor + step) % span;
+                if (pool.IsReserved(offset))
+                {
+                    continue;
+                }
+
+                var ip = pool.AddressAt(offset);
+                if (table.TryGet(ip, out var holder) && !(holder.State == LeaseState.Held && holder.HeldUntil <= now))
+                {
+                    continue;
+                }
+
+                changes.Cursors[pool.Cidr] = offset;
+                return (ip, pool);
+            }
+        }
+
+        return null;
+    }
+
+    private static (IPAddress Ip, Pool Pool)? PickOldestHeld(LeaseTable table, List<Pool> pools, DateTimeOffset now, List<string> notes)
+    {
+        var oldest = table.All
+            .Where(l => l.State == LeaseState.Held && pools.Any(p => p.Cidr == l.Pool))
+            .OrderBy(l => l.Since)
+            .FirstOrDefault();
+        if (oldest is null)
+        {
+            return null;
+        }
+
+        notes.Add($"pool full: taking {oldest.Ip}, held for {oldest.PodKey} since {oldest.Since:O} (until {oldest.HeldUntil:O})");
+        return (oldest.Ip, pools.First(p => p.Cidr == oldest.Pool));
+    }
+}

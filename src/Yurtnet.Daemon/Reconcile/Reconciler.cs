@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.State;
+
+namespace Yurtnet.Daemon.Reconcile;
+
+/// <summary>
+/// Self-reconciliation, because no runtime calls CNI GC today: periodically applies spooled releases, reclaims
+/// pending leases never committed and frees held leases whose hold expired.
+/// </summary>
+internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, DaemonOptions options, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+{
+    /// <summary>Runs one pass; used at start-up, before the socket serves anything.</summary>
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var drained = await spool.DrainAsync(cancellationToken);
+        var outcome = await keeper.ReclaimAsync(cancellationToken);
+        if (drained + outcome.PendingReclaimed + outcome.HoldsExpired > 0)
+        {
+            LogPass(logger, drained, outcome.PendingReclaimed, outcome.HoldsExpired);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.ReconcileInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, ex.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "reconcile: {Drained} spooled release(s) applied, {Pending} uncommitted lease(s) reclaimed, {Expired} hold(s) expired")]
+    private static partial void LogPass(ILogger logger, int drained, int pending, int expired);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Error, Message = "reconcile pass failed, will retry: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,193 @@
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Ipam;
+
+namespace Yurtnet.Daemon.State;
+
+/// <summary>
+/// The one owner of lease state: the in-memory table, the store behind it, and the lock that makes every
+/// decision see the result of the one before. Each operation decides with the pure <see cref="LeaseAllocator"/>,
+/// makes the changes durable, and only then updates the table and answers.
+/// </summary>
+internal sealed partial class LeaseKeeper : IDisposable
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly LeaseStore _store;
+    private readonly LeaseTable _table;
+    private readonly TimeProvider _time;
+    private readonly DaemonOptions _options;
+    private readonly ILogger<LeaseKeeper> _logger;
+    private DateTimeOffset _lastDurableWrite;
+
+    public LeaseKeeper(LeaseStore store, DaemonOptions options, BootId bootId, TimeProvider time, ILogger<LeaseKeeper> logger)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(bootId);
+        _store = store;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        BootId = bootId.Value;
+        _table = store.Load();
+        LogLoaded(logger, _table.Count, store.DataPath, BootId);
+    }
+
+    public string BootId { get; }
+
+    public string StatePath => _store.DataPath;
+
+    public long Fsyncs => _store.Fsyncs;
+
+    public async Task<AllocationOutcome> AllocateAsync(AllocationRequest request, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var outcome = LeaseAllocator.Allocate(_table, request, _time.GetUtcNow(), BootId);
+            if (outcome is AllocationOutcome.Allocated allocated)
+            {
+                Persist(allocated.Changes);
+                foreach (var note in allocated.Notes)
+                {
+                    LogDecision(_logger, request.ContainerId, request.IfName, note);
+                }
+            }
+
+            return outcome;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Commits the attachment's pending leases; false when it has none.</summary>
+    public async Task<bool> CommitAsync(string containerId, string ifName, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var changes = LeaseAllocator.Commit(_table, containerId, ifName, _time.GetUtcNow(), BootId);
+            if (changes is null)
+            {
+                return false;
+            }
+
+            Persist(changes);
+            return true;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<ReleaseOutcome> ReleaseAsync(string containerId, string ifName, string network, bool rollback, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
+            Persist(outcome.Changes);
+            return outcome;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<ReleaseOutcome> GcAsync(string network, IReadOnlySet<(string, string)> valid, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var outcome = LeaseAllocator.Gc(_table, network, valid, _time.GetUtcNow(), _options.LeaseHold);
+            Persist(outcome.Changes);
+            return outcome;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public async Task<ReclaimOutcome> ReclaimAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var outcome = LeaseAllocator.Reclaim(_table, _time.GetUtcNow(), BootId, _options.PendingTimeout);
+            Persist(outcome.Changes);
+            return outcome;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>A copy of every lease.</summary>
+    public async Task<List<Lease>> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            return [.. _table.All];
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>True when the store took a durable write recently, probing it if it has not.</summary>
+    public async Task<(bool Writable, string? Problem)> CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_time.GetUtcNow() - _lastDurableWrite < TimeSpan.FromSeconds(10))
+            {
+                return (true, null);
+            }
+
+            _store.Probe();
+            _lastDurableWrite = _time.GetUtcNow();
+            return (true, null);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            return (false, $"state database {_store.DataPath} is not writable: {ex.Message}");
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private void Persist(IpamChanges changes)
+    {
+        // Nothing changed (a repeated DEL or COMMIT): the answer depends on state that is already durable.
+        if (changes.IsEmpty)
+        {
+            return;
+        }
+
+        _store.Apply(changes);
+        _table.Apply(changes);
+        _lastDurableWrite = _time.GetUtcNow();
+    }
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _lock.Dispose();
+    }
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "state loaded: {Count} lease(s) from {Path}; boot {BootId}")]
+    private static partial void LogLoaded(ILogger logger, int count, string path, string bootId);
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{Note} containerId={ContainerId} ifName={IfName}")]
+    private static partial void LogDecision(ILogger logger, string containerId, string ifName, string note);
+}

@@ -1,0 +1,146 @@
+using LiteDB;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Ipam;
+
+namespace Yurtnet.Daemon.State;
+
+/// <summary>
+/// The state database: one LiteDB file under the state directory, opened by this type only. Every
+/// <see cref="Apply"/> is one transaction that is on disk (log fsync'd) when the call returns.
+/// </summary>
+internal sealed partial class LeaseStore : IDisposable
+{
+    public const string DataFileName = "state.db";
+    public const string LogFileName = "state-log.db";
+    private static readonly TimeSpan CommitWriteTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly LiteDatabase _db;
+    private readonly CommitAwareLogStream _log;
+    private readonly ILiteCollection<BsonDocument> _leases;
+    private readonly ILiteCollection<BsonDocument> _facts;
+    private long _sequence;
+
+    private LeaseStore(string path, LiteDatabase db, CommitAwareLogStream log)
+    {
+        DataPath = path;
+        _db = db;
+        _log = log;
+        _leases = db.GetCollection("leases");
+        _facts = db.GetCollection("facts");
+        _sequence = _facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
+    }
+
+    public string DataPath { get; }
+
+    /// <summary>fsyncs of the commit log so far (one per change), for tests and diagnostics.</summary>
+    public long Fsyncs => _log.Fsyncs;
+
+    /// <summary>
+    /// Opens the database in <paramref name="stateDir"/>. A file that cannot be read is moved aside (never
+    /// deleted) and a new one is started, so the daemon keeps serving; the log says where the old one went.
+    /// </summary>
+    public static LeaseStore Open(string stateDir, ILogger logger, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
+        Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dataPath = Path.Combine(stateDir, DataFileName);
+        try
+        {
+            return OpenFiles(dataPath, Path.Combine(stateDir, LogFileName));
+        }
+        catch (Exception ex) when (ex is LiteException or InvalidDataException or InvalidCastException or FormatException or KeyNotFoundException or IndexOutOfRangeException)
+        {
+            var suffix = $".corrupt-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
+            foreach (var name in new[] { DataFileName, LogFileName })
+            {
+                var file = Path.Combine(stateDir, name);
+                if (File.Exists(file))
+                {
+                    File.Move(file, file + suffix, overwrite: true);
+                }
+            }
+
+            LogCorruptStore(logger, dataPath, dataPath + suffix, ex.Message);
+            return OpenFiles(dataPath, Path.Combine(stateDir, LogFileName));
+        }
+    }
+
+    private static LeaseStore OpenFiles(string dataPath, string logPath)
+    {
+        var dataFile = new FileStream(dataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess);
+        CommitAwareLogStream? log = null;
+        try
+        {
+            var isNew = dataFile.Length == 0;
+            log = new CommitAwareLogStream(new FileStream(logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess), dataFile);
+            var db = new LiteDatabase(new SyncingDataStream(dataFile), mapper: null, logStream: log);
+            var store = new LeaseStore(dataPath, db, log);
+            foreach (var lease in store._leases.FindAll())
+            {
+                _ = LeaseMapping.FromDocument(lease);
+            }
+
+            if (isNew)
+            {
+                dataFile.Flush(flushToDisk: true);
+            }
+
+            return store;
+        }
+        catch
+        {
+            log?.Dispose();
+            dataFile.Dispose();
+            throw;
+        }
+    }
+
+    public LeaseTable Load() => new(
+        _leases.FindAll().Select(LeaseMapping.FromDocument).ToList(),
+        _facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList());
+
+    /// <summary>Persists <paramref name="changes"/> in one transaction and returns when it is durable.</summary>
+    public void Apply(IpamChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var seen = _log.ConfirmedPages;
+        _db.BeginTrans();
+        try
+        {
+            foreach (var ip in changes.Removals)
+            {
+                _leases.Delete(ip.ToString());
+            }
+
+            foreach (var lease in changes.Upserts)
+            {
+                _leases.Upsert(LeaseMapping.ToDocument(lease));
+            }
+
+            foreach (var (pool, offset) in changes.Cursors)
+            {
+                _facts.Upsert(LeaseMapping.CursorDocument(pool, offset));
+            }
+
+            // Every transaction changes at least this document, so it always ends in a confirmed log page.
+            _facts.Upsert(new BsonDocument { ["_id"] = "sequence", ["n"] = ++_sequence, ["schema"] = LeaseMapping.Schema });
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+
+        _log.WaitDurable(seen, CommitWriteTimeout);
+    }
+
+    /// <summary>Proves the store accepts a durable write.</summary>
+    public void Probe() => Apply(new IpamChanges());
+
+    public void Dispose() => _db.Dispose();
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Critical, Message = "state database {Path} could not be read and was moved to {MovedTo}; starting with an empty one ({Reason}). Leases of running pods come back as they are re-added.")]
+    private static partial void LogCorruptStore(ILogger logger, string path, string movedTo, string reason);
+}

@@ -1,0 +1,6 @@
+namespace Yurtnet.Netlink;
+
+internal static partial class Interop
+{
+    internal const string Libc = "libc";
+}

@@ -1,0 +1,29 @@
+namespace Yurtnet.Netlink;
+
+/// <summary>A network interface as RTM_GETLINK reports it.</summary>
+public sealed record LinkInfo
+{
+    /// <summary>Interface index.</summary>
+    public required int Index { get; init; }
+
+    /// <summary>Interface name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>IFF_* flags.</summary>
+    public required uint Flags { get; init; }
+
+    /// <summary>MTU.</summary>
+    public required int Mtu { get; init; }
+
+    /// <summary>MAC address, lower-case colon form, or null.</summary>
+    public string? Mac { get; init; }
+
+    /// <summary>Index of the bridge it is attached to, or 0.</summary>
+    public int MasterIndex { get; init; }
+
+    /// <summary>Link kind (<c>bridge</c>, <c>veth</c>, ...), or null for a physical device.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>True when administratively up.</summary>
+    public bool IsUp => (Flags & Interop.IFF_UP) != 0;
+}

@@ -1,0 +1,188 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
+namespace Yurtnet.Netlink;
+
+/// <summary>
+/// A NETLINK_ROUTE socket. It acts in the network namespace it was created in, whichever thread uses it later;
+/// <see cref="NetworkNamespace.OpenRouteSocket"/> relies on that. Not thread-safe: one request at a time.
+/// </summary>
+public sealed class NetlinkSocket : IDisposable
+{
+    private const int ReceiveBufferSize = 64 * 1024;
+    private readonly SafeFileDescriptor _fd;
+    private readonly byte[] _receive = new byte[ReceiveBufferSize];
+    private uint _sequence;
+
+    internal NetlinkMessageWriter Writer { get; } = new();
+
+    private NetlinkSocket(SafeFileDescriptor fd, string where)
+    {
+        _fd = fd;
+        Where = where;
+    }
+
+    /// <summary>Where this socket acts, for messages: "host" or "netns PATH".</summary>
+    public string Where { get; }
+
+    /// <summary>Opens a socket in the calling thread's network namespace.</summary>
+    public static NetlinkSocket Open(string where = "host")
+    {
+        var raw = Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_RAW | Interop.SOCK_CLOEXEC, Interop.NETLINK_ROUTE);
+        if (raw < 0)
+        {
+            throw new NetlinkException("socket(AF_NETLINK, NETLINK_ROUTE)", Marshal.GetLastPInvokeError());
+        }
+
+        var fd = new SafeFileDescriptor(raw);
+        try
+        {
+            unsafe
+            {
+                var one = 1;
+                // Ask for the kernel's own error text (extack) and no echo of our request in error replies.
+                _ = Interop.SetSockOpt(fd, Interop.SOL_NETLINK, Interop.NETLINK_EXT_ACK, &one, sizeof(int));
+                _ = Interop.SetSockOpt(fd, Interop.SOL_NETLINK, Interop.NETLINK_CAP_ACK, &one, sizeof(int));
+                var address = new Interop.sockaddr_nl { nl_family = Interop.AF_NETLINK };
+                if (Interop.Bind(fd, &address, sizeof(Interop.sockaddr_nl)) != 0)
+                {
+                    throw new NetlinkException("bind(AF_NETLINK)", Marshal.GetLastPInvokeError());
+                }
+            }
+
+            return new NetlinkSocket(fd, where);
+        }
+        catch
+        {
+            fd.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends the request in <see cref="Writer"/> (which must ask for an ACK) and waits for the ACK.</summary>
+    internal void Execute(string operation) => Exchange(operation, null);
+
+    /// <summary>Sends the request in <see cref="Writer"/> and returns the payloads (after the netlink header) of the answers.</summary>
+    internal List<byte[]> Query(string operation)
+    {
+        var answers = new List<byte[]>();
+        Exchange(operation, answers);
+        return answers;
+    }
+
+    private void Exchange(string operation, List<byte[]>? answers)
+    {
+        var sequence = ++_sequence;
+        Writer.End(sequence);
+        Send(operation);
+        while (true)
+        {
+            var received = Receive(operation);
+            var data = _receive.AsSpan(0, received);
+            while (data.Length >= 16)
+            {
+                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
+                var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
+                var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
+                var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
+                if (length < 16 || length > data.Length)
+                {
+                    throw new NetlinkException($"{operation}: malformed netlink reply of {length} bytes");
+                }
+
+                var body = data[16..length];
+                data = data[Math.Min(NetlinkMessageWriter.Align(length), data.Length)..];
+                if (seq != sequence)
+                {
+                    continue;
+                }
+
+                switch (type)
+                {
+                    case Interop.NLMSG_ERROR:
+                        var errno = -BinaryPrimitives.ReadInt32LittleEndian(body);
+                        if (errno == 0)
+                        {
+                            return;
+                        }
+
+                        throw new NetlinkException(operation, errno, ExtendedAckMessage(body, flags));
+                    case Interop.NLMSG_DONE:
+                        return;
+                    case Interop.NLMSG_NOOP:
+                        break;
+                    default:
+                        // Every request asks for an ACK or is a dump ended by NLMSG_DONE, so answers are collected
+                        // until one of those arrives.
+                        answers?.Add(body.ToArray());
+                        break;
+                }
+            }
+        }
+    }
+
+    private static string? ExtendedAckMessage(ReadOnlySpan<byte> body, ushort flags)
+    {
+        // nlmsgerr = error (4) + the request's header (16); with NETLINK_CAP_ACK the request payload is not echoed.
+        if ((flags & Interop.NLM_F_ACK_TLVS) == 0 || body.Length <= 20)
+        {
+            return null;
+        }
+
+        string? message = null;
+        NetlinkAttributes.ForEach(body[20..], ref message, static (ref string? m, ushort type, ReadOnlySpan<byte> payload) =>
+        {
+            if (type == Interop.NLMSGERR_ATTR_MSG)
+            {
+                m = NetlinkAttributes.ReadString(payload);
+            }
+        });
+        return message;
+    }
+
+    private unsafe void Send(string operation)
+    {
+        var message = Writer.Written;
+        fixed (byte* p = message)
+        {
+            while (true)
+            {
+                var sent = Interop.Send(_fd, p, (nuint)message.Length, 0);
+                if (sent >= 0)
+                {
+                    return;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Interop.EINTR)
+                {
+                    throw new NetlinkException($"{operation}: send", errno);
+                }
+            }
+        }
+    }
+
+    private unsafe int Receive(string operation)
+    {
+        fixed (byte* p = _receive)
+        {
+            while (true)
+            {
+                var got = Interop.Recv(_fd, p, (nuint)_receive.Length, 0);
+                if (got >= 0)
+                {
+                    return (int)got;
+                }
+
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Interop.EINTR)
+                {
+                    throw new NetlinkException($"{operation}: recv", errno);
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _fd.Dispose();
+}

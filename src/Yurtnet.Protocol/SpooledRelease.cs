@@ -1,0 +1,46 @@
+namespace Yurtnet.Protocol;
+
+/// <summary>
+/// A DEL the plugin could not deliver because yurtnetd was unreachable. The plugin writes it durably into the
+/// spool directory and reports success; the daemon applies it before it serves anything else.
+/// </summary>
+public sealed record SpooledRelease
+{
+    /// <summary>Protocol version of the writer.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("v")]
+    public int Version { get; init; } = ProtocolVersion.Current;
+
+    /// <summary><c>CNI_CONTAINERID</c>.</summary>
+    public required string ContainerId { get; init; }
+
+    /// <summary><c>CNI_IFNAME</c>.</summary>
+    public required string IfName { get; init; }
+
+    /// <summary>CNI network name.</summary>
+    public required string Network { get; init; }
+
+    /// <summary>When the plugin spooled it.</summary>
+    public required DateTimeOffset SpooledAt { get; init; }
+
+    /// <summary>Suffix of complete spool files; anything else in the directory is a write in progress or foreign.</summary>
+    public const string FileSuffix = ".release.json";
+
+    /// <summary>
+    /// The spool file name of an attachment. It is derived from the attachment alone, so repeated DELs of the
+    /// same attachment overwrite one file instead of piling up.
+    /// </summary>
+    public static string FileNameFor(string containerId, string ifName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(containerId);
+        ArgumentException.ThrowIfNullOrEmpty(ifName);
+        // Container ids match [a-zA-Z0-9][a-zA-Z0-9_.-]* and interface names contain no '/', so the name is a
+        // plain file name; only its length needs a bound.
+        var stem = $"{containerId}_{ifName}";
+        if (stem.Length > 200)
+        {
+            stem = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(stem)));
+        }
+
+        return stem + FileSuffix;
+    }
+}
