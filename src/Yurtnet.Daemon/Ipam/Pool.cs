@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
@@ -42,15 +43,25 @@ internal sealed class Pool
     public static bool TryParse(string cidr, out Pool pool, out string problem)
     {
         pool = null!;
-        // IPNetwork rejects a base address with host bits set, so "10.22.0.5/16" fails here too.
-        if (!IPNetwork.TryParse(cidr, out var network))
+        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0
+            || !IPAddress.TryParse(cidr.AsSpan(0, slash), out var address)
+            || !int.TryParse(cidr.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefix)
+            || prefix > (address.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32))
         {
             problem = $"\"{cidr}\" is not a network CIDR such as 10.22.0.0/16 or fd00:22::/64";
             return false;
         }
 
-        var v6 = network.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
-        if ((!v6 && network.PrefixLength > 30) || (v6 && network.PrefixLength > 126))
+        var network = new IPNetwork(Masked(address, prefix), prefix);
+        if (!network.BaseAddress.Equals(address))
+        {
+            problem = $"\"{cidr}\" has host bits set; the network is {network}";
+            return false;
+        }
+
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        if ((!v6 && prefix > 30) || (v6 && prefix > 126))
         {
             problem = $"\"{cidr}\" is too small for a gateway and pods";
             return false;
@@ -59,6 +70,18 @@ internal sealed class Pool
         pool = new Pool(network);
         problem = "";
         return true;
+    }
+
+    private static IPAddress Masked(IPAddress address, int prefix)
+    {
+        var bytes = address.GetAddressBytes();
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var bits = Math.Clamp(prefix - (i * 8), 0, 8);
+            bytes[i] &= (byte)(0xff << (8 - bits));
+        }
+
+        return new IPAddress(bytes);
     }
 
     public bool IsReserved(UInt128 offset) => offset == 0 || offset == 1 || (!IsV6 && offset == Size - 1) || offset >= Size;

@@ -16,14 +16,16 @@ internal sealed partial class LeaseStore : IDisposable
 
     private readonly LiteDatabase _db;
     private readonly CommitAwareLogStream _log;
+    private readonly SyncingDataStream _data;
     private readonly ILiteCollection<BsonDocument> _leases;
     private readonly ILiteCollection<BsonDocument> _facts;
     private long _sequence;
 
-    private LeaseStore(string path, LiteDatabase db, CommitAwareLogStream log)
+    private LeaseStore(string path, LiteDatabase db, SyncingDataStream data, CommitAwareLogStream log)
     {
         DataPath = path;
         _db = db;
+        _data = data;
         _log = log;
         _leases = db.GetCollection("leases");
         _facts = db.GetCollection("facts");
@@ -49,8 +51,11 @@ internal sealed partial class LeaseStore : IDisposable
         {
             return OpenFiles(dataPath, Path.Combine(stateDir, LogFileName));
         }
-        catch (Exception ex) when (ex is LiteException or InvalidDataException or InvalidCastException or FormatException or KeyNotFoundException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException))
         {
+            // Whatever LiteDB throws while reading a damaged file (LiteException, range and cast errors from a
+            // garbage header) means "unreadable". A file locked by another yurtnetd (IOException) or not
+            // readable by us is not damaged and must not be moved.
             var suffix = $".corrupt-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
             foreach (var name in new[] { DataFileName, LogFileName })
             {
@@ -74,25 +79,48 @@ internal sealed partial class LeaseStore : IDisposable
         {
             var isNew = dataFile.Length == 0;
             log = new CommitAwareLogStream(new FileStream(logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess), dataFile);
-            var db = new LiteDatabase(new SyncingDataStream(dataFile), mapper: null, logStream: log);
-            var store = new LeaseStore(dataPath, db, log);
-            foreach (var lease in store._leases.FindAll())
+            var data = new SyncingDataStream(dataFile);
+            LiteDatabase? db = null;
+            try
             {
-                _ = LeaseMapping.FromDocument(lease);
+                db = new LiteDatabase(data, mapper: null, logStream: log);
+                var store = new LeaseStore(dataPath, db, data, log);
+                foreach (var lease in store._leases.FindAll())
+                {
+                    _ = LeaseMapping.FromDocument(lease);
+                }
+
+                if (isNew)
+                {
+                    dataFile.Flush(flushToDisk: true);
+                }
+
+                return store;
+            }
+            catch
+            {
+                DisposeQuietly(db);
+                throw;
             }
 
-            if (isNew)
-            {
-                dataFile.Flush(flushToDisk: true);
-            }
-
-            return store;
         }
         catch
         {
             log?.Dispose();
             dataFile.Dispose();
             throw;
+        }
+    }
+
+    private static void DisposeQuietly(LiteDatabase? disposable)
+    {
+        try
+        {
+            disposable?.Dispose();
+        }
+        catch (Exception)
+        {
+            // Closing a database that failed to open: its own error is the one to report.
         }
     }
 
@@ -139,7 +167,13 @@ internal sealed partial class LeaseStore : IDisposable
     /// <summary>Proves the store accepts a durable write.</summary>
     public void Probe() => Apply(new IpamChanges());
 
-    public void Dispose() => _db.Dispose();
+    /// <summary>Checkpoints and closes the database, then the files (LiteDB does not close streams it was given).</summary>
+    public void Dispose()
+    {
+        _db.Dispose();
+        _log.Dispose();
+        _data.Dispose();
+    }
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Critical, Message = "state database {Path} could not be read and was moved to {MovedTo}; starting with an empty one ({Reason}). Leases of running pods come back as they are re-added.")]
     private static partial void LogCorruptStore(ILogger logger, string path, string movedTo, string reason);

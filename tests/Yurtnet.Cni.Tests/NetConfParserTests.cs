@@ -1,0 +1,153 @@
+using System.Text;
+using Yurtnet.Cni;
+
+namespace Yurtnet.Cni.Tests;
+
+public sealed class NetConfParserTests
+{
+    private static NetConf Parse(string json, CniCommand command = CniCommand.Add) => NetConfParser.Parse(Encoding.UTF8.GetBytes(json), command);
+
+    private static CniError Rejects(string json, CniCommand command = CniCommand.Add) =>
+        Assert.Throws<CniException>(() => Parse(json, command)).Error;
+
+    [Fact]
+    public void Defaults_apply_when_keys_are_absent()
+    {
+        var conf = Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","ipam":{"subnets":["10.22.0.0/16"]}}""");
+
+        Assert.Equal("yurt0", conf.Bridge);
+        Assert.True(conf.IsGateway);
+        Assert.True(conf.IsDefaultGateway);
+        Assert.True(conf.IpMasq);
+        Assert.False(conf.HairpinMode);
+        Assert.Equal(1500, conf.Mtu);
+        Assert.Equal("/run/yurtnet/cni.sock", conf.Socket);
+        Assert.Equal("/var/lib/yurtnet/spool", conf.SpoolDir);
+        Assert.Single(conf.Subnets);
+    }
+
+    [Fact]
+    public void Every_documented_key_is_read()
+    {
+        var conf = Parse("""
+            {"cniVersion":"1.1.0","name":"edge","bridge":"br-pods","mtu":1400,"hairpinMode":true,"isGateway":true,
+             "isDefaultGateway":false,"ipMasq":false,"socket":"/tmp/s.sock","spoolDir":"/tmp/spool","daemonWaitSeconds":2,
+             "ipam":{"subnets":["10.22.0.0/24","fd00:22::/64"],"routes":[{"dst":"192.168.50.0/24"},{"dst":"fd00:99::/64","gw":"fd00:22::fe"}]},
+             "dns":{"nameservers":["10.22.0.10"]}}
+            """);
+
+        Assert.Equal("br-pods", conf.Bridge);
+        Assert.Equal(1400, conf.Mtu);
+        Assert.True(conf.HairpinMode);
+        Assert.False(conf.IsDefaultGateway);
+        Assert.False(conf.IpMasq);
+        Assert.Equal("/tmp/s.sock", conf.Socket);
+        Assert.Equal(TimeSpan.FromSeconds(2), conf.DaemonWait);
+        Assert.Equal(2, conf.Subnets.Count);
+        Assert.Equal(2, conf.Routes.Count);
+        Assert.Contains("10.22.0.10", conf.DnsJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Default_gateway_implies_gateway()
+    {
+        Assert.True(Parse("""{"cniVersion":"1.0.0","name":"n","isGateway":false}""").IsGateway);
+    }
+
+    [Theory]
+    [InlineData("not json")]
+    [InlineData("[1,2]")]
+    [InlineData("{\"cniVersion\":1}")]
+    public void Undecodable_stdin_is_code_6(string stdin)
+    {
+        Assert.Equal(6, Rejects(stdin).Code);
+    }
+
+    [Theory]
+    [InlineData("0.2.0")]
+    [InlineData("2.0.0")]
+    [InlineData("")]
+    public void Unsupported_version_is_code_1_listing_the_supported_ones(string version)
+    {
+        var error = Rejects($$"""{"cniVersion":"{{version}}","name":"n"}""");
+
+        Assert.Equal(1, error.Code);
+        Assert.Contains("0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0", error.Msg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_version_means_0_1_0_and_is_refused()
+    {
+        Assert.Equal(1, Rejects("""{"name":"n"}""").Code);
+    }
+
+    [Theory]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"subnets":["10.22.0.0/33"]}}""", "ipam.subnets[0]")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"subnets":["10.22.0.5/16"]}}""", "use 10.22.0.0/16")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"subnets":["10.22.0.0/31"]}}""", "too small")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"subnets":["banana"]}}""", "\"banana\" is not a CIDR")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"subnets":"10.22.0.0/16"}}""", "ipam.subnets: expected an array")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"subnets":["10.22.0.0/16","10.22.1.0/24"]}}""", "overlaps")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","mtu":"1500"}""", "mtu: expected a number, got the string \"1500\"")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","mtu":20}""", "mtu: 20 is outside")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipMasq":"yes"}""", "ipMasq: expected true or false")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","bridge":"a-very-long-bridge-name"}""", "bridge:")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","socket":"relative/cni.sock"}""", "socket: \"relative/cni.sock\" must be an absolute path")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"type":"host-local"}}""", "ipam.type")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"routes":[{"dst":"nope"}]}}""", "ipam.routes[0].dst")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"routes":[{"dst":"10.9.0.0/16","gw":"fd00::1"}]}}""", "ipam.routes[0].gw")]
+    [InlineData("""{"cniVersion":"1.0.0"}""", "name: required")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"-bad"}""", "name:")]
+    public void Unworkable_value_is_code_7_naming_the_key(string json, string expected)
+    {
+        var error = Rejects(json);
+
+        Assert.Equal(7, error.Code);
+        Assert.Contains(expected, error.Msg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void All_findings_are_reported_in_one_error()
+    {
+        var error = Rejects("""{"cniVersion":"1.0.0","name":"n","mtu":"x","ipMasq":3,"ipam":{"subnets":["bad"]}}""");
+
+        Assert.Contains("mtu:", error.Msg, StringComparison.Ordinal);
+        Assert.Contains("ipMasq:", error.Msg, StringComparison.Ordinal);
+        Assert.Contains("ipam.subnets[0]:", error.Msg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_fields_pass_through()
+    {
+        Assert.Equal("n", Parse("""{"cniVersion":"1.0.0","name":"n","capabilities":{"portMappings":true},"runtimeConfig":{"x":1},"somethingNew":[1]}""").Name);
+    }
+
+    [Theory]
+    [InlineData("cni.dev/valid-attachments")]
+    [InlineData("cni.dev/attachments")]
+    public void Gc_reads_either_attachments_key(string key)
+    {
+        var conf = Parse($$"""{"cniVersion":"1.1.0","name":"n","{{key}}":[{"containerID":"c1","ifname":"eth0"}]}""", CniCommand.Gc);
+
+        Assert.Equal("c1", Assert.Single(conf.ValidAttachments!).ContainerId);
+    }
+
+    [Fact]
+    public void Prev_result_is_read_for_del_and_check()
+    {
+        var conf = Parse("""
+            {"cniVersion":"0.4.0","name":"n","prevResult":{"cniVersion":"0.4.0","interfaces":[{"name":"eth0","mac":"aa:bb:cc:dd:ee:ff","sandbox":"/run/netns/x"}],
+             "ips":[{"version":"4","address":"10.22.0.5/16","gateway":"10.22.0.1","interface":0}],"routes":[{"dst":"0.0.0.0/0","gw":"10.22.0.1"}]}}
+            """, CniCommand.Check);
+
+        Assert.Equal("10.22.0.5/16", Assert.Single(conf.PrevResult!.Ips).Cidr);
+        Assert.Single(conf.PrevResult.Routes);
+    }
+
+    [Fact]
+    public void Peek_version_reads_only_the_version()
+    {
+        Assert.Equal("0.4.0", NetConfParser.PeekVersion(Encoding.UTF8.GetBytes("""{"name":{"deep":[1]},"cniVersion":"0.4.0"}""")));
+        Assert.Null(NetConfParser.PeekVersion(Encoding.UTF8.GetBytes("nope")));
+    }
+}

@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Configuration;
+using Yurtnet.Daemon.Configuration;
+
+namespace Yurtnet.Daemon.Tests.Configuration;
+
+public sealed class DaemonOptionsReaderTests
+{
+    private static DaemonOptions Read(out List<string> problems, params (string Key, string Value)[] values) =>
+        DaemonOptionsReader.Read(new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build(), out problems);
+
+    [Fact]
+    public void Empty_configuration_gives_the_documented_defaults()
+    {
+        var options = Read(out var problems);
+
+        Assert.Empty(problems);
+        Assert.Equal("/run/yurtnet/cni.sock", options.Socket);
+        Assert.Equal("/var/lib/yurtnet", options.StateDir);
+        Assert.Equal("/var/lib/yurtnet/spool", options.SpoolDir);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.LeaseHold);
+        Assert.Equal([0u], options.AllowedUids);
+    }
+
+    [Fact]
+    public void Spool_defaults_to_a_folder_of_the_state_dir()
+    {
+        Assert.Equal("/data/yn/spool", Read(out _, ("stateDir", "/data/yn")).SpoolDir);
+    }
+
+    [Theory]
+    [InlineData("10m", 600)]
+    [InlineData("600s", 600)]
+    [InlineData("1h", 3600)]
+    [InlineData("1.5m", 90)]
+    [InlineData("00:10:00", 600)]
+    [InlineData("45", 45)]
+    [InlineData("250ms", 0.25)]
+    public void Durations_accept_units_and_clock_form(string text, double seconds)
+    {
+        Assert.True(DaemonOptionsReader.TryParseDuration(text, out var value));
+        Assert.Equal(TimeSpan.FromSeconds(seconds), value);
+    }
+
+    [Fact]
+    public void Every_bad_key_is_reported_by_name()
+    {
+        Read(out var problems, ("leaseHold", "ten minutes"), ("socket", "cni.sock"), ("maxConcurrentRequests", "0"), ("logFormat", "xml"), ("allowedUids:0", "root"), ("colour", "blue"));
+
+        Assert.Contains(problems, p => p.StartsWith("leaseHold: \"ten minutes\" is not a duration", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("socket: \"cni.sock\" must be an absolute path", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("maxConcurrentRequests:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("logFormat:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("allowedUids[0]:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("colour: unknown key", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Keys_are_case_insensitive_as_environment_overrides_are_upper_case()
+    {
+        Assert.Equal("/tmp/x.sock", Read(out var problems, ("SOCKET", "/tmp/x.sock")).Socket);
+        Assert.Empty(problems);
+    }
+
+    [Fact]
+    public void Allowed_uids_accept_a_list_or_comma_text()
+    {
+        Assert.Equal([0u, 1000u], Read(out _, ("allowedUids:0", "0"), ("allowedUids:1", "1000")).AllowedUids);
+        Assert.Equal([0u, 7u], Read(out _, ("allowedUids", "0, 7")).AllowedUids);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.State;
+
+namespace Yurtnet.Daemon.Tests.State;
+
+public sealed class LeaseStoreTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("yurtnet-store-").FullName;
+
+    private static Lease Lease(string ip, LeaseState state = LeaseState.Active) => new()
+    {
+        Ip = IPAddress.Parse(ip),
+        Pool = ip.Contains(':', StringComparison.Ordinal) ? "fd00:22::/64" : "10.22.0.0/24",
+        Network = "edge",
+        State = state,
+        ContainerId = "c-" + ip,
+        IfName = "eth0",
+        PodNamespace = "shop",
+        PodName = "web-" + ip,
+        PodUid = "uid",
+        Netns = "/run/netns/x",
+        Since = DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000),
+        HeldUntil = state == LeaseState.Held ? DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_600_000) : null,
+        BootId = "boot-1",
+    };
+
+    private LeaseStore Open() => LeaseStore.Open(_dir, NullLogger.Instance, TimeProvider.System);
+
+    [Fact]
+    public void Leases_and_cursors_survive_reopening()
+    {
+        var changes = new IpamChanges();
+        changes.Upserts.Add(Lease("10.22.0.7"));
+        changes.Upserts.Add(Lease("fd00:22::7", LeaseState.Held));
+        changes.Cursors["10.22.0.0/24"] = 7;
+        using (var store = Open())
+        {
+            store.Apply(changes);
+        }
+
+        using var reopened = Open();
+        var table = reopened.Load();
+
+        Assert.Equal(2, table.Count);
+        Assert.True(table.TryGet(IPAddress.Parse("fd00:22::7"), out var held));
+        Assert.Equal(Lease("fd00:22::7", LeaseState.Held), held);
+        Assert.Equal((UInt128)7, table.Cursor("10.22.0.0/24"));
+    }
+
+    [Fact]
+    public void Each_change_is_fsynced_once_before_apply_returns()
+    {
+        using var store = Open();
+        var before = store.Fsyncs;
+
+        for (var i = 2; i < 12; i++)
+        {
+            var changes = new IpamChanges();
+            changes.Upserts.Add(Lease($"10.22.0.{i}"));
+            store.Apply(changes);
+            Assert.Equal(before + i - 1, store.Fsyncs);
+        }
+    }
+
+    [Fact]
+    public void Removal_is_persisted()
+    {
+        using (var store = Open())
+        {
+            var add = new IpamChanges();
+            add.Upserts.Add(Lease("10.22.0.9"));
+            store.Apply(add);
+            var remove = new IpamChanges();
+            remove.Removals.Add(IPAddress.Parse("10.22.0.9"));
+            store.Apply(remove);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(0, reopened.Load().Count);
+    }
+
+    [Fact]
+    public void Commits_survive_a_process_that_never_closes_the_database()
+    {
+        // Copy the files while the store is open, as a crash would leave them (no checkpoint, no close).
+        var copy = Directory.CreateTempSubdirectory("yurtnet-crash-").FullName;
+        try
+        {
+            using (var store = Open())
+            {
+                for (var i = 2; i < 40; i++)
+                {
+                    var changes = new IpamChanges();
+                    changes.Upserts.Add(Lease($"10.22.0.{i}"));
+                    store.Apply(changes);
+                }
+
+                // cp ignores .NET's advisory lock on the open files, as a crash ignores everything.
+                foreach (var file in Directory.GetFiles(_dir))
+                {
+                    Assert.Equal(0, TestNetns.Run("cp", file, Path.Combine(copy, Path.GetFileName(file))).Code);
+                }
+            }
+
+            using var recovered = LeaseStore.Open(copy, NullLogger.Instance, TimeProvider.System);
+            Assert.Equal(38, recovered.Load().Count);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Unreadable_database_is_moved_aside_and_a_new_one_serves()
+    {
+        File.WriteAllBytes(Path.Combine(_dir, LeaseStore.DataFileName), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
+
+        using var store = Open();
+        var changes = new IpamChanges();
+        changes.Upserts.Add(Lease("10.22.0.3"));
+        store.Apply(changes);
+
+        Assert.Single(Directory.GetFiles(_dir, LeaseStore.DataFileName + ".corrupt-*"));
+        Assert.Equal(1, store.Load().Count);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

@@ -1,0 +1,77 @@
+using System.Text;
+using System.Text.Json;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Protocol.Tests;
+
+public sealed class MessageJsonTests
+{
+    [Fact]
+    public void Request_carries_version_id_and_operation()
+    {
+        var json = JsonSerializer.Serialize<Request>(new ReleaseRequest { Id = "ab12", ContainerId = "c1", IfName = "eth0", Network = "n" }, ProtocolJsonContext.Default.Request);
+
+        using var doc = JsonDocument.Parse(json);
+        Assert.Equal("release", doc.RootElement.GetProperty("op").GetString());
+        Assert.Equal(ProtocolVersion.Current, doc.RootElement.GetProperty("v").GetInt32());
+        Assert.Equal("ab12", doc.RootElement.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public void Allocate_request_round_trips_with_its_pod()
+    {
+        Request sent = new AllocateRequest
+        {
+            Id = "1",
+            ContainerId = "c1",
+            IfName = "eth0",
+            Network = "edge",
+            Netns = "/run/netns/x",
+            Pod = new PodRef { Namespace = "ns", Name = "web-0", Uid = "u-1" },
+            Subnets = ["10.22.0.0/16", "fd00:22::/64"],
+        };
+
+        var back = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(sent, ProtocolJsonContext.Default.Request), ProtocolJsonContext.Default.Request);
+
+        var allocate = Assert.IsType<AllocateRequest>(back);
+        Assert.Equal("ns/web-0", allocate.Pod!.Key);
+        Assert.Equal(["10.22.0.0/16", "fd00:22::/64"], allocate.Subnets);
+        Assert.Equal("c1", allocate.SerializationKey);
+    }
+
+    [Fact]
+    public void Operation_member_may_come_after_other_members()
+    {
+        var json = Encoding.UTF8.GetBytes("{\"v\":1,\"id\":\"x\",\"op\":\"leases\"}");
+
+        Assert.IsType<LeasesRequest>(JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.Request));
+    }
+
+    [Fact]
+    public void Unknown_operation_fails_to_deserialize_instead_of_guessing()
+    {
+        var json = Encoding.UTF8.GetBytes("{\"v\":1,\"op\":\"format-disk\"}");
+
+        Assert.ThrowsAny<Exception>(() => JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.Request));
+    }
+
+    [Fact]
+    public void Error_response_round_trips_its_kind_as_text()
+    {
+        Response sent = new ErrorResponse { Id = "9", Error = ErrorKind.PoolExhausted, Message = "no free address" };
+
+        var json = JsonSerializer.Serialize(sent, ProtocolJsonContext.Default.Response);
+        var back = Assert.IsType<ErrorResponse>(JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.Response));
+
+        Assert.Contains("\"error\":\"PoolExhausted\"", json, StringComparison.Ordinal);
+        Assert.Equal(ErrorKind.PoolExhausted, back.Error);
+    }
+
+    [Fact]
+    public void Unknown_members_are_ignored_so_optional_additions_need_no_version_bump()
+    {
+        var json = Encoding.UTF8.GetBytes("{\"kind\":\"committed\",\"v\":1,\"id\":\"1\",\"addedLater\":42}");
+
+        Assert.IsType<CommitResponse>(JsonSerializer.Deserialize(json, ProtocolJsonContext.Default.Response));
+    }
+}
