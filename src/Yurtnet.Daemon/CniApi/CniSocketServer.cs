@@ -112,11 +112,10 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         {
             await using var stream = new NetworkStream(client, ownsSocket: true);
             var peer = PeerCredentials.Of(client);
-            if (!options.AllowedUids.Contains(peer.Uid))
+            var allowed = options.AllowedUids.Contains(peer.Uid);
+            if (!allowed)
             {
                 LogRefusedPeer(logger, peer.Pid, peer.Uid);
-                await WriteAsync(stream, CniRequestHandler.Error(ErrorKind.PermissionDenied, $"uid {peer.Uid} may not use {options.Socket}; allowed: {string.Join(", ", options.AllowedUids)} (allowedUids in yurtnetd.json)"), stoppingToken);
-                return;
             }
 
             while (!stoppingToken.IsCancellationRequested)
@@ -136,6 +135,13 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
 
                 if (frame is null)
                 {
+                    return;
+                }
+
+                if (!allowed)
+                {
+                    // Answer the request it sent (so the client sees why) and hang up.
+                    await WriteAsync(stream, CniRequestHandler.Error(ErrorKind.PermissionDenied, $"uid {peer.Uid} may not use {options.Socket}; allowed: {string.Join(", ", options.AllowedUids)} (allowedUids in yurtnetd.json)"), deadline.Token);
                     return;
                 }
 

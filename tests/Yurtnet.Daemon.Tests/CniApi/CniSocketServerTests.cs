@@ -1,0 +1,208 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Daemon.Tests.CniApi;
+
+public sealed class CniSocketServerTests
+{
+    private static AllocateRequest Allocate(string container, string pod = "web-0") => new()
+    {
+        ContainerId = container,
+        IfName = "eth0",
+        Network = "edge",
+        Pod = new PodRef { Namespace = "shop", Name = pod },
+        Subnets = ["10.22.0.0/24", "fd00:22::/64"],
+    };
+
+    private static async Task<Response> SendRawAsync(string socket, byte[] frame)
+    {
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await s.ConnectAsync(new UnixDomainSocketEndPoint(socket));
+        await using var stream = new NetworkStream(s);
+        await stream.WriteAsync(frame);
+        var answer = await FrameCodec.ReadAsync(stream, FrameCodec.DefaultMaxFrameBytes, CancellationToken.None);
+        return JsonSerializer.Deserialize(answer, ProtocolJsonContext.Default.Response)!;
+    }
+
+    private static byte[] Frame(string json)
+    {
+        var payload = Encoding.UTF8.GetBytes(json);
+        var frame = new byte[4 + payload.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
+        payload.CopyTo(frame, 4);
+        return frame;
+    }
+
+    [Fact]
+    public async Task Allocate_commit_release_over_the_socket()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+
+        var allocated = Assert.IsType<AllocateResponse>(await client.SendAsync(Allocate("c1") with { Id = "r1" }, CancellationToken.None));
+        Assert.IsType<CommitResponse>(await client.SendAsync(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, CancellationToken.None));
+        var released = Assert.IsType<ReleaseResponse>(await client.SendAsync(new ReleaseRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, CancellationToken.None));
+
+        Assert.Equal("r1", allocated.Id);
+        Assert.Equal(["10.22.0.2/24", "fd00:22::2/64"], allocated.Addresses.Select(a => a.Address));
+        Assert.Equal("10.22.0.1", allocated.Addresses[0].Gateway);
+        Assert.Equal(2, released.Released);
+        Assert.True(released.NetworkIdle);
+    }
+
+    [Fact]
+    public async Task Socket_is_owner_only_in_an_owner_only_directory()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(daemon.Options.Socket));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(daemon.Options.Socket)!));
+    }
+
+    [Fact]
+    public async Task Frame_of_another_protocol_version_gets_an_error_frame()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+
+        var answer = await SendRawAsync(daemon.Options.Socket, Frame("{\"v\":2,\"op\":\"leases\",\"id\":\"x\"}"));
+
+        var error = Assert.IsType<ErrorResponse>(answer);
+        Assert.Equal(ErrorKind.UnsupportedVersion, error.Error);
+        Assert.Contains("version 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Oversized_frame_gets_an_error_frame_not_a_hang()
+    {
+        await using var daemon = new DaemonHarness(o => o with { MaxFrameBytes = 1024 });
+        await daemon.StartAsync();
+        var header = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(header, 1_000_000);
+
+        var error = Assert.IsType<ErrorResponse>(await SendRawAsync(daemon.Options.Socket, header));
+
+        Assert.Equal(ErrorKind.InvalidRequest, error.Error);
+        Assert.Contains("exceeds the limit of 1024", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Garbage_frame_gets_an_invalid_request_error()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+
+        var error = Assert.IsType<ErrorResponse>(await SendRawAsync(daemon.Options.Socket, Frame("{\"v\":1,\"op\":\"allocate\",\"containerId\":5}")));
+
+        Assert.Equal(ErrorKind.InvalidRequest, error.Error);
+    }
+
+    [Fact]
+    public async Task Peer_not_in_allowed_uids_is_refused()
+    {
+        await using var daemon = new DaemonHarness(o => o with { AllowedUids = [4242] });
+        await daemon.StartAsync();
+        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+
+        var error = Assert.IsType<ErrorResponse>(await client.SendAsync(new LeasesRequest(), CancellationToken.None));
+
+        Assert.Equal(ErrorKind.PermissionDenied, error.Error);
+        Assert.Contains("allowedUids", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Concurrent_allocations_get_unique_addresses()
+    {
+        await using var daemon = new DaemonHarness(o => o with { MaxConcurrentRequests = 4 });
+        await daemon.StartAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+        {
+            using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(5), CancellationToken.None);
+            return Assert.IsType<AllocateResponse>(await client.SendAsync(Allocate($"c{i}", $"pod{i}"), CancellationToken.None));
+        }));
+
+        var addresses = answers.SelectMany(a => a.Addresses.Select(x => x.Address)).ToList();
+        Assert.Equal(128, addresses.Count);
+        Assert.Equal(128, addresses.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Exhausted_pool_is_a_named_error()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+        var small = Allocate("c0") with { Subnets = ["10.9.0.0/30"] };
+        Assert.IsType<AllocateResponse>(await client.SendAsync(small, CancellationToken.None));
+
+        var error = Assert.IsType<ErrorResponse>(await client.SendAsync(small with { ContainerId = "c1" }, CancellationToken.None));
+
+        Assert.Equal(ErrorKind.PoolExhausted, error.Error);
+        Assert.Contains("10.9.0.0/30", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Allocation_without_a_pool_says_to_set_ipam_subnets()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+
+        var error = Assert.IsType<ErrorResponse>(await client.SendAsync(Allocate("c0") with { Subnets = [] }, CancellationToken.None));
+
+        Assert.Contains("ipam.subnets", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Spooled_release_is_applied_before_the_socket_serves()
+    {
+        var dir = Directory.CreateTempSubdirectory("yurtnetd-spool-").FullName;
+        try
+        {
+            await using (var first = new DaemonHarness(o => o with { StateDir = Path.Combine(dir, "state"), SpoolDir = Path.Combine(dir, "spool") }))
+            {
+                await first.StartAsync();
+                using var client = await DaemonClient.ConnectAsync(first.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+                await client.SendAsync(Allocate("c1"), CancellationToken.None);
+                await client.SendAsync(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, CancellationToken.None);
+            }
+
+            Directory.CreateDirectory(Path.Combine(dir, "spool"));
+            await File.WriteAllBytesAsync(Path.Combine(dir, "spool", SpooledRelease.FileNameFor("c1", "eth0")), JsonSerializer.SerializeToUtf8Bytes(
+                new SpooledRelease { ContainerId = "c1", IfName = "eth0", Network = "edge", SpooledAt = DateTimeOffset.UtcNow }, ProtocolJsonContext.Default.SpooledRelease));
+
+            await using var second = new DaemonHarness(o => o with { StateDir = Path.Combine(dir, "state"), SpoolDir = Path.Combine(dir, "spool") });
+            await second.StartAsync();
+            using var ctl = await DaemonClient.ConnectAsync(second.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+            var leases = Assert.IsType<LeasesResponse>(await ctl.SendAsync(new LeasesRequest(), CancellationToken.None));
+
+            Assert.All(leases.Leases, l => Assert.Equal("held", l.State));
+            Assert.Empty(Directory.GetFiles(Path.Combine(dir, "spool")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Status_reports_ready_and_counts()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+        await client.SendAsync(Allocate("c1"), CancellationToken.None);
+
+        var status = Assert.IsType<StatusResponse>(await client.SendAsync(new StatusRequest { Subnets = ["10.22.0.0/24"] }, CancellationToken.None));
+
+        Assert.True(status.Ready);
+        Assert.Equal(2, status.Pending);
+        Assert.Contains(status.Pools, p => p.Pool == "10.22.0.0/24" && p.Used == 1);
+    }
+}

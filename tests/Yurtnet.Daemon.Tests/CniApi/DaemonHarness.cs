@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Reconcile;
+using Yurtnet.Daemon.State;
+
+namespace Yurtnet.Daemon.Tests.CniApi;
+
+/// <summary>The daemon's components wired as Program wires them, on a temp directory and a real Unix socket.</summary>
+internal sealed class DaemonHarness : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+
+    public DaemonHarness(Func<DaemonOptions, DaemonOptions>? configure = null)
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("yurtnetd-test-").FullName;
+        Options = new DaemonOptions
+        {
+            Socket = Path.Combine(Directory, "run", "cni.sock"),
+            StateDir = Path.Combine(Directory, "state"),
+            SpoolDir = Path.Combine(Directory, "spool"),
+            RequestTimeout = TimeSpan.FromSeconds(5),
+        };
+        Options = configure?.Invoke(Options) ?? Options;
+        Keeper = new LeaseKeeper(LeaseStore.Open(Options.StateDir, NullLogger.Instance, TimeProvider.System), Options, new BootId("boot-test"), TimeProvider.System, NullLogger<LeaseKeeper>.Instance);
+        Spool = new SpoolDrain(Keeper, Options, NullLogger<SpoolDrain>.Instance);
+        var reconciler = new Reconciler(Keeper, Spool, Options, TimeProvider.System, NullLogger<Reconciler>.Instance);
+        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, TimeProvider.System), reconciler, Options, NullLogger<CniSocketServer>.Instance);
+    }
+
+    public string Directory { get; }
+    public DaemonOptions Options { get; }
+    public LeaseKeeper Keeper { get; }
+    public SpoolDrain Spool { get; }
+    public CniSocketServer Server { get; }
+
+    public async Task StartAsync()
+    {
+        await Server.StartAsync(_stop.Token);
+        await Server.Serving.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await Server.StopAsync(CancellationToken.None);
+        Server.Dispose();
+        Spool.Dispose();
+        Keeper.Dispose();
+        _stop.Dispose();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
