@@ -10,6 +10,7 @@ internal sealed partial class Plugin
     /// </summary>
     private async Task<byte[]> AddAsync(CancellationToken cancellationToken)
     {
+        RequireNetns();
         using var client = await ConnectAsync(conf.DaemonWait, CniError.TryAgainLater, cancellationToken);
         var allocation = await AskAsync<AllocateResponse>(client, new AllocateRequest
         {

@@ -17,6 +17,7 @@ internal sealed partial class Plugin
             throw new CniException(new CniError(CniError.InvalidNetworkConfig, "prevResult: required for CHECK", "the runtime passes the ADD result as prevResult"));
         }
 
+        RequireNetns();
         var problems = PodPlumbing.Inspect(conf, env, conf.PrevResult);
         using var client = await ConnectAsync(conf.DaemonWait, CniError.TryAgainLater, cancellationToken);
         var lease = await AskAsync<CheckResponse>(client, new CheckRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, cancellationToken);

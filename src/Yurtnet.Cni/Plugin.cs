@@ -22,6 +22,15 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         };
     }
 
+    /// <summary>ADD and CHECK need the sandbox's namespace; checked before anything is allocated.</summary>
+    private void RequireNetns()
+    {
+        if (!File.Exists(env.Netns))
+        {
+            throw new CniException(new CniError(CniError.InvalidEnvironment, $"CNI_NETNS {env.Netns}: no such network namespace", "the sandbox's network namespace must exist for ADD and CHECK"));
+        }
+    }
+
     private PodRef? Pod => env.Args.PodNamespace is { Length: > 0 } ns && env.Args.PodName is { Length: > 0 } name
         ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }
         : null;

@@ -1,0 +1,187 @@
+using System.Text.Json.Nodes;
+
+namespace Yurtnet.Integration.Tests;
+
+/// <summary>The main path, per spec version and address family, through the real plugin and daemon.</summary>
+[Trait("requirement", "root")]
+public sealed class AddCheckDelTests
+{
+    public static TheoryData<string, string> VersionsAndFamilies()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var version in new[] { "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0" })
+        {
+            foreach (var family in new[] { "v4", "v6", "dual" })
+            {
+                data.Add(version, family);
+            }
+        }
+
+        return data;
+    }
+
+    [RootTheory]
+    [MemberData(nameof(VersionsAndFamilies))]
+    public async Task Add_check_del_per_version_and_family(string version, string family)
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, family, version);
+        using var pod = new TestNetns();
+        var conf = network.Conf();
+
+        var add = CniRun.Exec("ADD", conf, "c-main", pod.Path, args: CniRun.PodArgs("web-0"));
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        var result = add.Json;
+        Assert.Equal(version, result.GetProperty("cniVersion").GetString());
+        var ips = result.GetProperty("ips").EnumerateArray().ToList();
+        Assert.Equal(family == "dual" ? 2 : 1, ips.Count);
+        Assert.All(ips, ip => Assert.Equal(string.CompareOrdinal(version, "1.0.0") < 0, ip.TryGetProperty("version", out _)));
+        var podAddresses = pod.Exec("ip", "-o", "addr", "show", "dev", "eth0").Output;
+        foreach (var ip in ips)
+        {
+            var address = ip.GetProperty("address").GetString()!;
+            Assert.Contains(address, podAddresses, StringComparison.Ordinal);
+            var gateway = ip.GetProperty("gateway").GetString()!;
+            var ping = pod.Exec("ping", "-c1", "-W2", gateway);
+            Assert.True(ping.Code == 0, $"ping {gateway}: {ping.Output}");
+        }
+
+        if (string.CompareOrdinal(version, "0.4.0") >= 0)
+        {
+            var withPrev = conf.DeepClone().AsObject();
+            withPrev["prevResult"] = JsonNode.Parse(add.Stdout);
+            var check = CniRun.Exec("CHECK", withPrev, "c-main", pod.Path);
+            Assert.True(check.ExitCode == 0, check.ToString());
+        }
+        else
+        {
+            var check = CniRun.Exec("CHECK", conf, "c-main", pod.Path);
+            Assert.Equal(1, check.ErrorCode);
+        }
+
+        var del = CniRun.Exec("DEL", conf, "c-main", pod.Path);
+
+        Assert.True(del.ExitCode == 0, del.ToString());
+        Assert.Equal("", del.Stdout);
+        Assert.NotEqual(0, pod.Exec("ip", "link", "show", "eth0").Code);
+        Assert.All(await daemon.LeasesAsync(), l => Assert.Equal("held", l.State));
+    }
+
+    [RootFact]
+    public async Task Two_pods_reach_each_other_over_both_families()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var a = new TestNetns();
+        using var b = new TestNetns();
+        var addA = CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"));
+        var addB = CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"));
+        Assert.True(addA.ExitCode == 0 && addB.ExitCode == 0, addA + "\n" + addB);
+
+        foreach (var ip in addB.Json.GetProperty("ips").EnumerateArray())
+        {
+            var target = ip.GetProperty("address").GetString()!.Split('/')[0];
+            var ping = a.Exec("ping", "-c1", "-W2", target);
+            Assert.True(ping.Code == 0, $"ping {target}: {ping.Output}");
+        }
+
+        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path);
+        CniRun.Exec("DEL", network.Conf(), "c-b", b.Path);
+    }
+
+    [RootFact]
+    public async Task Check_reports_a_missing_address_as_a_mismatch()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        var add = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+        var address = add.Json.GetProperty("ips")[0].GetProperty("address").GetString()!;
+        pod.Exec("ip", "addr", "del", address, "dev", "eth0");
+        var withPrev = network.Conf(c => c["prevResult"] = JsonNode.Parse(add.Stdout));
+
+        var check = CniRun.Exec("CHECK", withPrev, "c1", pod.Path);
+
+        Assert.Equal(101, check.ErrorCode);
+        Assert.Contains($"address {address} is missing on eth0", check.ErrorMessage, StringComparison.Ordinal);
+        CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
+    }
+
+    [RootFact]
+    public async Task Repeated_add_returns_the_same_addresses()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var pod = new TestNetns();
+
+        var first = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+        var second = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Equal(first.Json.GetProperty("ips").ToString(), second.Json.GetProperty("ips").ToString());
+        Assert.Equal(2, (await daemon.LeasesAsync()).Count);
+        CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
+    }
+
+    [RootFact]
+    public async Task Status_and_gc_of_spec_1_1_0()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        using var keep = new TestNetns();
+        using var gone = new TestNetns();
+        CniRun.Exec("ADD", network.Conf(), "c-keep", keep.Path, args: CniRun.PodArgs("keep"));
+        CniRun.Exec("ADD", network.Conf(), "c-gone", gone.Path, args: CniRun.PodArgs("gone"));
+
+        var status = CniRun.Exec("STATUS", network.Conf());
+        var gc = CniRun.Exec("GC", network.Conf(c => c["cni.dev/valid-attachments"] = new JsonArray(new JsonObject { ["containerID"] = "c-keep", ["ifname"] = "eth0" })));
+
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.True(gc.ExitCode == 0, gc.ToString());
+        var leases = await daemon.LeasesAsync();
+        Assert.Equal("active", Assert.Single(leases, l => l.ContainerId == "c-keep").State);
+        Assert.Equal("held", Assert.Single(leases, l => l.ContainerId == "c-gone").State);
+        CniRun.Exec("DEL", network.Conf(), "c-keep", keep.Path);
+        CniRun.Exec("DEL", network.Conf(), "c-gone", gone.Path);
+    }
+
+    [RootFact]
+    public async Task Masquerade_is_installed_with_the_first_pod_and_removed_with_the_last()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var a = new TestNetns();
+        using var b = new TestNetns();
+
+        CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"));
+        CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"));
+        var rules = TestNetns.Run("nft", "list", "table", "inet", "yurtnet").Output;
+        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path);
+        var afterFirst = TestNetns.Run("nft", "list", "table", "inet", "yurtnet").Output;
+        CniRun.Exec("DEL", network.Conf(), "c-b", b.Path);
+        var afterLast = TestNetns.Run("nft", "list", "table", "inet", "yurtnet").Output;
+
+        Assert.Contains($"ip saddr {network.V4} ip daddr != {network.V4}", rules, StringComparison.Ordinal);
+        Assert.Contains($"ip6 saddr {network.V6}", rules, StringComparison.Ordinal);
+        Assert.Contains($"ip saddr {network.V4}", afterFirst, StringComparison.Ordinal);
+        Assert.DoesNotContain($"ip saddr {network.V4}", afterLast, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public async Task Failed_add_rolls_back_the_veth_and_the_lease()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var pod = new TestNetns();
+        // A non-bridge device with the bridge's name makes plumbing fail after the allocation.
+        Assert.Equal(0, TestNetns.Run("ip", "link", "add", network.Bridge, "type", "veth", "peer", "name", network.Bridge + "p").Code);
+
+        var add = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+
+        Assert.Equal(7, add.ErrorCode);
+        Assert.Contains($"bridge: \"{network.Bridge}\" exists and is a veth", add.ErrorMessage, StringComparison.Ordinal);
+        Assert.Empty(await daemon.LeasesAsync());
+        Assert.NotEqual(0, pod.Exec("ip", "link", "show", "eth0").Code);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Yurtnet.Integration.Tests;
+
+/// <summary>One exec of the real plugin, as a container runtime does it.</summary>
+internal sealed record CniRun(int ExitCode, string Stdout, string Stderr)
+{
+    public JsonElement Json => JsonDocument.Parse(Stdout).RootElement;
+
+    public int ErrorCode => Json.GetProperty("code").GetInt32();
+
+    public string ErrorMessage => Json.GetProperty("msg").GetString()!;
+
+    public static CniRun Exec(string command, JsonNode? conf, string containerId = "", string netns = "", string ifName = "eth0", string? args = null, Dictionary<string, string?>? env = null, string? rawStdin = null)
+    {
+        var start = new ProcessStartInfo(Binaries.Plugin)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("CNI_", StringComparison.Ordinal)).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        start.Environment["CNI_COMMAND"] = command;
+        start.Environment["CNI_CONTAINERID"] = containerId;
+        start.Environment["CNI_NETNS"] = netns;
+        start.Environment["CNI_IFNAME"] = ifName;
+        start.Environment["CNI_PATH"] = "/opt/cni/bin";
+        if (args is not null)
+        {
+            start.Environment["CNI_ARGS"] = args;
+        }
+
+        foreach (var (key, value) in env ?? [])
+        {
+            start.Environment[key] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(key);
+            }
+        }
+
+        using var process = Process.Start(start)!;
+        process.StandardInput.Write(rawStdin ?? conf?.ToJsonString() ?? "");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return new CniRun(process.ExitCode, stdout.Result, stderr);
+    }
+
+    /// <summary>Pod args as containerd passes them.</summary>
+    public static string PodArgs(string name, string ns = "default", string? uid = null) =>
+        $"IgnoreUnknown=1;K8S_POD_NAMESPACE={ns};K8S_POD_NAME={name};K8S_POD_INFRA_CONTAINER_ID=x" + (uid is null ? "" : $";K8S_POD_UID={uid}");
+
+    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+}

@@ -1,0 +1,123 @@
+namespace Yurtnet.Integration.Tests;
+
+/// <summary>What pods see when yurtnetd crashes, restarts or is not there.</summary>
+[Trait("requirement", "root")]
+public sealed class DaemonLifecycleTests
+{
+    [RootFact]
+    public async Task Killed_daemon_then_del_is_spooled_and_restarted_daemon_releases_it()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var pod = new TestNetns();
+        CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+        daemon.Kill();
+
+        var del = CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
+
+        Assert.True(del.ExitCode == 0, del.ToString());
+        Assert.Contains("release spooled", del.Stderr, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(daemon.SpoolDir, "*.release.json"));
+        await daemon.StartAgainAsync();
+        Assert.All(await daemon.LeasesAsync(), l => Assert.Equal("held", l.State));
+        Assert.Empty(Directory.GetFiles(daemon.SpoolDir, "*.release.json"));
+    }
+
+    [RootFact]
+    public async Task Daemon_killed_right_after_answering_keeps_all_leases()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        var pods = Enumerable.Range(0, 3).Select(_ => new TestNetns()).ToList();
+        try
+        {
+            var adds = pods.Select((pod, i) => CniRun.Exec("ADD", network.Conf(), $"c{i}", pod.Path, args: CniRun.PodArgs($"p{i}"))).ToList();
+            daemon.Kill();
+            await daemon.StartAgainAsync();
+
+            var leases = await daemon.LeasesAsync();
+            var expected = adds.SelectMany(a => a.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0])).Order().ToList();
+            Assert.Equal(expected, leases.Select(l => l.Ip).Order().ToList());
+            Assert.All(leases, l => Assert.Equal("active", l.State));
+        }
+        finally
+        {
+            pods.ForEach(p => p.Dispose());
+        }
+    }
+
+    [RootFact]
+    public async Task Clean_restart_keeps_leases_and_the_same_pod_gets_its_address_back()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var pod = new TestNetns();
+        var before = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("db-0", "plant"));
+        CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
+        daemon.Stop();
+        await daemon.StartAgainAsync();
+        using var again = new TestNetns();
+
+        var after = CniRun.Exec("ADD", network.Conf(), "c2", again.Path, args: CniRun.PodArgs("db-0", "plant"));
+
+        Assert.Equal(before.Json.GetProperty("ips").ToString(), after.Json.GetProperty("ips").ToString());
+        CniRun.Exec("DEL", network.Conf(), "c2", again.Path);
+    }
+
+    [RootFact]
+    public async Task Unreachable_daemon_on_add_and_check_returns_code_11_and_status_50()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        using var pod = new TestNetns();
+        daemon.Stop();
+        var conf = network.Conf(c => c["daemonWaitSeconds"] = 0.3);
+
+        var add = CniRun.Exec("ADD", conf, "c1", pod.Path, args: CniRun.PodArgs("p"));
+        var check = CniRun.Exec("CHECK", network.Conf(c =>
+        {
+            c["daemonWaitSeconds"] = 0.3;
+            c["prevResult"] = System.Text.Json.Nodes.JsonNode.Parse("""{"cniVersion":"1.1.0","interfaces":[],"ips":[],"routes":[]}""");
+        }), "c1", pod.Path);
+        var status = CniRun.Exec("STATUS", conf);
+
+        Assert.Equal(11, add.ErrorCode);
+        Assert.Contains("yurtnetd is not running", add.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(11, check.ErrorCode);
+        Assert.Equal(50, status.ErrorCode);
+        Assert.NotEqual(0, pod.Exec("ip", "link", "show", "eth0").Code);
+    }
+
+    [RootFact]
+    public async Task Ctl_shows_status_and_leases_of_the_running_daemon()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("till-0", "shop"));
+
+        var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
+        var leases = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "leases");
+        var json = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "leases", "--json");
+        var gc = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "gc");
+
+        Assert.Equal(0, status.Code);
+        Assert.Contains("ready", status.Output, StringComparison.Ordinal);
+        Assert.Contains("1 active", status.Output, StringComparison.Ordinal);
+        Assert.Contains("shop/till-0", leases.Output, StringComparison.Ordinal);
+        Assert.Equal("active", System.Text.Json.JsonDocument.Parse(json.Output).RootElement[0].GetProperty("state").GetString());
+        Assert.Equal(0, gc.Code);
+        CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
+    }
+
+    [RootFact]
+    public async Task Daemon_refuses_a_bad_config_naming_the_key()
+    {
+        await using var daemon = new DaemonProcess(", \"pendingTimeout\": \"soon\"");
+
+        var run = TestNetns.Run(Binaries.Daemon, "--config", daemon.ConfigPath);
+
+        Assert.Equal(2, run.Code);
+        Assert.Contains("pendingTimeout: \"soon\" is not a duration", run.Output, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Integration.Tests;
+
+/// <summary>A real yurtnetd process with its own config, socket, state and spool under a temp directory.</summary>
+internal sealed class DaemonProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public DaemonProcess(string extraJson = "")
+    {
+        Root = Directory.CreateTempSubdirectory("yurtnet-it-").FullName;
+        Socket = Path.Combine(Root, "run", "cni.sock");
+        StateDir = Path.Combine(Root, "state");
+        SpoolDir = Path.Combine(Root, "spool");
+        ConfigPath = Path.Combine(Root, "yurtnetd.json");
+        File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}", "leaseHold": "10m"{{extraJson}} }""");
+    }
+
+    public string Root { get; }
+    public string Socket { get; }
+    public string StateDir { get; }
+    public string SpoolDir { get; }
+    public string ConfigPath { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public static async Task<DaemonProcess> StartAsync(string extraJson = "")
+    {
+        var daemon = new DaemonProcess(extraJson);
+        await daemon.StartAgainAsync();
+        return daemon;
+    }
+
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo(Binaries.Daemon, ["--config", ConfigPath]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        _process = Process.Start(start)!;
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"yurtnetd exited with {_process.ExitCode}:\n{Log}");
+            }
+
+            try
+            {
+                using var client = await DaemonClient.ConnectAsync(Socket, TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                return;
+            }
+            catch (DaemonUnreachableException)
+            {
+            }
+        }
+
+        throw new TimeoutException($"yurtnetd did not open {Socket}:\n{Log}");
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGTERM and wait: a clean stop, as systemctl stop does.</summary>
+    public void Stop()
+    {
+        if (_process is { HasExited: false })
+        {
+            _ = TestNetns.Run("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(15)))
+            {
+                _process.Kill();
+            }
+        }
+    }
+
+    public async Task<T> AskAsync<T>(Request request) where T : Response
+    {
+        using var client = await DaemonClient.ConnectAsync(Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+        var response = await client.SendAsync(request, CancellationToken.None);
+        return response as T ?? throw new InvalidOperationException($"expected {typeof(T).Name}, got {response}");
+    }
+
+    public async Task<IReadOnlyList<LeaseInfo>> LeasesAsync() => (await AskAsync<LeasesResponse>(new LeasesRequest())).Leases;
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
