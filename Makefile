@@ -13,7 +13,7 @@ DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables containernetworking-pl
 EXECUTABLES := src/Yurtnet.Cni/Yurtnet.Cni.csproj src/Yurtnet.Daemon/Yurtnet.Daemon.csproj src/Yurtnet.Ctl/Yurtnet.Ctl.csproj
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: deps build publish test demo bench clean
+.PHONY: deps build publish test demo bench clean root-check
 
 deps: ## install the Debian packages the build, tests, demo and bench need (idempotent)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -36,8 +36,11 @@ publish: deps ## NativeAOT executables yurtnet, yurtnetd, yurtnetctl into out/$(
 test: deps publish ## unit and integration tests (integration needs root; they fail instead of skipping when CI=true)
 	YURTNET_BIN=$(OUT) $(DOTNET) test $(SLN) -c $(CONFIG) --logger "console;verbosity=normal"
 
-demo: deps publish ## two pods on one gateway, end to end (root)
+demo: root-check deps publish ## two pods on one gateway, end to end (root)
 	OUT=$(OUT) ./scripts/demo.sh
+
+root-check:
+	@[ "$$(id -u)" = 0 ] || { echo "make demo needs root: it creates network namespaces, a bridge and nftables rules. Run: sudo make demo"; exit 1; }
 
 bench: deps publish ## yurtnet vs Debian's bridge + host-local: exec and ADD+DEL latency, with ratios
 	OUT=$(OUT) ./scripts/bench.sh

@@ -8,11 +8,11 @@ internal sealed partial class Plugin
     /// ADD: allocate (pending lease), plumb the netns, install masquerade if the rule set must change, commit.
     /// Any failure after the allocation removes what this ADD created and releases the addresses.
     /// </summary>
-    private async Task<byte[]> AddAsync(CancellationToken cancellationToken)
+    private byte[] Add()
     {
         RequireNetns();
-        using var client = await ConnectAsync(conf.DaemonWait, CniError.TryAgainLater, cancellationToken);
-        var allocation = await AskAsync<AllocateResponse>(client, new AllocateRequest
+        using var client = Connect(conf.DaemonWait, CniError.TryAgainLater);
+        var allocation = Ask<AllocateResponse>(client, new AllocateRequest
         {
             ContainerId = env.ContainerId,
             IfName = env.IfName,
@@ -20,7 +20,7 @@ internal sealed partial class Plugin
             Netns = env.Netns,
             Pod = Pod,
             Subnets = conf.Subnets.Select(s => s.ToString()).ToList(),
-        }, cancellationToken);
+        });
         var addresses = allocation.Addresses.Select(PodAddress.From).ToList();
         log.Info($"allocated {string.Join(", ", allocation.Addresses.Select(a => a.Address))}{(allocation.Existing ? " (existing)" : "")}");
 
@@ -35,19 +35,19 @@ internal sealed partial class Plugin
                 _masquerade.Ensure(conf.Name, conf.Subnets.Count > 0 ? conf.Subnets : addresses.Select(a => a.Pool).Distinct().ToList());
             }
 
-            await AskAsync<CommitResponse>(client, new CommitRequest
+            Ask<CommitResponse>(client, new CommitRequest
             {
                 ContainerId = env.ContainerId,
                 IfName = env.IfName,
                 Network = conf.Name,
                 HostVeth = plumbed.HostVeth.Name,
                 Mac = plumbed.PodLink.Mac,
-            }, cancellationToken);
+            });
         }
         catch (Exception ex) when (!allocation.Existing)
         {
             log.Error($"ADD failed after allocation, rolling back: {ex.Message}");
-            await RollBackAsync(client, attached);
+            RollBack(client, attached);
             throw;
         }
 
@@ -67,7 +67,7 @@ internal sealed partial class Plugin
         return ResultJson.Write(result, conf.CniVersion);
     }
 
-    private async Task RollBackAsync(DaemonClient client, bool attached)
+    private void RollBack(DaemonClient client, bool attached)
     {
         if (attached)
         {
@@ -83,8 +83,7 @@ internal sealed partial class Plugin
 
         try
         {
-            using var timeout = new CancellationTokenSource(conf.RequestTimeout);
-            await client.SendAsync(new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name, Rollback = true, Id = DaemonClient.NewRequestId() }, timeout.Token);
+            client.Send(new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name, Rollback = true, Id = DaemonClient.NewRequestId() }, conf.RequestTimeout);
         }
         catch (Exception ex)
         {

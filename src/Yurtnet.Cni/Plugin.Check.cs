@@ -5,7 +5,7 @@ namespace Yurtnet.Cni;
 internal sealed partial class Plugin
 {
     /// <summary>CHECK: the netns must match prevResult, and yurtnetd must hold the attachment's lease as active.</summary>
-    private async Task<byte[]> CheckAsync(CancellationToken cancellationToken)
+    private byte[] Check()
     {
         if (!CniVersion.AllowsCheck(conf.CniVersion))
         {
@@ -19,8 +19,8 @@ internal sealed partial class Plugin
 
         RequireNetns();
         var problems = PodPlumbing.Inspect(conf, env, conf.PrevResult);
-        using var client = await ConnectAsync(conf.DaemonWait, CniError.TryAgainLater, cancellationToken);
-        var lease = await AskAsync<CheckResponse>(client, new CheckRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, cancellationToken);
+        using var client = Connect(conf.DaemonWait, CniError.TryAgainLater);
+        var lease = Ask<CheckResponse>(client, new CheckRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name });
         if (!lease.Active)
         {
             problems.Add("yurtnetd holds no active lease for this attachment");

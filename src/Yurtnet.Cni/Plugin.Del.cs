@@ -14,7 +14,7 @@ internal sealed partial class Plugin
     /// to the durable spool and succeed. The only error DEL returns is a spool it cannot write, because then
     /// the release would be lost.
     /// </summary>
-    private async Task<byte[]> DelAsync(CancellationToken cancellationToken)
+    private byte[] Del()
     {
         try
         {
@@ -42,15 +42,15 @@ internal sealed partial class Plugin
 
             try
             {
-                using var client = await DaemonClient.ConnectAsync(conf.Socket, conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, cancellationToken);
-                var released = await AskAsync<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, cancellationToken);
+                using var client = DaemonClient.Connect(conf.Socket, conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget);
+                var released = Ask<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name });
                 log.Info($"released {released.Released} lease(s)");
                 if (released.NetworkIdle && conf.IpMasq && masqueradeLock is not null)
                 {
                     RemoveMasquerade();
                 }
             }
-            catch (Exception ex) when (ex is DaemonUnreachableException or CniException or IOException or OperationCanceledException)
+            catch (Exception ex) when (ex is DaemonUnreachableException or CniException or IOException or InvalidDataException)
             {
                 Spool(ex.Message);
             }

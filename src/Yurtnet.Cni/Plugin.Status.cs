@@ -7,14 +7,14 @@ internal sealed partial class Plugin
     private static readonly TimeSpan StatusConnectBudget = TimeSpan.FromSeconds(1);
 
     /// <summary>STATUS: can yurtnetd serve an ADD on this network? Polled every few seconds by containerd 2.1+.</summary>
-    private async Task<byte[]> StatusAsync(CancellationToken cancellationToken)
+    private byte[] Status()
     {
         RequireVersion("STATUS");
-        using var client = await ConnectAsync(conf.DaemonWait < StatusConnectBudget ? conf.DaemonWait : StatusConnectBudget, CniError.PluginNotAvailable, cancellationToken);
+        using var client = Connect(conf.DaemonWait < StatusConnectBudget ? conf.DaemonWait : StatusConnectBudget, CniError.PluginNotAvailable);
         StatusResponse status;
         try
         {
-            status = await AskAsync<StatusResponse>(client, new StatusRequest { Subnets = conf.Subnets.Select(s => s.ToString()).ToList() }, cancellationToken);
+            status = Ask<StatusResponse>(client, new StatusRequest { Subnets = conf.Subnets.Select(s => s.ToString()).ToList() });
         }
         catch (CniException ex)
         {
@@ -30,11 +30,11 @@ internal sealed partial class Plugin
     }
 
     /// <summary>GC: release every lease of this network whose attachment the runtime no longer knows.</summary>
-    private async Task<byte[]> GcAsync(CancellationToken cancellationToken)
+    private byte[] Gc()
     {
         RequireVersion("GC");
-        using var client = await ConnectAsync(conf.DaemonWait, CniError.TryAgainLater, cancellationToken);
-        var collected = await AskAsync<GcResponse>(client, new GcRequest { Network = conf.Name, ValidAttachments = conf.ValidAttachments ?? [] }, cancellationToken);
+        using var client = Connect(conf.DaemonWait, CniError.TryAgainLater);
+        var collected = Ask<GcResponse>(client, new GcRequest { Network = conf.Name, ValidAttachments = conf.ValidAttachments ?? [] });
         log.Info($"GC released {collected.Released} lease(s)");
         return [];
     }

@@ -8,16 +8,16 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     private readonly Masquerade _masquerade = new(Path.GetDirectoryName(conf.Socket) ?? "/run/yurtnet");
 
     /// <summary>Runs the verb; returns the bytes for stdout (empty when the verb prints nothing).</summary>
-    public Task<byte[]> RunAsync(CancellationToken cancellationToken)
+    public byte[] Run()
     {
         log.Network(conf.Name);
         return env.Command switch
         {
-            CniCommand.Add => AddAsync(cancellationToken),
-            CniCommand.Del => DelAsync(cancellationToken),
-            CniCommand.Check => CheckAsync(cancellationToken),
-            CniCommand.Status => StatusAsync(cancellationToken),
-            CniCommand.Gc => GcAsync(cancellationToken),
+            CniCommand.Add => Add(),
+            CniCommand.Del => Del(),
+            CniCommand.Check => Check(),
+            CniCommand.Status => Status(),
+            CniCommand.Gc => Gc(),
             _ => throw new CniException(new CniError(CniError.InvalidEnvironment, $"CNI_COMMAND {env.Command} is not dispatched here")),
         };
     }
@@ -35,11 +35,11 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }
         : null;
 
-    private async Task<DaemonClient> ConnectAsync(TimeSpan budget, int unreachableCode, CancellationToken cancellationToken)
+    private DaemonClient Connect(TimeSpan budget, int unreachableCode)
     {
         try
         {
-            return await DaemonClient.ConnectAsync(conf.Socket, budget, cancellationToken);
+            return DaemonClient.Connect(conf.Socket, budget);
         }
         catch (DaemonUnreachableException ex)
         {
@@ -48,18 +48,16 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     }
 
     /// <summary>Sends a request and returns the expected answer; daemon errors become CNI errors.</summary>
-    private async Task<T> AskAsync<T>(DaemonClient client, Request request, CancellationToken cancellationToken) where T : Response
+    private T Ask<T>(DaemonClient client, Request request) where T : Response
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(conf.RequestTimeout);
         Response response;
         try
         {
-            response = await client.SendAsync(request with { Id = DaemonClient.NewRequestId() }, timeout.Token);
+            response = client.Send(request with { Id = DaemonClient.NewRequestId() }, conf.RequestTimeout);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutException ex)
         {
-            throw new CniException(new CniError(CniError.TryAgainLater, $"yurtnetd did not answer within {conf.RequestTimeout.TotalSeconds:0.#} s", "it may be overloaded or hung: journalctl -u yurtnetd"));
+            throw new CniException(new CniError(CniError.TryAgainLater, ex.Message, "it may be overloaded or hung: journalctl -u yurtnetd"));
         }
         catch (IOException ex)
         {

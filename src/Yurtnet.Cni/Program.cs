@@ -2,8 +2,10 @@ using Yurtnet.Cni;
 
 // The yurtnet CNI plugin: exec'd by the container runtime for every pod sandbox (and every few seconds for
 // STATUS). stdout carries exactly one JSON document, the result or the error; logs go to stderr.
-var stdout = Console.OpenStandardOutput();
-var stderr = Console.Error;
+// Raw streams, not Console.Out/Error: the Console writers initialize terminal and encoding support, which measured
+// as most of this process's own start-up time. Nothing here is interactive.
+using var stdout = Console.OpenStandardOutput();
+using var stderr = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
 var version = CniVersion.Latest;
 try
 {
@@ -31,7 +33,7 @@ try
     }
 
     var conf = NetConfParser.Parse(stdin, env.Command);
-    var output = await new Plugin(env, conf, new PluginLog(env, stderr)).RunAsync(CancellationToken.None);
+    var output = new Plugin(env, conf, new PluginLog(env, stderr)).Run();
     stdout.Write(output);
     return 0;
 }

@@ -7,14 +7,15 @@ namespace Yurtnet.Cni;
 /// <summary>Writes results and errors in the shape of a given spec version, and reads <c>prevResult</c>.</summary>
 internal static class ResultJson
 {
-    // Messages are for people reading a journal: keep quotes and apostrophes readable. Output is never embedded in HTML.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Error messages are for people reading a journal: keep quotes and apostrophes readable (output is never
+    // embedded in HTML). Only errors need it; building the encoder's tables costs start-up time.
+    private static JsonWriterOptions ReadableText => new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] Write(CniResult result, string version)
     {
         ArgumentNullException.ThrowIfNull(result);
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
             w.WriteString("cniVersion", version);
@@ -102,7 +103,7 @@ internal static class ResultJson
     {
         ArgumentNullException.ThrowIfNull(error);
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        using (var w = new Utf8JsonWriter(buffer, ReadableText))
         {
             w.WriteStartObject();
             w.WriteString("cniVersion", version);
@@ -122,7 +123,7 @@ internal static class ResultJson
     public static byte[] WriteVersion(string version)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
             w.WriteString("cniVersion", version);

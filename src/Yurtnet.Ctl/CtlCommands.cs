@@ -8,10 +8,11 @@ namespace Yurtnet.Ctl;
 internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter stderr)
 {
     public static readonly TimeSpan ConnectBudget = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    public async Task<int> StatusAsync(bool json, CancellationToken cancellationToken)
+    public int Status(bool json)
     {
-        if (await AskAsync<StatusResponse>(new StatusRequest(), cancellationToken) is not { } status)
+        if (Ask<StatusResponse>(new StatusRequest()) is not { } status)
         {
             return 1;
         }
@@ -35,9 +36,9 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
         return status.Ready ? 0 : 3;
     }
 
-    public async Task<int> LeasesAsync(bool json, CancellationToken cancellationToken)
+    public int Leases(bool json)
     {
-        if (await AskAsync<LeasesResponse>(new LeasesRequest(), cancellationToken) is not { } leases)
+        if (Ask<LeasesResponse>(new LeasesRequest()) is not { } leases)
         {
             return 1;
         }
@@ -65,9 +66,9 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
         return 0;
     }
 
-    public async Task<int> GcAsync(bool json, CancellationToken cancellationToken)
+    public int Gc(bool json)
     {
-        if (await AskAsync<ReclaimResponse>(new ReclaimRequest(), cancellationToken) is not { } reclaimed)
+        if (Ask<ReclaimResponse>(new ReclaimRequest()) is not { } reclaimed)
         {
             return 1;
         }
@@ -84,12 +85,12 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
         return 0;
     }
 
-    private async Task<T?> AskAsync<T>(Request request, CancellationToken cancellationToken) where T : Response
+    private T? Ask<T>(Request request) where T : Response
     {
         try
         {
-            using var client = await DaemonClient.ConnectAsync(socket, ConnectBudget, cancellationToken);
-            var response = await client.SendAsync(request with { Id = DaemonClient.NewRequestId() }, cancellationToken);
+            using var client = DaemonClient.Connect(socket, ConnectBudget);
+            var response = client.Send(request with { Id = DaemonClient.NewRequestId() }, RequestTimeout);
             switch (response)
             {
                 case T expected:
@@ -107,7 +108,7 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
             stderr.WriteLine($"yurtnetctl: {ex.Message}");
             return null;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or TimeoutException)
         {
             stderr.WriteLine($"yurtnetctl: talking to yurtnetd on {socket} failed: {ex.Message}");
             return null;

@@ -43,9 +43,9 @@ for (var i = 0; i < args.Length; i++)
 var commands = new CtlCommands(socket, Console.Out, Console.Error);
 return command switch
 {
-    "status" => await commands.StatusAsync(json, CancellationToken.None),
-    "leases" => await commands.LeasesAsync(json, CancellationToken.None),
-    "gc" => await commands.GcAsync(json, CancellationToken.None),
+    "status" => commands.Status(json),
+    "leases" => commands.Leases(json),
+    "gc" => commands.Gc(json),
     null => Fail("no command given"),
     _ => Fail($"unknown command \"{command}\""),
 };

@@ -1,11 +1,15 @@
+using System.Diagnostics;
 using System.Net.Sockets;
-using System.Text.Json;
 
 namespace Yurtnet.Protocol;
 
 /// <summary>
 /// One connection to yurtnetd's Unix socket. The plugin opens one per invocation; the CLI one per command.
 /// </summary>
+/// <remarks>
+/// Blocking I/O on purpose: the plugin is a process that lives for one request, and starting .NET's async socket
+/// engine and thread pool for it cost more than the request itself. Deadlines are socket timeouts.
+/// </remarks>
 public sealed class DaemonClient : IDisposable
 {
     private readonly Socket _socket;
@@ -24,69 +28,75 @@ public sealed class DaemonClient : IDisposable
     /// <paramref name="budget"/> is spent.
     /// </summary>
     /// <exception cref="DaemonUnreachableException">No connection within the budget.</exception>
-    public static async Task<DaemonClient> ConnectAsync(string socketPath, TimeSpan budget, CancellationToken cancellationToken, int maxFrameBytes = FrameCodec.DefaultMaxFrameBytes)
+    public static DaemonClient Connect(string socketPath, TimeSpan budget, int maxFrameBytes = FrameCodec.DefaultMaxFrameBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var delay = TimeSpan.FromMilliseconds(25);
-        Exception? last = null;
+        Exception? last;
         while (true)
         {
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                var remaining = budget - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                attempt.CancelAfter(remaining > TimeSpan.Zero ? remaining : TimeSpan.FromMilliseconds(1));
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), attempt.Token).ConfigureAwait(false);
+                // A Unix socket connect does not block on the network: it succeeds, queues in the listener's
+                // backlog (socket activation), or fails at once.
+                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
                 return new DaemonClient(socket, maxFrameBytes);
             }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (SocketException ex)
             {
                 socket.Dispose();
                 last = ex switch
                 {
-                    OperationCanceledException => last ?? new TimeoutException("connect timed out"),
                     _ when !File.Exists(socketPath) => new FileNotFoundException($"no socket at {socketPath}"),
-                    SocketException { SocketErrorCode: SocketError.ConnectionRefused } => new IOException("connection refused: nothing listens on the socket"),
+                    { SocketErrorCode: SocketError.ConnectionRefused } => new IOException("connection refused: nothing listens on the socket"),
                     _ => ex,
                 };
             }
 
-            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var elapsed = Stopwatch.GetElapsedTime(started);
             if (elapsed + delay >= budget)
             {
                 throw new DaemonUnreachableException(socketPath, elapsed, last);
             }
 
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            Thread.Sleep(delay);
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 400));
         }
     }
 
-    /// <summary>Sends one request and reads its response.</summary>
+    /// <summary>Sends one request and reads its response within <paramref name="timeout"/>.</summary>
+    /// <exception cref="TimeoutException">No answer within the timeout.</exception>
     /// <exception cref="IOException">The connection broke or the daemon closed it without answering.</exception>
     /// <exception cref="InvalidDataException">The answer is not a valid frame.</exception>
-    public async Task<Response> SendAsync(Request request, CancellationToken cancellationToken)
+    public Response Send(Request request, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var payload = JsonSerializer.SerializeToUtf8Bytes(request, ProtocolJsonContext.Default.Request);
-        await FrameCodec.WriteAsync(_stream, payload, cancellationToken).ConfigureAwait(false);
-        var answer = await FrameCodec.ReadAsync(_stream, _maxFrameBytes, cancellationToken).ConfigureAwait(false)
-            ?? throw new IOException("yurtnetd closed the connection without answering");
+        var milliseconds = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
+        _socket.SendTimeout = milliseconds;
+        _socket.ReceiveTimeout = milliseconds;
+        byte[]? answer;
         try
         {
-            return JsonSerializer.Deserialize(answer, ProtocolJsonContext.Default.Response)
-                ?? throw new InvalidDataException("yurtnetd answered with a null frame");
+            FrameCodec.Write(_stream, ClientFrameJson.Encode(request));
+            answer = FrameCodec.Read(_stream, _maxFrameBytes);
         }
-        catch (JsonException ex)
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
         {
-            throw new InvalidDataException($"yurtnetd answered with a frame this client cannot read: {ex.Message}", ex);
+            throw new TimeoutException($"yurtnetd did not answer within {timeout.TotalSeconds:0.#} s", ex);
         }
+
+        if (answer is null)
+        {
+            throw new IOException("yurtnetd closed the connection without answering");
+        }
+
+        return ClientFrameJson.Decode(answer);
     }
 
-    /// <summary>A fresh request id: 8 hex digits, enough to find one invocation in the logs.</summary>
-    public static string NewRequestId() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
+    /// <summary>A fresh request id: 8 hex digits, enough to find one invocation in the logs (not a secret).</summary>
+    public static string NewRequestId() => Random.Shared.Next().ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <inheritdoc/>
     public void Dispose()

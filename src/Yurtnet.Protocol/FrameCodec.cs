@@ -54,6 +54,46 @@ public static class FrameCodec
         return payload;
     }
 
+    /// <summary>Writes one frame with blocking I/O (the plugin: one request per process, no thread pool).</summary>
+    public static void Write(Stream stream, ReadOnlySpan<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var frame = new byte[HeaderBytes + payload.Length];
+        BinaryPrimitives.WriteInt32BigEndian(frame, payload.Length);
+        payload.CopyTo(frame.AsSpan(HeaderBytes));
+        stream.Write(frame);
+        stream.Flush();
+    }
+
+    /// <summary>Reads one frame with blocking I/O; <see langword="null"/> when the peer closed first.</summary>
+    /// <exception cref="InvalidDataException">The announced length is zero, negative or above <paramref name="maxFrameBytes"/>.</exception>
+    /// <exception cref="EndOfStreamException">The stream ended inside a frame.</exception>
+    public static byte[]? Read(Stream stream, int maxFrameBytes)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        var got = stream.ReadAtLeast(header, HeaderBytes, throwOnEndOfStream: false);
+        if (got == 0)
+        {
+            return null;
+        }
+
+        if (got < HeaderBytes)
+        {
+            throw new EndOfStreamException($"stream ended after {got} of {HeaderBytes} frame header bytes");
+        }
+
+        var length = CheckLength(BinaryPrimitives.ReadInt32BigEndian(header), maxFrameBytes);
+        var payload = new byte[length];
+        got = stream.ReadAtLeast(payload, length, throwOnEndOfStream: false);
+        if (got < length)
+        {
+            throw new EndOfStreamException($"stream ended after {got} of {length} frame payload bytes");
+        }
+
+        return payload;
+    }
+
     /// <summary>Validates an announced payload length.</summary>
     /// <exception cref="InvalidDataException">The length is not in 1..<paramref name="maxFrameBytes"/>.</exception>
     public static int CheckLength(int length, int maxFrameBytes)

@@ -12,7 +12,7 @@ public sealed class CtlCommandsTests : IDisposable
     private string Socket => Path.Combine(_dir, "cni.sock");
 
     /// <summary>Answers one request with <paramref name="answer"/> on a real Unix socket.</summary>
-    private async Task<Request> ServeOnceAsync(Response answer, Func<CtlCommands, Task<int>> act, Action<int> checkExit)
+    private async Task<Request> ServeOnceAsync(Response answer, Func<CtlCommands, int> act, Action<int> checkExit)
     {
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(Socket));
@@ -25,7 +25,7 @@ public sealed class CtlCommandsTests : IDisposable
             await FrameCodec.WriteAsync(stream, JsonSerializer.SerializeToUtf8Bytes(answer with { Id = request.Id }, ProtocolJsonContext.Default.Response), CancellationToken.None);
             return request;
         });
-        checkExit(await act(new CtlCommands(Socket, Out, Err)));
+        checkExit(await Task.Run(() => act(new CtlCommands(Socket, Out, Err))));
         return await server;
     }
 
@@ -37,7 +37,7 @@ public sealed class CtlCommandsTests : IDisposable
     {
         var lease = new LeaseInfo { Ip = "10.22.0.5", Pool = "10.22.0.0/24", Network = "edge", State = "held", ContainerId = "0123456789abcdef0123", IfName = "eth0", Pod = "shop/till-0", Since = DateTimeOffset.UtcNow.AddMinutes(-3), HeldUntil = DateTimeOffset.UtcNow.AddMinutes(7) };
 
-        var request = await ServeOnceAsync(new LeasesResponse { Leases = [lease] }, c => c.LeasesAsync(json: false, CancellationToken.None), code => Assert.Equal(0, code));
+        var request = await ServeOnceAsync(new LeasesResponse { Leases = [lease] }, c => c.Leases(json: false), code => Assert.Equal(0, code));
 
         Assert.IsType<LeasesRequest>(request);
         var lines = Out.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -53,7 +53,7 @@ public sealed class CtlCommandsTests : IDisposable
     {
         var lease = new LeaseInfo { Ip = "fd00::5", Pool = "fd00::/64", Network = "edge", State = "active", ContainerId = "c", IfName = "eth0", Since = DateTimeOffset.UtcNow };
 
-        await ServeOnceAsync(new LeasesResponse { Leases = [lease] }, c => c.LeasesAsync(json: true, CancellationToken.None), code => Assert.Equal(0, code));
+        await ServeOnceAsync(new LeasesResponse { Leases = [lease] }, c => c.Leases(json: true), code => Assert.Equal(0, code));
 
         using var doc = JsonDocument.Parse(Out.ToString());
         Assert.Equal("fd00::5", doc.RootElement[0].GetProperty("ip").GetString());
@@ -62,7 +62,7 @@ public sealed class CtlCommandsTests : IDisposable
     [Fact]
     public async Task Status_not_ready_exits_3_with_the_reason()
     {
-        await ServeOnceAsync(new StatusResponse { Ready = false, Reason = "state database is not writable" }, c => c.StatusAsync(json: false, CancellationToken.None), code => Assert.Equal(3, code));
+        await ServeOnceAsync(new StatusResponse { Ready = false, Reason = "state database is not writable" }, c => c.Status(json: false), code => Assert.Equal(3, code));
 
         Assert.Contains("NOT READY: state database is not writable", Out.ToString(), StringComparison.Ordinal);
     }
@@ -70,16 +70,16 @@ public sealed class CtlCommandsTests : IDisposable
     [Fact]
     public async Task Gc_reports_what_was_reclaimed()
     {
-        var request = await ServeOnceAsync(new ReclaimResponse { PendingReclaimed = 2, HoldsExpired = 1, SpoolDrained = 3 }, c => c.GcAsync(json: false, CancellationToken.None), code => Assert.Equal(0, code));
+        var request = await ServeOnceAsync(new ReclaimResponse { PendingReclaimed = 2, HoldsExpired = 1, SpoolDrained = 3 }, c => c.Gc(json: false), code => Assert.Equal(0, code));
 
         Assert.IsType<ReclaimRequest>(request);
         Assert.Contains("spooled releases applied: 3", Out.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Unreachable_daemon_exits_1_and_says_so()
+    public void Unreachable_daemon_exits_1_and_says_so()
     {
-        var code = await new CtlCommands(Socket, Out, Err).StatusAsync(json: false, CancellationToken.None);
+        var code = new CtlCommands(Socket, Out, Err).Status(json: false);
 
         Assert.Equal(1, code);
         Assert.Contains("yurtnetd is not running", Err.ToString(), StringComparison.Ordinal);

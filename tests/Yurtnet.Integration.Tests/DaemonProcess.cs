@@ -63,11 +63,12 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
             try
             {
-                using var client = await DaemonClient.ConnectAsync(Socket, TimeSpan.FromMilliseconds(100), CancellationToken.None);
+                using var client = DaemonClient.Connect(Socket, TimeSpan.FromMilliseconds(100));
                 return;
             }
             catch (DaemonUnreachableException)
             {
+                await Task.Delay(20);
             }
         }
 
@@ -97,14 +98,14 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
-    public async Task<T> AskAsync<T>(Request request) where T : Response
+    public T Ask<T>(Request request) where T : Response
     {
-        using var client = await DaemonClient.ConnectAsync(Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
-        var response = await client.SendAsync(request, CancellationToken.None);
+        using var client = DaemonClient.Connect(Socket, TimeSpan.FromSeconds(2));
+        var response = client.Send(request, TimeSpan.FromSeconds(10));
         return response as T ?? throw new InvalidOperationException($"expected {typeof(T).Name}, got {response}");
     }
 
-    public async Task<IReadOnlyList<LeaseInfo>> LeasesAsync() => (await AskAsync<LeasesResponse>(new LeasesRequest())).Leases;
+    public Task<IReadOnlyList<LeaseInfo>> LeasesAsync() => Task.FromResult(Ask<LeasesResponse>(new LeasesRequest()).Leases);
 
     private void Append(string? line)
     {

@@ -4,7 +4,7 @@ namespace Yurtnet.Daemon.State;
 /// LiteDB's write-ahead log file, made durable per commit. LiteDB 5 writes log pages from a background queue and
 /// never fsyncs them, so a power cut can lose a commit it has already reported. This stream sees every page
 /// write; the last page of a transaction carries the "confirmed" flag, so after a commit the store waits until
-/// a new confirmed page has been written and then fsyncs the file.
+/// a new confirmed page has been written and then fdatasyncs the file.
 /// </summary>
 /// <remarks>
 /// Page header layout of LiteDB 5 (BasePage): transaction id at byte 14 (4 bytes), confirmed flag at byte 18.
@@ -54,7 +54,7 @@ internal sealed class CommitAwareLogStream(FileStream inner, FileStream dataFile
             }
         }
 
-        inner.Flush(flushToDisk: true);
+        Interop.FlushData(inner);
         Interlocked.Increment(ref _fsyncs);
     }
 

@@ -8,6 +8,8 @@ namespace Yurtnet.Daemon.Tests.CniApi;
 
 public sealed class CniSocketServerTests
 {
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
     private static AllocateRequest Allocate(string container, string pod = "web-0") => new()
     {
         ContainerId = container,
@@ -41,11 +43,11 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
 
-        var allocated = Assert.IsType<AllocateResponse>(await client.SendAsync(Allocate("c1") with { Id = "r1" }, CancellationToken.None));
-        Assert.IsType<CommitResponse>(await client.SendAsync(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, CancellationToken.None));
-        var released = Assert.IsType<ReleaseResponse>(await client.SendAsync(new ReleaseRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, CancellationToken.None));
+        var allocated = Assert.IsType<AllocateResponse>(client.Send(Allocate("c1") with { Id = "r1" }, Timeout));
+        Assert.IsType<CommitResponse>(client.Send(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout));
+        var released = Assert.IsType<ReleaseResponse>(client.Send(new ReleaseRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout));
 
         Assert.Equal("r1", allocated.Id);
         Assert.Equal(["10.22.0.2/24", "fd00:22::2/64"], allocated.Addresses.Select(a => a.Address));
@@ -107,9 +109,9 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness(o => o with { AllowedUids = [4242] });
         await daemon.StartAsync();
-        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
 
-        var error = Assert.IsType<ErrorResponse>(await client.SendAsync(new LeasesRequest(), CancellationToken.None));
+        var error = Assert.IsType<ErrorResponse>(client.Send(new LeasesRequest(), Timeout));
 
         Assert.Equal(ErrorKind.PermissionDenied, error.Error);
         Assert.Contains("allowedUids", error.Message, StringComparison.Ordinal);
@@ -121,11 +123,11 @@ public sealed class CniSocketServerTests
         await using var daemon = new DaemonHarness(o => o with { MaxConcurrentRequests = 4 });
         await daemon.StartAsync();
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+        var answers = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() =>
         {
-            using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(5), CancellationToken.None);
-            return Assert.IsType<AllocateResponse>(await client.SendAsync(Allocate($"c{i}", $"pod{i}"), CancellationToken.None));
-        }));
+            using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(5));
+            return Assert.IsType<AllocateResponse>(client.Send(Allocate($"c{i}", $"pod{i}"), Timeout));
+        })));
 
         var addresses = answers.SelectMany(a => a.Addresses.Select(x => x.Address)).ToList();
         Assert.Equal(128, addresses.Count);
@@ -137,11 +139,11 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
         var small = Allocate("c0") with { Subnets = ["10.9.0.0/30"] };
-        Assert.IsType<AllocateResponse>(await client.SendAsync(small, CancellationToken.None));
+        Assert.IsType<AllocateResponse>(client.Send(small, Timeout));
 
-        var error = Assert.IsType<ErrorResponse>(await client.SendAsync(small with { ContainerId = "c1" }, CancellationToken.None));
+        var error = Assert.IsType<ErrorResponse>(client.Send(small with { ContainerId = "c1" }, Timeout));
 
         Assert.Equal(ErrorKind.PoolExhausted, error.Error);
         Assert.Contains("10.9.0.0/30", error.Message, StringComparison.Ordinal);
@@ -152,9 +154,9 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
+        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
 
-        var error = Assert.IsType<ErrorResponse>(await client.SendAsync(Allocate("c0") with { Subnets = [] }, CancellationToken.None));
+        var error = Assert.IsType<ErrorResponse>(client.Send(Allocate("c0") with { Subnets = [] }, Timeout));
 
         Assert.Contains("ipam.subnets", error.Message, StringComparison.Ordinal);
     }
@@ -168,9 +170,9 @@ public sealed class CniSocketServerTests
             await using (var first = new DaemonHarness(o => o with { StateDir = Path.Combine(dir, "state"), SpoolDir = Path.Combine(dir, "spool") }))
             {
                 await first.StartAsync();
-                using var client = await DaemonClient.ConnectAsync(first.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
-                await client.SendAsync(Allocate("c1"), CancellationToken.None);
-                await client.SendAsync(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, CancellationToken.None);
+                using var client = DaemonClient.Connect(first.Options.Socket, TimeSpan.FromSeconds(2));
+                client.Send(Allocate("c1"), Timeout);
+                client.Send(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout);
             }
 
             Directory.CreateDirectory(Path.Combine(dir, "spool"));
@@ -179,8 +181,8 @@ public sealed class CniSocketServerTests
 
             await using var second = new DaemonHarness(o => o with { StateDir = Path.Combine(dir, "state"), SpoolDir = Path.Combine(dir, "spool") });
             await second.StartAsync();
-            using var ctl = await DaemonClient.ConnectAsync(second.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
-            var leases = Assert.IsType<LeasesResponse>(await ctl.SendAsync(new LeasesRequest(), CancellationToken.None));
+            using var ctl = DaemonClient.Connect(second.Options.Socket, TimeSpan.FromSeconds(2));
+            var leases = Assert.IsType<LeasesResponse>(ctl.Send(new LeasesRequest(), Timeout));
 
             Assert.All(leases.Leases, l => Assert.Equal("held", l.State));
             Assert.Empty(Directory.GetFiles(Path.Combine(dir, "spool")));
@@ -196,10 +198,10 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = await DaemonClient.ConnectAsync(daemon.Options.Socket, TimeSpan.FromSeconds(2), CancellationToken.None);
-        await client.SendAsync(Allocate("c1"), CancellationToken.None);
+        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        client.Send(Allocate("c1"), Timeout);
 
-        var status = Assert.IsType<StatusResponse>(await client.SendAsync(new StatusRequest { Subnets = ["10.22.0.0/24"] }, CancellationToken.None));
+        var status = Assert.IsType<StatusResponse>(client.Send(new StatusRequest { Subnets = ["10.22.0.0/24"] }, Timeout));
 
         Assert.True(status.Ready);
         Assert.Equal(2, status.Pending);

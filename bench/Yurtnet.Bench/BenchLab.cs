@@ -1,0 +1,155 @@
+using System.Diagnostics;
+
+namespace Yurtnet.Bench;
+
+/// <summary>Runs both plugins the way containerd does (exec, env, stdin) against fresh namespaces, and cleans up.</summary>
+internal sealed class BenchLab : IDisposable
+{
+    private readonly string _bin;
+    private readonly string _reference;
+    private readonly string _work = Directory.CreateTempSubdirectory("yurtnet-bench-").FullName;
+    private readonly Process _daemon;
+
+    public BenchLab(string bin, string reference)
+    {
+        _bin = bin;
+        _reference = reference;
+        File.WriteAllText(Path.Combine(_work, "yurtnetd.json"), $$"""{ "socket": "{{Socket}}", "stateDir": "{{_work}}/state", "spoolDir": "{{_work}}/spool" }""");
+        var start = new ProcessStartInfo(Path.Combine(bin, "yurtnetd"), ["--config", Path.Combine(_work, "yurtnetd.json")]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        _daemon = Process.Start(start)!;
+        _daemon.BeginErrorReadLine();
+        _daemon.BeginOutputReadLine();
+        var waited = Stopwatch.StartNew();
+        while (!File.Exists(Socket) && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            Thread.Sleep(20);
+        }
+    }
+
+    private string Socket => Path.Combine(_work, "run", "cni.sock");
+
+    public (Samples Ours, Samples Reference) Version(int runs)
+    {
+        var ours = new Samples();
+        var reference = new Samples();
+        const string stdin = """{"cniVersion":"1.0.0"}""";
+        for (var i = 0; i < runs + 10; i++)
+        {
+            var a = Exec(Path.Combine(_bin, "yurtnet"), "VERSION", stdin, "", "", "");
+            var b = Exec(Path.Combine(_reference, "bridge"), "VERSION", stdin, "", "", "");
+            if (i >= 10)
+            {
+                ours.Add(a);
+                reference.Add(b);
+            }
+        }
+
+        return (ours, reference);
+    }
+
+    public AddDelResult AddDel(int cycles, bool masquerade)
+    {
+        var tag = masquerade ? "m" : "n";
+        var masq = masquerade ? "true" : "false";
+        var ours = $$$"""{"cniVersion":"1.0.0","name":"bench-yn-{{{tag}}}","type":"yurtnet","bridge":"ynbench{{{tag}}}","isGateway":true,"isDefaultGateway":true,"ipMasq":{{{masq}}},"socket":"{{{Socket}}}","spoolDir":"{{{_work}}}/spool","ipam":{"subnets":["10.244.0.0/16"]}}""";
+        var reference = $$$"""{"cniVersion":"1.0.0","name":"bench-ref-{{{tag}}}","type":"bridge","bridge":"ynbref{{{tag}}}","isGateway":true,"isDefaultGateway":true,"ipMasq":{{{masq}}},"ipam":{"type":"host-local","subnet":"10.245.0.0/16","dataDir":"{{{_work}}}/host-local"}}""";
+        var result = new AddDelResult();
+        // One long-lived pod per network, as on a gateway that runs workloads: the measured pods come and go
+        // beside it, so neither plugin measures first-pod or last-pod work (bridge creation, masquerade set-up).
+        Run("ip", "netns", "add", $"ynbench-anchor-y{tag}");
+        Run("ip", "netns", "add", $"ynbench-anchor-r{tag}");
+        Exec(Path.Combine(_bin, "yurtnet"), "ADD", ours, $"anchor-y{tag}", $"/run/netns/ynbench-anchor-y{tag}", "IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=anchor");
+        Exec(Path.Combine(_reference, "bridge"), "ADD", reference, $"anchor-r{tag}", $"/run/netns/ynbench-anchor-r{tag}", "IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=anchor");
+        for (var i = 0; i < cycles + 5; i++)
+        {
+            var warm = i < 5;
+            Cycle(Path.Combine(_bin, "yurtnet"), ours, $"yn{tag}{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal));
+            Cycle(Path.Combine(_reference, "bridge"), reference, $"rf{tag}{i}", warm ? null : (result.ReferenceAdd, result.ReferenceDel, result.ReferenceTotal));
+        }
+
+        Exec(Path.Combine(_bin, "yurtnet"), "DEL", ours, $"anchor-y{tag}", $"/run/netns/ynbench-anchor-y{tag}", "IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=anchor");
+        Exec(Path.Combine(_reference, "bridge"), "DEL", reference, $"anchor-r{tag}", $"/run/netns/ynbench-anchor-r{tag}", "IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=anchor");
+        Run("ip", "netns", "delete", $"ynbench-anchor-y{tag}");
+        Run("ip", "netns", "delete", $"ynbench-anchor-r{tag}");
+        Run("ip", "link", "delete", $"ynbench{tag}");
+        Run("ip", "link", "delete", $"ynbref{tag}");
+        return result;
+    }
+
+    private void Cycle(string plugin, string conf, string id, (Samples Add, Samples Del, Samples Total)? into)
+    {
+        var netns = $"ynbench-{id}";
+        Run("ip", "netns", "add", netns);
+        try
+        {
+            var add = Exec(plugin, "ADD", conf, id, $"/run/netns/{netns}", $"IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME={id}");
+            var del = Exec(plugin, "DEL", conf, id, $"/run/netns/{netns}", $"IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME={id}");
+            if (into is { } s)
+            {
+                s.Add.Add(add);
+                s.Del.Add(del);
+                s.Total.Add(add + del);
+            }
+        }
+        finally
+        {
+            Run("ip", "netns", "delete", netns);
+        }
+    }
+
+    /// <summary>One plugin exec; returns milliseconds from start to exit. A failed exec aborts the bench.</summary>
+    private double Exec(string plugin, string command, string stdin, string containerId, string netns, string args)
+    {
+        var start = new ProcessStartInfo(plugin) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["CNI_COMMAND"] = command;
+        start.Environment["CNI_CONTAINERID"] = containerId;
+        start.Environment["CNI_NETNS"] = netns;
+        start.Environment["CNI_IFNAME"] = "eth0";
+        start.Environment["CNI_PATH"] = _reference;
+        start.Environment["CNI_ARGS"] = args;
+        var clock = Stopwatch.StartNew();
+        using var p = Process.Start(start)!;
+        p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        var elapsed = clock.Elapsed.TotalMilliseconds;
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{plugin} {command} failed ({p.ExitCode}): {stdout.Result} {stderr.Result}");
+        }
+
+        return elapsed;
+    }
+
+    private static void Run(params string[] command)
+    {
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in command.Skip(1))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        p.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        _daemon.Kill();
+        _daemon.WaitForExit();
+        _daemon.Dispose();
+        Directory.Delete(_work, recursive: true);
+    }
+}
+
+internal sealed class AddDelResult
+{
+    public Samples OursAdd { get; } = new();
+    public Samples OursDel { get; } = new();
+    public Samples OursTotal { get; } = new();
+    public Samples ReferenceAdd { get; } = new();
+    public Samples ReferenceDel { get; } = new();
+    public Samples ReferenceTotal { get; } = new();
+}

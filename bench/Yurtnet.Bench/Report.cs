@@ -1,0 +1,24 @@
+using System.Globalization;
+
+namespace Yurtnet.Bench;
+
+internal static class Report
+{
+    public static void Header(string title, int runs)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{title}  ({runs} runs each, interleaved)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"",-28}{"p50 ms",10}{"p95 ms",10}{"mean ms",10}"));
+    }
+
+    public static void Row(string name, Samples s) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-28}{s.Percentile(50),10:0.00}{s.Percentile(95),10:0.00}{s.Mean,10:0.00}"));
+
+    public static void Ratio(string what, Samples ours, Samples reference, double target)
+    {
+        var p50 = ours.Percentile(50) / reference.Percentile(50);
+        var p95 = ours.Percentile(95) / reference.Percentile(95);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  ratio yurtnet/reference {what}: p50 {p50:0.00}  p95 {p95:0.00}  (target p50 <= {target:0.0}: {(p50 <= target ? "met" : "NOT met")})"));
+    }
+}
