@@ -10,7 +10,6 @@ SLN := Appliance.sln
 # Build: clang + llvm (NativeAOT link and strip). Tests, demo, bench: iproute2, ping, nftables,
 # Debian's reference plugins (the benchmark's baseline), hyperfine (benchmark), strace (durability test).
 DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables containernetworking-plugins hyperfine strace
-EXECUTABLES := src/Yurtnet.Cni/Yurtnet.Cni.csproj src/Yurtnet.Daemon/Yurtnet.Daemon.csproj src/Yurtnet.Ctl/Yurtnet.Ctl.csproj
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
 .PHONY: deps build publish test demo bench clean root-check
@@ -24,14 +23,8 @@ deps: ## install the Debian packages the build, tests, demo and bench need (idem
 build: ## compile everything (JIT), warnings are errors
 	$(DOTNET) build $(SLN) -c $(CONFIG)
 
-publish: deps ## NativeAOT executables yurtnet, yurtnetd, yurtnetctl into out/$(RID)
-	@mkdir -p $(OUT)
-	@for p in $(EXECUTABLES); do \
-	  echo "publish: $$p -> $(OUT)"; \
-	  $(DOTNET) publish $$p -c $(CONFIG) -r $(RID) -o $(OUT) -p:DebugType=none -p:GenerateDocumentationFile=false -nologo -v quiet -clp:ErrorsOnly || exit 1; \
-	done
-	@rm -f $(OUT)/*.xml $(OUT)/*.pdb $(OUT)/*.dbg
-	@ls -l $(OUT)
+publish: deps ## NativeAOT executables yurtnet, yurtnetd, yurtnetctl into out/$(RID); any AOT/trim warning from our code fails
+	OUT=$(OUT) RID=$(RID) CONFIG=$(CONFIG) ./scripts/publish.sh
 
 test: deps publish ## unit and integration tests (integration needs root; they fail instead of skipping when CI=true)
 	YURTNET_BIN=$(OUT) $(DOTNET) test $(SLN) -c $(CONFIG) --logger "console;verbosity=normal"
