@@ -7,9 +7,9 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= $(CURDIR)/out/$(RID)
 SLN := Appliance.sln
-# Build: clang + llvm (NativeAOT link and strip). Tests, demo, bench: iproute2, ping, nftables,
-# Debian's reference plugins (the benchmark's baseline), hyperfine (benchmark), strace (durability test).
-DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables containernetworking-plugins hyperfine strace
+# Build: clang + llvm (NativeAOT link and strip). Tests and demo: iproute2, ping, nftables.
+# Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against.
+DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables containernetworking-plugins
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
 .PHONY: deps build publish test demo bench clean root-check
