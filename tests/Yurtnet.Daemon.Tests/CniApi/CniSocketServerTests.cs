@@ -94,6 +94,23 @@ public sealed class CniSocketServerTests
     }
 
     [Fact]
+    public async Task Client_stalling_inside_a_frame_is_cut_off_at_the_request_deadline()
+    {
+        await using var daemon = new DaemonHarness(o => o with { RequestTimeout = TimeSpan.FromMilliseconds(300), MaxConcurrentRequests = 1 });
+        await daemon.StartAsync();
+        using var stalled = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await stalled.ConnectAsync(new UnixDomainSocketEndPoint(daemon.Options.Socket));
+        await stalled.SendAsync(Frame("{\"v\":1,\"op\":\"leases\"}")[..10]);
+
+        var closed = await stalled.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
+        using var next = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        var answer = next.Send(new LeasesRequest(), Timeout);
+
+        Assert.Equal(0, closed);
+        Assert.IsType<LeasesResponse>(answer);
+    }
+
+    [Fact]
     public async Task Garbage_frame_gets_an_invalid_request_error()
     {
         await using var daemon = new DaemonHarness();
