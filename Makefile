@@ -7,9 +7,10 @@ CONFIG ?= Release
 RID ?= linux-x64
 OUT ?= $(CURDIR)/out/$(RID)
 SLN := Appliance.sln
-# Build: clang + llvm (NativeAOT link and strip). Tests and demo: iproute2, ping, nftables.
+# Build: clang + llvm (NativeAOT link and strip). Tests and demo: iproute2, ping, nftables; systemd for
+# systemd-analyze and systemd-socket-activate (unit and activation tests; it need not be PID 1).
 # Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against.
-DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables containernetworking-plugins
+DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd containernetworking-plugins
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
 .PHONY: deps build publish test demo bench clean root-check

@@ -4,6 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Hosting.Systemd;
+using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Reconcile;
@@ -95,6 +97,11 @@ if (options.LogFormat == "json")
 {
     builder.Logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
 }
+else if (Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 })
+{
+    // Under systemd: journald adds the time; <N> prefixes carry the level.
+    builder.Logging.AddSystemdConsole();
+}
 else
 {
     builder.Logging.AddSimpleConsole(o =>
@@ -106,7 +113,7 @@ else
 }
 
 builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-builder.Services.AddSystemd();
+builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => BootId.ReadKernel());
@@ -116,7 +123,11 @@ builder.Services.AddSingleton<SpoolDrain>();
 builder.Services.AddSingleton<Reconciler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
 builder.Services.AddSingleton<CniRequestHandler>();
-builder.Services.AddHostedService<CniSocketServer>();
+builder.Services.AddSingleton<CniSocketServer>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<CniSocketServer>());
+builder.Services.AddSingleton<Liveness>();
+builder.Services.AddSingleton(WatchdogRequest.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId));
+builder.Services.AddHostedService<SystemdNotifications>();
 
 try
 {

@@ -9,20 +9,27 @@ internal static class Binaries
     public static string Daemon => Path.Combine(Directory, "yurtnetd");
     public static string Ctl => Path.Combine(Directory, "yurtnetctl");
 
+    /// <summary>The repository checkout the tests run from.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Appliance.sln")))
+        {
+            root = root.Parent;
+        }
+
+        return root?.FullName ?? throw new InvalidOperationException($"no Appliance.sln above {AppContext.BaseDirectory}");
+    }
+
     private static string Locate()
     {
         var configured = Environment.GetEnvironmentVariable("YURTNET_BIN");
         var dir = configured;
         if (string.IsNullOrEmpty(dir))
         {
-            // From tests/Yurtnet.Integration.Tests/bin/<cfg>/net10.0 up to the repository root.
-            var root = new DirectoryInfo(AppContext.BaseDirectory);
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "Appliance.sln")))
-            {
-                root = root.Parent;
-            }
-
-            dir = Path.Combine(root?.FullName ?? ".", "out", "linux-x64");
+            dir = Path.Combine(FindRepositoryRoot(), "out", "linux-x64");
         }
 
         if (!File.Exists(Path.Combine(dir, "yurtnet")))

@@ -45,20 +45,15 @@ internal sealed class DaemonProcess : IAsyncDisposable
         return daemon;
     }
 
-    public async Task StartAgainAsync()
+    public async Task StartAgainAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo(Binaries.Daemon, ["--config", ConfigPath]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        _process = Process.Start(start)!;
-        _process.ErrorDataReceived += (_, e) => Append(e.Data);
-        _process.OutputDataReceived += (_, e) => Append(e.Data);
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
+        Launch(new ProcessStartInfo(Binaries.Daemon, ["--config", ConfigPath]), environment);
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
         {
-            if (_process.HasExited)
+            if (_process is { HasExited: true } exited)
             {
-                throw new InvalidOperationException($"yurtnetd exited with {_process.ExitCode}:\n{Log}");
+                throw new InvalidOperationException($"yurtnetd exited with {exited.ExitCode}:\n{Log}");
             }
 
             try
@@ -73,6 +68,38 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
 
         throw new TimeoutException($"yurtnetd did not open {Socket}:\n{Log}");
+    }
+
+    /// <summary>
+    /// Socket activation as systemd does it: systemd-socket-activate listens on the socket now and starts yurtnetd,
+    /// passing the listening fd, when the first connection arrives.
+    /// </summary>
+    public async Task StartSocketActivatedAsync()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Launch(new ProcessStartInfo("systemd-socket-activate", ["--listen", Socket, Binaries.Daemon, "--config", ConfigPath]), null);
+        var waited = Stopwatch.StartNew();
+        while (!File.Exists(Socket) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(20);
+        }
+    }
+
+    private void Launch(ProcessStartInfo start, IReadOnlyDictionary<string, string>? environment)
+    {
+        start.RedirectStandardError = true;
+        start.RedirectStandardOutput = true;
+        start.UseShellExecute = false;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        _process = Process.Start(start)!;
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>

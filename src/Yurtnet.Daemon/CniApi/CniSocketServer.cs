@@ -21,6 +21,7 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
+    private bool _inherited;
 
     /// <summary>Completes once the socket accepts connections.</summary>
     public Task Serving => _serving.Task;
@@ -63,12 +64,23 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
                 await Task.Delay(10, CancellationToken.None);
             }
 
-            TryDeleteSocket();
+            if (!_inherited)
+            {
+                TryDeleteSocket();
+            }
         }
     }
 
     private Socket Bind()
     {
+        if (InheritedListener.TryTake(out var inherited))
+        {
+            // systemd owns the socket file and keeps it across our restarts.
+            _inherited = true;
+            LogInherited(logger, options.Socket);
+            return inherited;
+        }
+
         var directory = Path.GetDirectoryName(options.Socket)!;
         if (!Directory.Exists(directory))
         {
@@ -263,6 +275,9 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "connection failed: {Type}: {Reason}")]
     private static partial void LogConnectionFailed(ILogger logger, string type, string reason);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "using the listening socket passed by systemd ({Socket})")]
+    private static partial void LogInherited(ILogger logger, string socket);
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "socket directory {Directory} is writable by group or others; give yurtnetd its own directory (mode 0700)")]
     private static partial void LogLooseDirectory(ILogger logger, string directory);

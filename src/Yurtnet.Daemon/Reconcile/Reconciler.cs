@@ -11,6 +11,11 @@ namespace Yurtnet.Daemon.Reconcile;
 /// </summary>
 internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, DaemonOptions options, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
 {
+    private long _lastPassTicks;
+
+    /// <summary>When the last pass finished: the daemon's main loop is alive while this keeps moving.</summary>
+    public DateTimeOffset LastPass => new(Interlocked.Read(ref _lastPassTicks), TimeSpan.Zero);
+
     /// <summary>Runs one pass; used at start-up, before the socket serves anything.</summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -20,6 +25,8 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, D
         {
             LogPass(logger, drained, outcome.PendingReclaimed, outcome.HoldsExpired);
         }
+
+        Interlocked.Exchange(ref _lastPassTicks, time.GetUtcNow().UtcTicks);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -11,8 +11,9 @@ internal sealed class DaemonHarness : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 
-    public DaemonHarness(Func<DaemonOptions, DaemonOptions>? configure = null)
+    public DaemonHarness(Func<DaemonOptions, DaemonOptions>? configure = null, TimeProvider? time = null)
     {
+        Time = time ?? TimeProvider.System;
         Directory = System.IO.Directory.CreateTempSubdirectory("yurtnetd-test-").FullName;
         Options = new DaemonOptions
         {
@@ -22,12 +23,14 @@ internal sealed class DaemonHarness : IAsyncDisposable
             RequestTimeout = TimeSpan.FromSeconds(5),
         };
         Options = configure?.Invoke(Options) ?? Options;
-        Keeper = new LeaseKeeper(LeaseStore.Open(Options.StateDir, NullLogger.Instance, TimeProvider.System), Options, new BootId("boot-test"), TimeProvider.System, NullLogger<LeaseKeeper>.Instance);
+        Keeper = new LeaseKeeper(LeaseStore.Open(Options.StateDir, NullLogger.Instance, Time), Options, new BootId("boot-test"), Time, NullLogger<LeaseKeeper>.Instance);
         Spool = new SpoolDrain(Keeper, Options, NullLogger<SpoolDrain>.Instance);
-        var reconciler = new Reconciler(Keeper, Spool, Options, TimeProvider.System, NullLogger<Reconciler>.Instance);
-        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, TimeProvider.System), reconciler, Options, NullLogger<CniSocketServer>.Instance);
+        Reconciler = new Reconciler(Keeper, Spool, Options, Time, NullLogger<Reconciler>.Instance);
+        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Time), Reconciler, Options, NullLogger<CniSocketServer>.Instance);
     }
 
+    public TimeProvider Time { get; }
+    public Reconciler Reconciler { get; }
     public string Directory { get; }
     public DaemonOptions Options { get; }
     public LeaseKeeper Keeper { get; }

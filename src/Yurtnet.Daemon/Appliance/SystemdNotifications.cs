@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.CniApi;
+
+namespace Yurtnet.Daemon.Appliance;
+
+/// <summary>
+/// Talks to systemd (Type=notify): READY=1 once the store is open, the spool drained and the socket serving;
+/// STATUS= with a one-line summary whenever it changes; WATCHDOG=1 at half of WATCHDOG_USEC, only while
+/// <see cref="Liveness"/> holds; STOPPING=1 when stopping. Without NOTIFY_SOCKET the notifier does nothing.
+/// </summary>
+/// <remarks>
+/// Microsoft.Extensions.Hosting.Systemd's lifetime would send READY=1 when the host has started, which is before
+/// the socket serves; so the library's notifier is used directly and READY waits for the socket.
+/// </remarks>
+internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, CniSocketServer server, Liveness liveness, WatchdogRequest watchdogRequest, TimeProvider time, ILogger<SystemdNotifications> logger) : BackgroundService
+{
+    private static readonly TimeSpan StatusPeriod = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await server.Serving.WaitAsync(stoppingToken);
+        notifier.Notify(ServiceState.Ready);
+        var watchdog = watchdogRequest.Interval;
+        var period = watchdog is { } w && w < StatusPeriod ? w : StatusPeriod;
+        LogReady(logger, notifier.IsEnabled, watchdog?.TotalSeconds ?? 0);
+        string? lastStatus = null;
+        var wasAlive = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var report = await liveness.CheckAsync(period, stoppingToken);
+            if (report.Alive && watchdog is not null)
+            {
+                notifier.Notify(new ServiceState("WATCHDOG=1"));
+            }
+
+            if (report.Alive != wasAlive)
+            {
+                if (report.Alive)
+                {
+                    LogAliveAgain(logger, report.Summary);
+                }
+                else
+                {
+                    LogNotAlive(logger, report.Summary, watchdog is not null);
+                }
+
+                wasAlive = report.Alive;
+            }
+
+            if (report.Summary != lastStatus)
+            {
+                notifier.Notify(new ServiceState("STATUS=" + report.Summary));
+                lastStatus = report.Summary;
+            }
+
+            await Task.Delay(period, time, stoppingToken);
+        }
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        notifier.Notify(ServiceState.Stopping);
+        return base.StopAsync(cancellationToken);
+    }
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "ready (systemd notify {Enabled}, watchdog every {Seconds:0.###} s)")]
+    private static partial void LogReady(ILogger logger, bool enabled, double seconds);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "not alive: {Summary}; watchdog keep-alives withheld: {Withheld}")]
+    private static partial void LogNotAlive(ILogger logger, string summary, bool withheld);
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "alive again: {Summary}")]
+    private static partial void LogAliveAgain(ILogger logger, string summary);
+}
