@@ -128,6 +128,12 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<CniSocketServer>()
 builder.Services.AddSingleton<Liveness>();
 builder.Services.AddSingleton(WatchdogRequest.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId));
 builder.Services.AddHostedService<SystemdNotifications>();
+if (options.Watchdog is { } watchdog)
+{
+    builder.Services.AddSingleton(watchdog);
+    builder.Services.AddSingleton<Func<string, IWatchdogDevice>>(path => LinuxWatchdogDevice.Open(path));
+    builder.Services.AddHostedService<HardwareWatchdog>();
+}
 
 try
 {

@@ -110,6 +110,22 @@ public sealed class DaemonLifecycleTests
         CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
     }
 
+    [Fact]
+    public async Task Missing_watchdog_device_is_reported_once_and_pods_are_still_served()
+    {
+        await using var daemon = new DaemonProcess(", \"watchdog\": { \"device\": \"/dev/no-such-watchdog\", \"timeout\": \"10s\" }");
+        await daemon.StartAgainAsync();
+
+        var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
+        for (var i = 0; i < 100 && !daemon.Log.Contains("hardware watchdog not used", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(status.Ready);
+        Assert.Contains("hardware watchdog not used: watchdog device /dev/no-such-watchdog does not exist", daemon.Log, StringComparison.Ordinal);
+    }
+
     [RootFact]
     public async Task Daemon_refuses_a_bad_config_naming_the_key()
     {

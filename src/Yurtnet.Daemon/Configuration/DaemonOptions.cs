@@ -37,4 +37,7 @@ internal sealed record DaemonOptions
 
     /// <summary><c>text</c> or <c>json</c>.</summary>
     public string LogFormat { get; init; } = "text";
+
+    /// <summary>The hardware watchdog yurtnetd drives, or null when the section is absent.</summary>
+    public WatchdogOptions? Watchdog { get; init; }
 }

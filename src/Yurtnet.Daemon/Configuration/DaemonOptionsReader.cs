@@ -12,8 +12,10 @@ internal static class DaemonOptionsReader
     private static readonly string[] KnownKeys =
     [
         "socket", "stateDir", "spoolDir", "leaseHold", "pendingTimeout", "reconcileInterval", "requestTimeout",
-        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat",
+        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat", "watchdog",
     ];
+
+    private static readonly string[] WatchdogKeys = ["device", "timeout", "nowayout"];
 
     public static DaemonOptions Read(IConfiguration configuration, out List<string> problems)
     {
@@ -42,6 +44,7 @@ internal static class DaemonOptionsReader
             MaxFrameBytes = Integer(configuration, "maxFrameBytes", defaults.MaxFrameBytes, 1024, 16 * 1024 * 1024, problems),
             AllowedUids = Uids(configuration, "allowedUids", defaults.AllowedUids, problems),
             LogFormat = OneOf(configuration, "logFormat", defaults.LogFormat, ["text", "json"], problems),
+            Watchdog = Watchdog(configuration.GetSection("watchdog"), problems),
         };
         return options;
     }
@@ -71,6 +74,47 @@ internal static class DaemonOptionsReader
         }
 
         return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
+    }
+
+    private static WatchdogOptions? Watchdog(IConfigurationSection section, List<string> problems)
+    {
+        if (!section.Exists())
+        {
+            return null;
+        }
+
+        foreach (var child in section.GetChildren().Where(c => !WatchdogKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+        {
+            problems.Add($"watchdog.{child.Key}: unknown key; known keys are {string.Join(", ", WatchdogKeys)}");
+        }
+
+        var defaults = new WatchdogOptions();
+        var keyProblems = new List<string>();
+        var options = new WatchdogOptions
+        {
+            Device = AbsolutePath(section, "device", defaults.Device, keyProblems),
+            Timeout = Duration(section, "timeout", defaults.Timeout, TimeSpan.FromSeconds(2), TimeSpan.FromHours(1), keyProblems),
+            NoWayOut = Boolean(section, "nowayout", defaults.NoWayOut, keyProblems),
+        };
+        problems.AddRange(keyProblems.Select(p => "watchdog." + p));
+        return options;
+    }
+
+    private static bool Boolean(IConfiguration c, string key, bool fallback, List<string> problems)
+    {
+        var value = c[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        if (!bool.TryParse(value, out var parsed))
+        {
+            problems.Add($"{key}: \"{value}\" must be true or false");
+            return fallback;
+        }
+
+        return parsed;
     }
 
     private static string AbsolutePath(IConfiguration c, string key, string fallback, List<string> problems)

@@ -55,6 +55,28 @@ public sealed class DaemonOptionsReaderTests
     }
 
     [Fact]
+    public void Watchdog_section_is_read_and_absent_means_no_hardware_watchdog()
+    {
+        Assert.Null(Read(out _).Watchdog);
+
+        var options = Read(out var problems, ("watchdog:device", "/dev/watchdog1"), ("watchdog:timeout", "20s"), ("watchdog:nowayout", "true"));
+
+        Assert.Empty(problems);
+        Assert.Equal(new WatchdogOptions { Device = "/dev/watchdog1", Timeout = TimeSpan.FromSeconds(20), NoWayOut = true }, options.Watchdog);
+    }
+
+    [Fact]
+    public void Bad_watchdog_keys_are_reported_with_their_section()
+    {
+        Read(out var problems, ("watchdog:timeout", "1s"), ("watchdog:nowayout", "maybe"), ("watchdog:pet", "often"), ("watchdog:device", "watchdog"));
+
+        Assert.Contains(problems, p => p.StartsWith("watchdog.timeout:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("watchdog.nowayout: \"maybe\" must be true or false", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("watchdog.pet: unknown key", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("watchdog.device: \"watchdog\" must be an absolute path", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Keys_are_case_insensitive_as_environment_overrides_are_upper_case()
     {
         Assert.Equal("/tmp/x.sock", Read(out var problems, ("SOCKET", "/tmp/x.sock")).Socket);

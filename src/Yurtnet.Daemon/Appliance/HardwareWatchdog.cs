@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Configuration;
+
+namespace Yurtnet.Daemon.Appliance;
+
+/// <summary>
+/// Drives the board's hardware watchdog: sets its timeout (and reports what the driver granted), keeps it alive at
+/// a third of that timeout only while <see cref="Liveness"/> holds, and disarms it with the magic close on a clean
+/// stop unless <c>nowayout</c> is set. A hung yurtnetd thus gets the box reset. The keep-alive comes from the same
+/// loop that checks liveness, never from a timer that would run on while the daemon is wedged.
+/// </summary>
+internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<string, IWatchdogDevice> open, CniSocketServer server, Liveness liveness, TimeProvider time, ILogger<HardwareWatchdog> logger) : BackgroundService
+{
+    private IWatchdogDevice? _device;
+
+    /// <summary>The keep-alive period derived from the granted timeout, once armed.</summary>
+    public TimeSpan? KeepAlivePeriod { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await server.Serving.WaitAsync(stoppingToken);
+        int granted;
+        try
+        {
+            _device = open(options.Device);
+            granted = _device.SetTimeout((int)Math.Ceiling(options.Timeout.TotalSeconds));
+        }
+        catch (IOException ex)
+        {
+            // Reported once; the pod network does not depend on the watchdog, so the service runs on.
+            LogUnavailable(logger, ex.Message);
+            _device?.Dispose();
+            _device = null;
+            return;
+        }
+
+        var period = TimeSpan.FromSeconds(Math.Max(granted, 1) / 3.0);
+        KeepAlivePeriod = period;
+        LogArmed(logger, options.Device, options.Timeout.TotalSeconds, granted, period.TotalSeconds, options.NoWayOut);
+        var withheld = false;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var report = await liveness.CheckAsync(period, stoppingToken);
+            if (report.Alive)
+            {
+                _device.KeepAlive();
+                if (withheld)
+                {
+                    LogResumed(logger, options.Device);
+                    withheld = false;
+                }
+            }
+            else if (!withheld)
+            {
+                LogWithheld(logger, options.Device, report.Summary, granted);
+                withheld = true;
+            }
+
+            await Task.Delay(period, time, stoppingToken);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (_device is null)
+        {
+            return;
+        }
+
+        if (options.NoWayOut)
+        {
+            LogLeftArmed(logger, options.Device);
+        }
+        else
+        {
+            _device.DisarmOnClose();
+        }
+
+        _device.Dispose();
+        _device = null;
+    }
+
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Error, Message = "hardware watchdog not used: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "hardware watchdog {Device} armed: asked {Requested} s, driver granted {Granted} s; keep-alive every {Period:0.#} s while alive (nowayout {NoWayOut})")]
+    private static partial void LogArmed(ILogger logger, string device, double requested, int granted, double period, bool noWayOut);
+
+    [LoggerMessage(EventId = 6103, Level = LogLevel.Critical, Message = "hardware watchdog {Device}: keep-alives withheld because the daemon is not alive ({Summary}); the board resets within {Granted} s unless it recovers")]
+    private static partial void LogWithheld(ILogger logger, string device, string summary, int granted);
+
+    [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "hardware watchdog {Device}: alive again, keep-alives resumed")]
+    private static partial void LogResumed(ILogger logger, string device);
+
+    [LoggerMessage(EventId = 6105, Level = LogLevel.Warning, Message = "hardware watchdog {Device} left armed (nowayout): the board resets unless yurtnetd starts again in time")]
+    private static partial void LogLeftArmed(ILogger logger, string device);
+}
