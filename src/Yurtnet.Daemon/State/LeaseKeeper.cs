@@ -18,6 +18,13 @@ internal sealed partial class LeaseKeeper : IDisposable
     private readonly DaemonOptions _options;
     private readonly ILogger<LeaseKeeper> _logger;
     private DateTimeOffset _lastDurableWrite;
+    private string? _lastWriteProblem;
+
+    /// <summary>
+    /// How often readiness proves writability with a write of its own when nothing else wrote. STATUS is polled
+    /// every few seconds; a probe write each time would wear a gateway's flash (about 140 MB a day).
+    /// </summary>
+    internal static readonly TimeSpan WriteProbeInterval = TimeSpan.FromMinutes(10);
 
     public LeaseKeeper(LeaseStore store, DaemonOptions options, BootId bootId, TimeProvider time, ILogger<LeaseKeeper> logger)
     {
@@ -141,23 +148,29 @@ internal sealed partial class LeaseKeeper : IDisposable
         }
     }
 
-    /// <summary>True when the store took a durable write recently, probing it if it has not.</summary>
+    /// <summary>
+    /// Whether an ADD could be stored: the store answers a read transaction now, the last write did not fail, and
+    /// a durable write succeeded within <see cref="WriteProbeInterval"/> (probing with one when none did).
+    /// </summary>
     public async Task<(bool Writable, string? Problem)> CheckWritableAsync(CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            if (_time.GetUtcNow() - _lastDurableWrite < TimeSpan.FromSeconds(10))
+            _store.ProbeRead();
+            if (_lastWriteProblem is null && _time.GetUtcNow() - _lastDurableWrite < WriteProbeInterval)
             {
                 return (true, null);
             }
 
             _store.Probe();
             _lastDurableWrite = _time.GetUtcNow();
+            _lastWriteProblem = null;
             return (true, null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
         {
+            _lastWriteProblem = ex.Message;
             return (false, $"state database {_store.DataPath} is not writable: {ex.Message}");
         }
         finally
@@ -174,9 +187,19 @@ internal sealed partial class LeaseKeeper : IDisposable
             return;
         }
 
-        _store.Apply(changes);
+        try
+        {
+            _store.Apply(changes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            _lastWriteProblem = ex.Message;
+            throw;
+        }
+
         _table.Apply(changes);
         _lastDurableWrite = _time.GetUtcNow();
+        _lastWriteProblem = null;
     }
 
     public void Dispose()

@@ -167,6 +167,9 @@ internal sealed partial class LeaseStore : IDisposable
     /// <summary>Proves the store accepts a durable write.</summary>
     public void Probe() => Apply(new IpamChanges());
 
+    /// <summary>Proves the store answers a read transaction.</summary>
+    public void ProbeRead() => _ = _facts.FindById("sequence");
+
     /// <summary>Checkpoints and closes the database, then the files (LiteDB does not close streams it was given).</summary>
     public void Dispose()
     {

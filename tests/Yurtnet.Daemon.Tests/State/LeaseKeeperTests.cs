@@ -9,7 +9,7 @@ public sealed class LeaseKeeperTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("yurtnet-keeper-").FullName;
 
-    private LeaseKeeper Open() => new(LeaseStore.Open(_dir, NullLogger.Instance, TimeProvider.System), new DaemonOptions(), new BootId("boot-1"), TimeProvider.System, NullLogger<LeaseKeeper>.Instance);
+    private LeaseKeeper Open(TimeProvider? time = null) => new(LeaseStore.Open(_dir, NullLogger.Instance, time ?? TimeProvider.System), new DaemonOptions(), new BootId("boot-1"), time ?? TimeProvider.System, NullLogger<LeaseKeeper>.Instance);
 
     private static AllocationRequest Request(string container) => new()
     {
@@ -65,6 +65,26 @@ public sealed class LeaseKeeperTests : IDisposable
         var lease = Assert.Single(await reopened.SnapshotAsync(CancellationToken.None));
         Assert.Equal(address, lease.Ip.ToString());
         Assert.Equal(LeaseState.Active, lease.State);
+    }
+
+    [Fact]
+    public async Task Readiness_polls_do_not_wear_the_flash_while_recent_writes_prove_the_store()
+    {
+        var time = new Appliance.ShiftedTimeProvider();
+        using var keeper = Open(time);
+        await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
+        var fsyncs = keeper.Fsyncs;
+
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True((await keeper.CheckWritableAsync(CancellationToken.None)).Writable);
+        }
+
+        Assert.Equal(fsyncs, keeper.Fsyncs);
+        time.Advance(LeaseKeeper.WriteProbeInterval + TimeSpan.FromSeconds(1));
+        Assert.True((await keeper.CheckWritableAsync(CancellationToken.None)).Writable);
+        Assert.True((await keeper.CheckWritableAsync(CancellationToken.None)).Writable);
+        Assert.Equal(fsyncs + 1, keeper.Fsyncs);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace Yurtnet.Daemon.Appliance;
+namespace Yurtnet.Daemon;
 
 internal static partial class Interop
 {
