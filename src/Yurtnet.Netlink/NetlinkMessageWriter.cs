@@ -10,7 +10,6 @@ namespace Yurtnet.Netlink;
 /// </summary>
 internal sealed class NetlinkMessageWriter
 {
-    private const int HeaderSize = 16;
     private byte[] _buffer = new byte[1024];
     private int _length;
 
@@ -95,6 +94,4 @@ internal sealed class NetlinkMessageWriter
             Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
         }
     }
-
-    internal static int FamilyHeaderOffset => HeaderSize;
 }

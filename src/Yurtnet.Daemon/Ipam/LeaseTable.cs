@@ -39,8 +39,6 @@ internal sealed class LeaseTable
 
     public UInt128 Cursor(string pool) => _cursors.TryGetValue(pool, out var offset) ? offset : 0;
 
-    public IReadOnlyDictionary<string, UInt128> Cursors => _cursors;
-
     public void Apply(IpamChanges changes)
     {
         ArgumentNullException.ThrowIfNull(changes);
