@@ -8,9 +8,10 @@ RID ?= linux-x64
 OUT ?= $(CURDIR)/out/$(RID)
 SLN := Appliance.sln
 # Build: clang + llvm (NativeAOT link and strip). Tests and demo: iproute2, ping, nftables; systemd for
-# systemd-analyze and systemd-socket-activate (unit and activation tests; it need not be PID 1).
+# systemd-analyze and systemd-socket-activate (unit and activation tests; it need not be PID 1); strace
+# for the test that proves each answer leaves only after its state reached the disk.
 # Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against.
-DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd containernetworking-plugins
+DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
 .PHONY: deps build publish test demo bench clean root-check

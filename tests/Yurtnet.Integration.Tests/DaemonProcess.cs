@@ -85,6 +85,44 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs yurtnetd under strace, recording the syscalls that write state and answers, with file names.</summary>
+    public async Task StartTracedAsync(string traceFile)
+    {
+        Launch(new ProcessStartInfo("strace", ["-f", "-y", "-s", "96", "-e", "trace=pwrite64,write,fdatasync,fsync,sendto,sendmsg", "-o", traceFile, Binaries.Daemon, "--config", ConfigPath]), null);
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            try
+            {
+                using var client = DaemonClient.Connect(Socket, TimeSpan.FromMilliseconds(100));
+                return;
+            }
+            catch (DaemonUnreachableException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        throw new TimeoutException($"traced yurtnetd did not open {Socket}:\n{Log}");
+    }
+
+    /// <summary>Stops a traced yurtnetd (the traced child, so strace ends and flushes its file).</summary>
+    public void StopTraced()
+    {
+        if (_process is not { HasExited: false } strace)
+        {
+            return;
+        }
+
+        var children = File.ReadAllText($"/proc/{strace.Id}/task/{strace.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var child in children)
+        {
+            _ = TestNetns.Run("kill", "-TERM", child);
+        }
+
+        strace.WaitForExit(TimeSpan.FromSeconds(20));
+    }
+
     private void Launch(ProcessStartInfo start, IReadOnlyDictionary<string, string>? environment)
     {
         start.RedirectStandardError = true;
