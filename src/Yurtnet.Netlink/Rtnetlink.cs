@@ -3,8 +3,8 @@ using System.Net.Sockets;
 
 namespace Yurtnet.Netlink;
 
-/// <summary>The rtnetlink operations the plugin needs: links, bridge ports, addresses and routes.</summary>
-public static class Rtnetlink
+/// <summary>The rtnetlink operations the plugin needs: links and bridge ports here, addresses and routes in the partials.</summary>
+public static partial class Rtnetlink
 {
     /// <summary>Looks a link up by name; false when it does not exist.</summary>
     public static bool TryGetLink(this NetlinkSocket socket, string name, out LinkInfo link)
@@ -129,76 +129,6 @@ public static class Rtnetlink
         socket.Execute($"RTM_SETLINK bridge port \"{port.Name}\" hairpin {(on ? "on" : "off")} in {socket.Where}");
     }
 
-    /// <summary>Adds an address (replacing an identical one); IPv6 addresses skip duplicate address detection.</summary>
-    public static void AddAddress(this NetlinkSocket socket, LinkInfo link, IPAddress address, int prefixLength)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        ArgumentNullException.ThrowIfNull(link);
-        ArgumentNullException.ThrowIfNull(address);
-        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_NEWADDR, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_REPLACE);
-        w.Append(new Interop.ifaddrmsg
-        {
-            ifa_family = v6 ? Interop.AF_INET6 : Interop.AF_INET,
-            ifa_prefixlen = (byte)prefixLength,
-            ifa_flags = v6 ? (byte)Interop.IFA_F_NODAD : (byte)0,
-            ifa_index = (uint)link.Index,
-        });
-        var bytes = address.GetAddressBytes();
-        w.Attribute(Interop.IFA_LOCAL, bytes);
-        w.Attribute(Interop.IFA_ADDRESS, bytes);
-        if (v6)
-        {
-            w.AttributeU32(Interop.IFA_FLAGS, Interop.IFA_F_NODAD);
-        }
-        else if (prefixLength < 31)
-        {
-            w.Attribute(Interop.IFA_BROADCAST, Broadcast(bytes, prefixLength));
-        }
-
-        socket.Execute($"RTM_NEWADDR {address}/{prefixLength} on \"{link.Name}\" in {socket.Where}");
-    }
-
-    /// <summary>Adds a main-table route; false when the same route already exists.</summary>
-    public static bool TryAddRoute(this NetlinkSocket socket, IPNetwork destination, IPAddress? gateway, LinkInfo link)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        ArgumentNullException.ThrowIfNull(link);
-        var v6 = destination.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_NEWROUTE, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_EXCL);
-        w.Append(new Interop.rtmsg
-        {
-            rtm_family = v6 ? Interop.AF_INET6 : Interop.AF_INET,
-            rtm_dst_len = (byte)destination.PrefixLength,
-            rtm_table = Interop.RT_TABLE_MAIN,
-            rtm_protocol = Interop.RTPROT_BOOT,
-            rtm_scope = Interop.RT_SCOPE_UNIVERSE,
-            rtm_type = Interop.RTN_UNICAST,
-        });
-        if (destination.PrefixLength > 0)
-        {
-            w.Attribute(Interop.RTA_DST, destination.BaseAddress.GetAddressBytes());
-        }
-
-        if (gateway is not null)
-        {
-            w.Attribute(Interop.RTA_GATEWAY, gateway.GetAddressBytes());
-        }
-
-        w.AttributeU32(Interop.RTA_OIF, (uint)link.Index);
-        try
-        {
-            socket.Execute($"RTM_NEWROUTE {destination} via {gateway?.ToString() ?? "-"} dev \"{link.Name}\" in {socket.Where}");
-            return true;
-        }
-        catch (NetlinkException ex) when (ex.IsAlreadyExists)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Deletes a link by name; false when it was already gone.</summary>
     public static bool TryDeleteLink(this NetlinkSocket socket, string name)
     {
@@ -216,79 +146,6 @@ public static class Rtnetlink
         {
             return false;
         }
-    }
-
-    /// <summary>Lists the addresses of one interface (both families).</summary>
-    public static List<AddressInfo> ListAddresses(this NetlinkSocket socket, int interfaceIndex)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_GETADDR, Interop.NLM_F_REQUEST | Interop.NLM_F_DUMP);
-        w.Append(new Interop.ifaddrmsg { ifa_family = Interop.AF_UNSPEC });
-        var result = new List<AddressInfo>();
-        foreach (var message in socket.Query($"RTM_GETADDR dump in {socket.Where}"))
-        {
-            var family = message[0];
-            var prefix = message[1];
-            var index = (int)BitConverter.ToUInt32(message, 4);
-            if (index != interfaceIndex)
-            {
-                continue;
-            }
-
-            IPAddress? address = null;
-            NetlinkAttributes.ForEach(message.AsSpan(8), ref address, static (ref IPAddress? a, ushort type, ReadOnlySpan<byte> payload) =>
-            {
-                if (type == Interop.IFA_ADDRESS || (type == Interop.IFA_LOCAL && a is null))
-                {
-                    a = new IPAddress(payload);
-                }
-            });
-            if (address is not null && (family == Interop.AF_INET || family == Interop.AF_INET6))
-            {
-                result.Add(new AddressInfo(index, address, prefix));
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>Lists the main-table routes of one family.</summary>
-    public static List<RouteInfo> ListRoutes(this NetlinkSocket socket, AddressFamily family)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        var v6 = family == AddressFamily.InterNetworkV6;
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_GETROUTE, Interop.NLM_F_REQUEST | Interop.NLM_F_DUMP);
-        w.Append(new Interop.rtmsg { rtm_family = v6 ? Interop.AF_INET6 : Interop.AF_INET });
-        var result = new List<RouteInfo>();
-        foreach (var message in socket.Query($"RTM_GETROUTE dump in {socket.Where}"))
-        {
-            var dstLen = message[1];
-            var table = message[4];
-            var state = new RouteState();
-            NetlinkAttributes.ForEach(message.AsSpan(12), ref state, static (ref RouteState s, ushort type, ReadOnlySpan<byte> payload) =>
-            {
-                switch (type)
-                {
-                    case Interop.RTA_DST: s.Destination = new IPAddress(payload); break;
-                    case Interop.RTA_GATEWAY: s.Gateway = new IPAddress(payload); break;
-                    case Interop.RTA_OIF: s.Oif = (int)NetlinkAttributes.ReadU32(payload); break;
-                    case Interop.RTA_TABLE: s.Table = NetlinkAttributes.ReadU32(payload); break;
-                    default: break;
-                }
-            });
-            var effectiveTable = state.Table != 0 ? state.Table : table;
-            if (effectiveTable != Interop.RT_TABLE_MAIN)
-            {
-                continue;
-            }
-
-            var destination = state.Destination ?? (v6 ? IPAddress.IPv6Any : IPAddress.Any);
-            result.Add(new RouteInfo(new IPNetwork(destination, dstLen), state.Gateway, state.Oif));
-        }
-
-        return result;
     }
 
     /// <summary>Formats a MAC address as <c>aa:bb:cc:dd:ee:ff</c>.</summary>
@@ -322,15 +179,6 @@ public static class Rtnetlink
         return new LinkInfo { Index = index, Name = state.Name ?? "", Flags = flags, Mtu = state.Mtu, Mac = state.Mac, MasterIndex = state.Master, Kind = state.Kind };
     }
 
-    private static byte[] Broadcast(byte[] address, int prefixLength)
-    {
-        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(address);
-        var mask = prefixLength == 0 ? 0u : uint.MaxValue << (32 - prefixLength);
-        var result = new byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(result, value | ~mask);
-        return result;
-    }
-
     private struct LinkState
     {
         public string? Name;
@@ -340,11 +188,5 @@ public static class Rtnetlink
         public string? Kind;
     }
 
-    private struct RouteState
-    {
-        public IPAddress? Destination;
-        public IPAddress? Gateway;
-        public int Oif;
-        public uint Table;
-    }
+
 }

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Yurtnet.Netlink;
+
+/// <summary>rtnetlink: interface addresses.</summary>
+public static partial class Rtnetlink
+{
+    /// <summary>Adds an address (replacing an identical one); IPv6 addresses skip duplicate address detection.</summary>
+    public static void AddAddress(this NetlinkSocket socket, LinkInfo link, IPAddress address, int prefixLength)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(link);
+        ArgumentNullException.ThrowIfNull(address);
+        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        var w = socket.Writer;
+        w.Begin(Interop.RTM_NEWADDR, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_REPLACE);
+        w.Append(new Interop.ifaddrmsg
+        {
+            ifa_family = v6 ? Interop.AF_INET6 : Interop.AF_INET,
+            ifa_prefixlen = (byte)prefixLength,
+            ifa_flags = v6 ? (byte)Interop.IFA_F_NODAD : (byte)0,
+            ifa_index = (uint)link.Index,
+        });
+        var bytes = address.GetAddressBytes();
+        w.Attribute(Interop.IFA_LOCAL, bytes);
+        w.Attribute(Interop.IFA_ADDRESS, bytes);
+        if (v6)
+        {
+            w.AttributeU32(Interop.IFA_FLAGS, Interop.IFA_F_NODAD);
+        }
+        else if (prefixLength < 31)
+        {
+            w.Attribute(Interop.IFA_BROADCAST, Broadcast(bytes, prefixLength));
+        }
+
+        socket.Execute($"RTM_NEWADDR {address}/{prefixLength} on \"{link.Name}\" in {socket.Where}");
+    }
+
+    /// <summary>Lists the addresses of one interface (both families).</summary>
+    public static List<AddressInfo> ListAddresses(this NetlinkSocket socket, int interfaceIndex)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var w = socket.Writer;
+        w.Begin(Interop.RTM_GETADDR, Interop.NLM_F_REQUEST | Interop.NLM_F_DUMP);
+        w.Append(new Interop.ifaddrmsg { ifa_family = Interop.AF_UNSPEC });
+        var result = new List<AddressInfo>();
+        foreach (var message in socket.Query($"RTM_GETADDR dump in {socket.Where}"))
+        {
+            var family = message[0];
+            var prefix = message[1];
+            var index = (int)BitConverter.ToUInt32(message, 4);
+            if (index != interfaceIndex)
+            {
+                continue;
+            }
+
+            IPAddress? address = null;
+            NetlinkAttributes.ForEach(message.AsSpan(8), ref address, static (ref IPAddress? a, ushort type, ReadOnlySpan<byte> payload) =>
+            {
+                if (type == Interop.IFA_ADDRESS || (type == Interop.IFA_LOCAL && a is null))
+                {
+                    a = new IPAddress(payload);
+                }
+            });
+            if (address is not null && (family == Interop.AF_INET || family == Interop.AF_INET6))
+            {
+                result.Add(new AddressInfo(index, address, prefix));
+            }
+        }
+
+        return result;
+    }
+
+    private static byte[] Broadcast(byte[] address, int prefixLength)
+    {
+        var value = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(address);
+        var mask = prefixLength == 0 ? 0u : uint.MaxValue << (32 - prefixLength);
+        var result = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(result, value | ~mask);
+        return result;
+    }
+}
