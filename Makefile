@@ -11,10 +11,12 @@ SLN := Appliance.sln
 # systemd-analyze and systemd-socket-activate (unit and activation tests; it need not be PID 1); strace
 # for the test that proves each answer leaves only after its state reached the disk.
 # Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against.
-DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins
+# arm64: the cross linker and libraries NativeAOT needs, and qemu-user to run the result.
+DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins \
+	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: deps build publish test demo bench clean root-check
+.PHONY: deps build publish test demo bench smoke-arm64 clean root-check
 
 deps: ## install the Debian packages the build, tests, demo and bench need (idempotent)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -39,6 +41,9 @@ root-check:
 
 bench: deps publish ## yurtnet vs Debian's bridge + host-local: exec and ADD+DEL latency, with ratios
 	OUT=$(OUT) ./scripts/bench.sh
+
+smoke-arm64: deps ## cross-compile for linux-arm64 and run ADD/DEL with the arm64 binaries under qemu-user (root)
+	./scripts/smoke-arm64.sh
 
 clean:
 	rm -rf out artifacts
