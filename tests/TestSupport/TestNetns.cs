@@ -20,13 +20,39 @@ public sealed class TestNetns : IDisposable
 
     public static (int Code, string Output) Run(params string[] command)
     {
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(command[0]);
         foreach (var a in command.Skip(1))
         {
             start.ArgumentList.Add(a);
         }
 
+        return Execute(start, null);
+    }
+
+    /// <summary>Runs a command with environment variables and stdin; returns (exit code, stdout+stderr).</summary>
+    public static (int Code, string Output) RunWithInput(string stdin, string command, params (string Key, string Value)[] environment)
+    {
+        var start = new ProcessStartInfo(command);
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return Execute(start, stdin);
+    }
+
+    private static (int Code, string Output) Execute(ProcessStartInfo start, string? stdin)
+    {
+        start.RedirectStandardInput = stdin is not null;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         using var p = Process.Start(start)!;
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
