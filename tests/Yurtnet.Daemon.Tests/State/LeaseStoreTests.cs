@@ -114,6 +114,46 @@ public sealed class LeaseStoreTests : IDisposable
     }
 
     [Fact]
+    public void Commits_stay_durable_across_automatic_checkpoints()
+    {
+        // LiteDB checkpoints the log into the data file every ~1000 log pages and then truncates the log; the store
+        // must sync the data file before that truncation and keep recognizing commits after it.
+        var copy = Directory.CreateTempSubdirectory("yurtnet-checkpoint-").FullName;
+        try
+        {
+            using (var store = Open())
+            {
+                var logPath = Path.Combine(_dir, LeaseStore.LogFileName);
+                var truncations = 0;
+                long previousLength = 0;
+                for (var i = 0; i < 1200; i++)
+                {
+                    var changes = new IpamChanges();
+                    changes.Upserts.Add(Lease($"10.22.{i / 250}.{(i % 250) + 2}"));
+                    store.Apply(changes);
+                    var length = new FileInfo(logPath).Length;
+                    truncations += length < previousLength ? 1 : 0;
+                    previousLength = length;
+                }
+
+                Assert.True(truncations >= 1, "the test did not reach a checkpoint");
+                Assert.True(store.Fsyncs >= 1200, $"{store.Fsyncs} syncs for 1200 commits");
+                foreach (var file in Directory.GetFiles(_dir))
+                {
+                    Assert.Equal(0, TestNetns.Run("cp", file, Path.Combine(copy, Path.GetFileName(file))).Code);
+                }
+            }
+
+            using var recovered = LeaseStore.Open(copy, NullLogger.Instance, TimeProvider.System);
+            Assert.Equal(1200, recovered.Load().Count);
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Unreadable_database_is_moved_aside_and_a_new_one_serves()
     {
         File.WriteAllBytes(Path.Combine(_dir, LeaseStore.DataFileName), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
