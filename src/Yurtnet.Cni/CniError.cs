@@ -10,6 +10,7 @@ internal sealed record CniError(int Code, string Msg, string Details = "")
     public const int IoFailure = 5;
     public const int DecodeFailure = 6;
     public const int InvalidNetworkConfig = 7;
+    public const int InvalidNetns = 8;
     public const int TryAgainLater = 11;
     public const int PluginNotAvailable = 50;
     public const int Internal = 999;

@@ -16,6 +16,7 @@ internal sealed partial class Plugin
     /// </summary>
     private byte[] Del()
     {
+        RefuseOwnNetns();
         try
         {
             log.Info(PodPlumbing.Detach(env));

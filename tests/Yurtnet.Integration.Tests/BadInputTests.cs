@@ -62,4 +62,15 @@ public sealed class BadInputTests
         Assert.Equal(4, run.ErrorCode);
         Assert.Contains("CNI_NETNS /run/netns/does-not-exist: no such network namespace", run.ErrorMessage, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("ADD")]
+    [InlineData("DEL")]
+    public void Plugins_own_network_namespace_is_refused_with_code_8(string command)
+    {
+        var run = CniRun.Exec(command, null, "c1", $"/proc/{Environment.ProcessId}/ns/net", rawStdin: GoodConf);
+
+        Assert.Equal(8, run.ErrorCode);
+        Assert.Contains("is the plugin's own network namespace", run.ErrorMessage, StringComparison.Ordinal);
+    }
 }
