@@ -117,6 +117,7 @@ builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
 builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(_ => BootId.ReadKernel());
+builder.Services.AddSingleton<HealthModel>();
 builder.Services.AddSingleton(sp => LeaseStore.Open(options.StateDir, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Yurtnet.Daemon.State"), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<LeaseKeeper>();
 builder.Services.AddSingleton<SpoolDrain>();

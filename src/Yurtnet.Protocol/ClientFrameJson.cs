@@ -113,6 +113,7 @@ public static class ClientFrameJson
                     Held = Int(o, "held"),
                     Spooled = Int(o, "spooled"),
                     Pools = Array(o, "pools").Select(p => new PoolUsage { Pool = Str(p, "pool") ?? "", Used = p.TryGetProperty("used", out var u) ? u.GetInt64() : 0, Capacity = Str(p, "capacity") ?? "" }).ToList(),
+                    Health = o.TryGetProperty("health", out var h) && h.ValueKind == JsonValueKind.Object ? Health(h) : null,
                 },
                 "collected" => new GcResponse { Released = Int(o, "released") },
                 "leases" => new LeasesResponse { Leases = Array(o, "leases").Select(Lease).ToList() },
@@ -138,6 +139,20 @@ public static class ClientFrameJson
         LeasesRequest => "leases",
         ReclaimRequest => "reclaim",
         _ => throw new ArgumentException($"no operation for {request.GetType().Name}", nameof(request)),
+    };
+
+    private static HealthInfo Health(JsonElement h) => new()
+    {
+        Uplink = Str(h, "uplink") ?? "",
+        UplinkInterface = Str(h, "uplinkInterface"),
+        Cloud = Str(h, "cloud") ?? "",
+        Store = Str(h, "store") ?? "",
+        Liveness = Str(h, "liveness") ?? "",
+        Alive = Bool(h, "alive"),
+        RecentFailures = Int(h, "recentFailures"),
+        LastFailure = Str(h, "lastFailure"),
+        SystemdWatchdog = Str(h, "systemdWatchdog") ?? "",
+        HardwareWatchdog = Str(h, "hardwareWatchdog") ?? "",
     };
 
     private static LeaseInfo Lease(JsonElement l) => new()

@@ -124,6 +124,9 @@ public sealed record StatusResponse : Response
 
     /// <summary>Per-pool usage.</summary>
     public IReadOnlyList<PoolUsage> Pools { get; init; } = [];
+
+    /// <summary>Health inputs (absent from daemons that predate them).</summary>
+    public HealthInfo? Health { get; init; }
 }
 
 /// <summary>Usage of one pool.</summary>

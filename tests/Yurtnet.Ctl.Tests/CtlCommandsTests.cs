@@ -68,6 +68,20 @@ public sealed class CtlCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_shows_every_health_input()
+    {
+        var health = new HealthInfo { Uplink = "down", UplinkInterface = "eth1", Cloud = "standalone", Store = "ok", Liveness = "ready: 1 active", Alive = true, RecentFailures = 1, LastFailure = "ADD refused: no free address", SystemdWatchdog = "keep-alive every 15 s", HardwareWatchdog = "/dev/watchdog armed: 30 s granted" };
+
+        await ServeOnceAsync(new StatusResponse { Ready = true, Health = health }, c => c.Status(json: false), code => Assert.Equal(0, code));
+
+        var text = Out.ToString();
+        Assert.Contains("uplink    eth1: down", text, StringComparison.Ordinal);
+        Assert.Contains("cloud     standalone", text, StringComparison.Ordinal);
+        Assert.Contains("failures  1 failed ADD(s) in the last 10 min; last: ADD refused: no free address", text, StringComparison.Ordinal);
+        Assert.Contains("watchdog  systemd: keep-alive every 15 s; hardware: /dev/watchdog armed: 30 s granted", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Gc_reports_what_was_reclaimed()
     {
         var request = await ServeOnceAsync(new ReclaimResponse { PendingReclaimed = 2, HoldsExpired = 1, SpoolDrained = 3 }, c => c.Gc(json: false), code => Assert.Equal(0, code));

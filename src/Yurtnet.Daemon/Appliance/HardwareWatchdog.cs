@@ -11,7 +11,7 @@ namespace Yurtnet.Daemon.Appliance;
 /// stop unless <c>nowayout</c> is set. A hung yurtnetd thus gets the box reset. The keep-alive comes from the same
 /// loop that checks liveness, never from a timer that would run on while the daemon is wedged.
 /// </summary>
-internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<string, IWatchdogDevice> open, CniSocketServer server, Liveness liveness, TimeProvider time, ILogger<HardwareWatchdog> logger) : BackgroundService
+internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<string, IWatchdogDevice> open, CniSocketServer server, Liveness liveness, HealthModel health, TimeProvider time, ILogger<HardwareWatchdog> logger) : BackgroundService
 {
     private IWatchdogDevice? _device;
 
@@ -31,6 +31,7 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
         {
             // Reported once; the pod network does not depend on the watchdog, so the service runs on.
             LogUnavailable(logger, ex.Message);
+            health.SetHardwareWatchdog($"not used: {ex.Message}");
             _device?.Dispose();
             _device = null;
             return;
@@ -39,6 +40,8 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
         var period = TimeSpan.FromSeconds(Math.Max(granted, 1) / 3.0);
         KeepAlivePeriod = period;
         LogArmed(logger, options.Device, options.Timeout.TotalSeconds, granted, period.TotalSeconds, options.NoWayOut);
+        var armed = $"{options.Device} armed: {granted} s granted, keep-alive every {period.TotalSeconds:0.#} s";
+        health.SetHardwareWatchdog(armed);
         var withheld = false;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -49,12 +52,14 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
                 if (withheld)
                 {
                     LogResumed(logger, options.Device);
+                    health.SetHardwareWatchdog(armed);
                     withheld = false;
                 }
             }
             else if (!withheld)
             {
                 LogWithheld(logger, options.Device, report.Summary, granted);
+                health.SetHardwareWatchdog($"{options.Device}: keep-alives WITHHELD ({report.Summary}); reset within {granted} s");
                 withheld = true;
             }
 

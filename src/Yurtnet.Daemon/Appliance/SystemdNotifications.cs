@@ -14,7 +14,7 @@ namespace Yurtnet.Daemon.Appliance;
 /// Microsoft.Extensions.Hosting.Systemd's lifetime would send READY=1 when the host has started, which is before
 /// the socket serves; so the library's notifier is used directly and READY waits for the socket.
 /// </remarks>
-internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, CniSocketServer server, Liveness liveness, WatchdogRequest watchdogRequest, TimeProvider time, ILogger<SystemdNotifications> logger) : BackgroundService
+internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, CniSocketServer server, Liveness liveness, WatchdogRequest watchdogRequest, HealthModel health, TimeProvider time, ILogger<SystemdNotifications> logger) : BackgroundService
 {
     private static readonly TimeSpan StatusPeriod = TimeSpan.FromSeconds(10);
 
@@ -25,11 +25,13 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
         var watchdog = watchdogRequest.Interval;
         var period = watchdog is { } w && w < StatusPeriod ? w : StatusPeriod;
         LogReady(logger, notifier.IsEnabled, watchdog?.TotalSeconds ?? 0);
+        health.SetSystemdWatchdog(watchdog is { } interval ? $"keep-alive every {interval.TotalSeconds:0.#} s" : "off (not run with WatchdogSec=)");
         string? lastStatus = null;
         var wasAlive = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             var report = await liveness.CheckAsync(period, stoppingToken);
+            health.SetLiveness(report);
             if (report.Alive && watchdog is not null)
             {
                 notifier.Notify(new ServiceState("WATCHDOG=1"));

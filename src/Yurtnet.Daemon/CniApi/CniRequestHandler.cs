@@ -1,4 +1,5 @@
 using System.Reflection;
+using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
@@ -10,7 +11,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// Answers each request with a named result, never a dropped connection: validation problems, exhausted pools
 /// and unknown leases are <see cref="ErrorResponse"/>s the plugin turns into CNI errors.
 /// </summary>
-internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, TimeProvider time)
+internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, HealthModel health, TimeProvider time)
 {
     private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -35,6 +36,12 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, Ti
 
     public static ErrorResponse Error(ErrorKind kind, string message) => new() { Error = kind, Message = message };
 
+    private ErrorResponse Failure(ErrorResponse error)
+    {
+        health.RecordFailure($"ADD refused: {error.Message}");
+        return error;
+    }
+
     private async Task<Response> AllocateAsync(AllocateRequest r, CancellationToken cancellationToken)
     {
         if (Invalid(r.ContainerId, r.IfName, r.Network) is { } invalid)
@@ -55,7 +62,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, Ti
 
         if (pools.Count == 0)
         {
-            return Error(ErrorKind.InvalidRequest, $"network \"{r.Network}\" has no address pool: set ipam.subnets in its conflist");
+            return Failure(Error(ErrorKind.InvalidRequest, $"network \"{r.Network}\" has no address pool: set ipam.subnets in its conflist"));
         }
 
         var outcome = await keeper.AllocateAsync(new AllocationRequest
@@ -80,7 +87,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, Ti
                     return new AllocatedAddress { Address = $"{l.Ip}/{pool.Network.PrefixLength}", Gateway = pool.Gateway.ToString(), Pool = pool.Cidr };
                 }).ToList(),
             },
-            AllocationOutcome.Exhausted e => Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\""),
+            AllocationOutcome.Exhausted e => Failure(Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\"")),
             _ => Error(ErrorKind.Internal, "unexpected allocation outcome"),
         };
     }
@@ -104,6 +111,11 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, Ti
             return invalid;
         }
 
+        if (r.Rollback)
+        {
+            health.RecordFailure($"ADD of container {r.ContainerId} {r.IfName} on \"{r.Network}\" failed after allocation and was rolled back (see containerd's journal)");
+        }
+
         var outcome = await keeper.ReleaseAsync(r.ContainerId, r.IfName, r.Network, r.Rollback, cancellationToken);
         return new ReleaseResponse { Released = outcome.Released, NetworkIdle = outcome.NetworkIdle };
     }
@@ -122,6 +134,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, Ti
     {
         var leases = await keeper.SnapshotAsync(cancellationToken);
         var (writable, problem) = await keeper.CheckWritableAsync(cancellationToken);
+        health.SetStore(writable ? "ok" : problem ?? "not writable");
         string? reason = writable ? null : problem;
         foreach (var cidr in r.Subnets)
         {
@@ -149,6 +162,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, Ti
                 Used = leases.Count(l => l.Pool == p),
                 Capacity = Pool.TryParse(p, out var pool, out _) ? (pool.Capacity > ulong.MaxValue ? "huge" : pool.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)) : "?",
             }).ToList(),
+            Health = health.Snapshot(),
         };
     }
 

@@ -31,7 +31,7 @@ public sealed class HardwareWatchdogTests
     }
 
     private static HardwareWatchdog Watchdog(DaemonHarness daemon, WatchdogOptions options, Func<string, IWatchdogDevice> open, TimeProvider time) =>
-        new(options, open, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), time, NullLogger<HardwareWatchdog>.Instance);
+        new(options, open, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), daemon.Health, time, NullLogger<HardwareWatchdog>.Instance);
 
     private static async Task WaitForAsync(Func<bool> condition)
     {

@@ -46,7 +46,7 @@ public sealed class SystemdNotificationsTests
     {
         await using var daemon = new DaemonHarness();
         var notifier = new RecordingNotifier();
-        using var notifications = new SystemdNotifications(notifier, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, daemon.Time), new WatchdogRequest(TimeSpan.FromMilliseconds(50)), daemon.Time, NullLogger<SystemdNotifications>.Instance);
+        using var notifications = new SystemdNotifications(notifier, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, daemon.Time), new WatchdogRequest(TimeSpan.FromMilliseconds(50)), daemon.Health, daemon.Time, NullLogger<SystemdNotifications>.Instance);
         await notifications.StartAsync(CancellationToken.None);
         Assert.Empty(notifier.Sent);
 
@@ -68,7 +68,7 @@ public sealed class SystemdNotificationsTests
         await using var daemon = new DaemonHarness(time: time);
         await daemon.StartAsync();
         var notifier = new RecordingNotifier();
-        using var notifications = new SystemdNotifications(notifier, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), new WatchdogRequest(TimeSpan.FromMilliseconds(50)), time, NullLogger<SystemdNotifications>.Instance);
+        using var notifications = new SystemdNotifications(notifier, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), new WatchdogRequest(TimeSpan.FromMilliseconds(50)), daemon.Health, time, NullLogger<SystemdNotifications>.Instance);
         await notifications.StartAsync(CancellationToken.None);
         await WaitForAsync(() => notifier.Sent.Contains("WATCHDOG=1"));
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Reconcile;
@@ -26,10 +27,12 @@ internal sealed class DaemonHarness : IAsyncDisposable
         Keeper = new LeaseKeeper(LeaseStore.Open(Options.StateDir, NullLogger.Instance, Time), Options, new BootId("boot-test"), Time, NullLogger<LeaseKeeper>.Instance);
         Spool = new SpoolDrain(Keeper, Options, NullLogger<SpoolDrain>.Instance);
         Reconciler = new Reconciler(Keeper, Spool, Options, Time, NullLogger<Reconciler>.Instance);
-        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Time), Reconciler, Options, NullLogger<CniSocketServer>.Instance);
+        Health = new HealthModel(Time);
+        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Health, Time), Reconciler, Options, NullLogger<CniSocketServer>.Instance);
     }
 
     public TimeProvider Time { get; }
+    public HealthModel Health { get; }
     public Reconciler Reconciler { get; }
     public string Directory { get; }
     public DaemonOptions Options { get; }

@@ -1,0 +1,75 @@
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Daemon.Appliance;
+
+/// <summary>
+/// The one place that collects health inputs: uplink carrier, cloud link, store health, liveness, recent ADD
+/// failures and the watchdogs' state. Components report into it; status, systemd STATUS= and (later) the LEDs read
+/// a snapshot. Thread-safe; holds no I/O of its own.
+/// </summary>
+internal sealed class HealthModel(TimeProvider time)
+{
+    /// <summary>How long an ADD failure counts as recent.</summary>
+    public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(10);
+
+    private readonly object _gate = new();
+    private readonly Queue<DateTimeOffset> _failures = new();
+    private string _uplink = "not configured";
+    private string? _uplinkInterface;
+    private string _store = "ok";
+    private LivenessReport _liveness = new(false, "starting");
+    private string? _lastFailure;
+    private string _systemdWatchdog = "off";
+    private string _hardwareWatchdog = "not configured";
+
+    public void SetUplink(string interfaceName, string state) => Update(() => (_uplinkInterface, _uplink) = (interfaceName, state));
+
+    public void SetStore(string state) => Update(() => _store = state);
+
+    public void SetLiveness(LivenessReport report) => Update(() => _liveness = report);
+
+    public void SetSystemdWatchdog(string state) => Update(() => _systemdWatchdog = state);
+
+    public void SetHardwareWatchdog(string state) => Update(() => _hardwareWatchdog = state);
+
+    /// <summary>An ADD that did not give the pod its network (pool exhausted, plumbing rolled back, daemon error).</summary>
+    public void RecordFailure(string what) => Update(() =>
+    {
+        _failures.Enqueue(time.GetUtcNow());
+        _lastFailure = $"{time.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ} {what}";
+    });
+
+    public HealthInfo Snapshot()
+    {
+        lock (_gate)
+        {
+            var cutoff = time.GetUtcNow() - FailureWindow;
+            while (_failures.Count > 0 && _failures.Peek() < cutoff)
+            {
+                _failures.Dequeue();
+            }
+
+            return new HealthInfo
+            {
+                Uplink = _uplink,
+                UplinkInterface = _uplinkInterface,
+                Cloud = "standalone",
+                Store = _store,
+                Liveness = _liveness.Summary,
+                Alive = _liveness.Alive,
+                RecentFailures = _failures.Count,
+                LastFailure = _lastFailure,
+                SystemdWatchdog = _systemdWatchdog,
+                HardwareWatchdog = _hardwareWatchdog,
+            };
+        }
+    }
+
+    private void Update(Action change)
+    {
+        lock (_gate)
+        {
+            change();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Tests.CniApi;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Daemon.Tests.Appliance;
+
+public sealed class HealthModelTests
+{
+    [Fact]
+    public void Standalone_daemon_starts_with_nothing_configured_and_not_yet_alive()
+    {
+        var health = new HealthModel(TimeProvider.System).Snapshot();
+
+        Assert.Equal("standalone", health.Cloud);
+        Assert.Equal("not configured", health.Uplink);
+        Assert.Equal("not configured", health.HardwareWatchdog);
+        Assert.False(health.Alive);
+        Assert.Equal(0, health.RecentFailures);
+    }
+
+    [Fact]
+    public void Failures_count_for_ten_minutes_then_drop_out()
+    {
+        var time = new ShiftedTimeProvider();
+        var health = new HealthModel(time);
+        health.RecordFailure("pool full");
+        time.Advance(TimeSpan.FromMinutes(6));
+        health.RecordFailure("rolled back");
+
+        Assert.Equal(2, health.Snapshot().RecentFailures);
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, health.Snapshot().RecentFailures);
+        time.Advance(TimeSpan.FromMinutes(6));
+        var later = health.Snapshot();
+        Assert.Equal(0, later.RecentFailures);
+        Assert.EndsWith("rolled back", later.LastFailure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Exhausted_pools_and_rolled_back_adds_show_as_failures_in_status()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        var tiny = new AllocateRequest { ContainerId = "c0", IfName = "eth0", Network = "n", Subnets = ["10.9.0.0/30"] };
+        client.Send(tiny, TimeSpan.FromSeconds(10));
+        client.Send(tiny with { ContainerId = "c1" }, TimeSpan.FromSeconds(10));
+        client.Send(new ReleaseRequest { ContainerId = "c0", IfName = "eth0", Network = "n", Rollback = true }, TimeSpan.FromSeconds(10));
+
+        var status = Assert.IsType<StatusResponse>(client.Send(new StatusRequest(), TimeSpan.FromSeconds(10)));
+
+        Assert.Equal(2, status.Health!.RecentFailures);
+        Assert.Contains("rolled back", status.Health.LastFailure, StringComparison.Ordinal);
+        Assert.Equal("ok", status.Health.Store);
+    }
+}
