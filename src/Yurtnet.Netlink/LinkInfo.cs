@@ -26,4 +26,7 @@ public sealed record LinkInfo
 
     /// <summary>True when administratively up.</summary>
     public bool IsUp => (Flags & Interop.IFF_UP) != 0;
+
+    /// <summary>True when the link has carrier (IFF_LOWER_UP: cable in, peer up).</summary>
+    public bool HasCarrier => (Flags & Interop.IFF_LOWER_UP) != 0;
 }

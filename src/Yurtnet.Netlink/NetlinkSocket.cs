@@ -26,7 +26,10 @@ public sealed class NetlinkSocket : IDisposable
     public string Where { get; }
 
     /// <summary>Opens a socket in the calling thread's network namespace.</summary>
-    public static NetlinkSocket Open(string where = "host")
+    public static NetlinkSocket Open(string where = "host") => Open(where, groups: 0);
+
+    /// <summary>Opens a socket that also receives the kernel's multicast notifications of <paramref name="groups"/> (RTMGRP_*).</summary>
+    internal static NetlinkSocket Open(string where, uint groups)
     {
         var raw = Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_RAW | Interop.SOCK_CLOEXEC, Interop.NETLINK_ROUTE);
         if (raw < 0)
@@ -43,7 +46,7 @@ public sealed class NetlinkSocket : IDisposable
                 // Ask for the kernel's own error text (extack) and no echo of our request in error replies.
                 _ = Interop.SetSockOpt(fd, Interop.SOL_NETLINK, Interop.NETLINK_EXT_ACK, &one, sizeof(int));
                 _ = Interop.SetSockOpt(fd, Interop.SOL_NETLINK, Interop.NETLINK_CAP_ACK, &one, sizeof(int));
-                var address = new Interop.sockaddr_nl { nl_family = Interop.AF_NETLINK };
+                var address = new Interop.sockaddr_nl { nl_family = Interop.AF_NETLINK, nl_groups = groups };
                 if (Interop.Bind(fd, &address, sizeof(Interop.sockaddr_nl)) != 0)
                 {
                     throw new NetlinkException("bind(AF_NETLINK)", Marshal.GetLastPInvokeError());
@@ -160,6 +163,45 @@ public sealed class NetlinkSocket : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for notifications; returns (type, payload) of each message received, or
+    /// none when the wait timed out.
+    /// </summary>
+    internal List<(ushort Type, byte[] Payload)> ReceiveNotifications(TimeSpan timeout)
+    {
+        unsafe
+        {
+            var tv = new Interop.timeval { tv_sec = (long)timeout.TotalSeconds, tv_usec = timeout.Milliseconds * 1000L };
+            _ = Interop.SetSockOpt(_fd, Interop.SOL_SOCKET, Interop.SO_RCVTIMEO, &tv, (uint)sizeof(Interop.timeval));
+        }
+
+        var result = new List<(ushort, byte[])>();
+        int received;
+        try
+        {
+            received = Receive("receive link notifications");
+        }
+        catch (NetlinkException ex) when (ex.Errno == Interop.EAGAIN)
+        {
+            return result;
+        }
+
+        var data = _receive.AsSpan(0, received);
+        while (data.Length >= 16)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
+            if (length < 16 || length > data.Length)
+            {
+                break;
+            }
+
+            result.Add((BinaryPrimitives.ReadUInt16LittleEndian(data[4..]), data[16..length].ToArray()));
+            data = data[Math.Min(NetlinkMessageWriter.Align(length), data.Length)..];
+        }
+
+        return result;
     }
 
     private unsafe int Receive(string operation)

@@ -151,7 +151,7 @@ public static partial class Rtnetlink
     /// <summary>Formats a MAC address as <c>aa:bb:cc:dd:ee:ff</c>.</summary>
     public static string FormatMac(ReadOnlySpan<byte> mac) => string.Join(':', mac.ToArray().Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 
-    private static LinkInfo ParseLink(byte[] message)
+    internal static LinkInfo ParseLink(byte[] message)
     {
         var index = BitConverter.ToInt32(message, 4);
         var flags = BitConverter.ToUInt32(message, 8);

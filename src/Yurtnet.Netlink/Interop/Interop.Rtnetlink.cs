@@ -60,6 +60,8 @@ internal static partial class Interop
     internal const byte AF_INET6 = 10;
 
     internal const uint IFF_UP = 0x1;
+    internal const uint IFF_LOWER_UP = 0x10000;
+    internal const uint RTMGRP_LINK = 0x1;
     internal const byte RT_TABLE_MAIN = 254;
     internal const byte RTPROT_BOOT = 3;
     internal const byte RT_SCOPE_UNIVERSE = 0;

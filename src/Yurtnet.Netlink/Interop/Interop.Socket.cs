@@ -1,3 +1,5 @@
+// Native structs keep their <sys/socket.h> and <linux/netlink.h> names.
+#pragma warning disable CS8981, IDE1006
 using System.Runtime.InteropServices;
 
 namespace Yurtnet.Netlink;
@@ -14,6 +16,14 @@ internal static partial class Interop
     internal const int SOL_SOCKET = 1;
     internal const int SO_RCVBUF = 8;
     internal const int SO_SNDBUF = 7;
+    internal const int SO_RCVTIMEO = 20;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct timeval
+    {
+        public long tv_sec;
+        public long tv_usec;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct sockaddr_nl
