@@ -1,3 +1,4 @@
+using Yurtnet.Netlink;
 using System.Text.RegularExpressions;
 
 namespace Yurtnet.Cni;

@@ -1,3 +1,4 @@
+using Yurtnet.Netlink;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;

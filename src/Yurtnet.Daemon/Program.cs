@@ -129,6 +129,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<CniSocketServer>()
 builder.Services.AddSingleton<Liveness>();
 builder.Services.AddSingleton(WatchdogRequest.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId));
 builder.Services.AddHostedService<SystemdNotifications>();
+builder.Services.AddHostedService<UplinkCarrier>();
 if (options.Watchdog is { } watchdog)
 {
     builder.Services.AddSingleton(watchdog);

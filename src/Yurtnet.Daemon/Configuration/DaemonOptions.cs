@@ -38,6 +38,9 @@ internal sealed record DaemonOptions
     /// <summary><c>text</c> or <c>json</c>.</summary>
     public string LogFormat { get; init; } = "text";
 
+    /// <summary>The uplink interface whose carrier is a health input, or null.</summary>
+    public string? Uplink { get; init; }
+
     /// <summary>The hardware watchdog yurtnetd drives, or null when the section is absent.</summary>
     public WatchdogOptions? Watchdog { get; init; }
 }

@@ -12,7 +12,7 @@ internal static class DaemonOptionsReader
     private static readonly string[] KnownKeys =
     [
         "socket", "stateDir", "spoolDir", "leaseHold", "pendingTimeout", "reconcileInterval", "requestTimeout",
-        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat", "watchdog",
+        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat", "uplink", "watchdog",
     ];
 
     private static readonly string[] WatchdogKeys = ["device", "timeout", "nowayout"];
@@ -44,6 +44,7 @@ internal static class DaemonOptionsReader
             MaxFrameBytes = Integer(configuration, "maxFrameBytes", defaults.MaxFrameBytes, 1024, 16 * 1024 * 1024, problems),
             AllowedUids = Uids(configuration, "allowedUids", defaults.AllowedUids, problems),
             LogFormat = OneOf(configuration, "logFormat", defaults.LogFormat, ["text", "json"], problems),
+            Uplink = Uplink(configuration["uplink"], problems),
             Watchdog = Watchdog(configuration.GetSection("watchdog"), problems),
         };
         return options;
@@ -74,6 +75,22 @@ internal static class DaemonOptionsReader
         }
 
         return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
+    }
+
+    private static string? Uplink(string? value, List<string> problems)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (Yurtnet.Netlink.InterfaceName.Problem(value) is { } problem)
+        {
+            problems.Add($"uplink: {problem}");
+            return null;
+        }
+
+        return value;
     }
 
     private static WatchdogOptions? Watchdog(IConfigurationSection section, List<string> problems)

@@ -65,6 +65,25 @@ public sealed class DaemonOptionsReaderTests
         Assert.Equal(new WatchdogOptions { Device = "/dev/watchdog1", Timeout = TimeSpan.FromSeconds(20), NoWayOut = true }, options.Watchdog);
     }
 
+    [Theory]
+    [InlineData("eth0", null)]
+    [InlineData("a-name-that-is-too-long", "uplink:")]
+    [InlineData("eth/0", "uplink:")]
+    public void Uplink_must_be_an_interface_name(string uplink, string? problem)
+    {
+        var options = Read(out var problems, ("uplink", uplink));
+
+        if (problem is null)
+        {
+            Assert.Empty(problems);
+            Assert.Equal(uplink, options.Uplink);
+        }
+        else
+        {
+            Assert.Contains(problems, p => p.StartsWith(problem, StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Bad_watchdog_keys_are_reported_with_their_section()
     {

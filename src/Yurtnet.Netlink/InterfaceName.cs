@@ -1,8 +1,9 @@
-namespace Yurtnet.Cni;
+namespace Yurtnet.Netlink;
 
-/// <summary>Linux interface name rules (as libcni checks <c>CNI_IFNAME</c>).</summary>
-internal static class InterfaceName
+/// <summary>Linux interface name rules (as libcni checks <c>CNI_IFNAME</c>); used for every configured name.</summary>
+public static class InterfaceName
 {
+    /// <summary>IFNAMSIZ minus the terminating zero.</summary>
     public const int MaxBytes = 15;
 
     /// <summary>What is wrong with <paramref name="name"/> as an interface name, or null when it is valid.</summary>
