@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Hosting.Systemd;
 using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Reconcile;
@@ -130,6 +131,11 @@ builder.Services.AddSingleton<Liveness>();
 builder.Services.AddSingleton(WatchdogRequest.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId));
 builder.Services.AddHostedService<SystemdNotifications>();
 builder.Services.AddHostedService<UplinkCarrier>();
+if (options.Leds.Count > 0)
+{
+    builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend == "gpio" ? GpioLedBackend.Open(led.Chip, led.Line, led.ActiveLow) : new NoneLedBackend());
+    builder.Services.AddHostedService<LedBlinker>();
+}
 if (options.Watchdog is { } watchdog)
 {
     builder.Services.AddSingleton(watchdog);

@@ -126,6 +126,22 @@ public sealed class DaemonLifecycleTests
         Assert.Contains("hardware watchdog not used: watchdog device /dev/no-such-watchdog does not exist", daemon.Log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Led_without_gpio_hardware_is_reported_once_and_pods_are_still_served()
+    {
+        await using var daemon = new DaemonProcess(", \"leds\": [ { \"name\": \"power\", \"role\": \"power\", \"backend\": \"gpio\", \"chip\": \"gpiochip7\", \"line\": 4 } ]");
+        await daemon.StartAgainAsync();
+
+        var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
+        for (var i = 0; i < 100 && !daemon.Log.Contains("LED power not used", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(status.Ready);
+        Assert.Contains("LED power not used: GPIO chip \"gpiochip7\" line 4", daemon.Log, StringComparison.Ordinal);
+    }
+
     [RootFact]
     public async Task Daemon_refuses_a_bad_config_naming_the_key()
     {

@@ -21,6 +21,21 @@ internal sealed class HealthModel(TimeProvider time)
     private string? _lastFailure;
     private string _systemdWatchdog = "off";
     private string _hardwareWatchdog = "not configured";
+    private long _lastActivity = -1;
+
+    /// <summary>When the last activity flash started (Unix ms), or -1.</summary>
+    public long LastActivity => Interlocked.Read(ref _lastActivity);
+
+    /// <summary>An ADD or DEL was served: starts an activity flash unless one started very recently.</summary>
+    public void RecordActivity()
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var last = Interlocked.Read(ref _lastActivity);
+        if (last < 0 || now - last >= Leds.LedPatterns.FlashRateLimitMilliseconds)
+        {
+            Interlocked.Exchange(ref _lastActivity, now);
+        }
+    }
 
     public void SetUplink(string interfaceName, string state) => Update(() => (_uplinkInterface, _uplink) = (interfaceName, state));
 

@@ -76,6 +76,11 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             PodUid = r.Pod?.Uid,
             Pools = pools,
         }, cancellationToken);
+        if (outcome is AllocationOutcome.Allocated)
+        {
+            health.RecordActivity();
+        }
+
         return outcome switch
         {
             AllocationOutcome.Allocated a => new AllocateResponse
@@ -117,6 +122,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
         }
 
         var outcome = await keeper.ReleaseAsync(r.ContainerId, r.IfName, r.Network, r.Rollback, cancellationToken);
+        health.RecordActivity();
         return new ReleaseResponse { Released = outcome.Released, NetworkIdle = outcome.NetworkIdle };
     }
 

@@ -41,6 +41,9 @@ internal sealed record DaemonOptions
     /// <summary>The uplink interface whose carrier is a health input, or null.</summary>
     public string? Uplink { get; init; }
 
+    /// <summary>Status LEDs.</summary>
+    public IReadOnlyList<LedOptions> Leds { get; init; } = [];
+
     /// <summary>The hardware watchdog yurtnetd drives, or null when the section is absent.</summary>
     public WatchdogOptions? Watchdog { get; init; }
 }

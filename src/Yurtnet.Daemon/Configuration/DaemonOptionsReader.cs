@@ -12,10 +12,11 @@ internal static class DaemonOptionsReader
     private static readonly string[] KnownKeys =
     [
         "socket", "stateDir", "spoolDir", "leaseHold", "pendingTimeout", "reconcileInterval", "requestTimeout",
-        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat", "uplink", "watchdog",
+        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat", "uplink", "leds", "watchdog",
     ];
 
     private static readonly string[] WatchdogKeys = ["device", "timeout", "nowayout"];
+    private static readonly string[] LedKeys = ["name", "role", "backend", "chip", "line", "activeLow"];
 
     public static DaemonOptions Read(IConfiguration configuration, out List<string> problems)
     {
@@ -45,6 +46,7 @@ internal static class DaemonOptionsReader
             AllowedUids = Uids(configuration, "allowedUids", defaults.AllowedUids, problems),
             LogFormat = OneOf(configuration, "logFormat", defaults.LogFormat, ["text", "json"], problems),
             Uplink = Uplink(configuration["uplink"], problems),
+            Leds = Leds(configuration.GetSection("leds"), problems),
             Watchdog = Watchdog(configuration.GetSection("watchdog"), problems),
         };
         return options;
@@ -75,6 +77,60 @@ internal static class DaemonOptionsReader
         }
 
         return text.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
+    }
+
+    private static List<LedOptions> Leds(IConfigurationSection section, List<string> problems)
+    {
+        var leds = new List<LedOptions>();
+        foreach (var entry in section.GetChildren())
+        {
+            var key = $"leds[{entry.Key}]";
+            var entryProblems = new List<string>();
+            foreach (var child in entry.GetChildren().Where(c => !LedKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+            {
+                entryProblems.Add($"{child.Key}: unknown key; known keys are {string.Join(", ", LedKeys)}");
+            }
+
+            var name = entry["name"];
+            if (string.IsNullOrEmpty(name))
+            {
+                entryProblems.Add("name: required");
+            }
+            else if (leds.Any(l => l.Name == name))
+            {
+                entryProblems.Add($"name: \"{name}\" is used twice");
+            }
+
+            if (!Enum.TryParse<Yurtnet.Daemon.Appliance.Leds.LedRole>(entry["role"], ignoreCase: true, out var role) || int.TryParse(entry["role"], out _))
+            {
+                entryProblems.Add($"role: \"{entry["role"]}\" must be one of power, uplink, cloud, activity, fault");
+            }
+
+            var backend = entry["backend"] ?? "gpio";
+            if (backend is "ledclass" or "mcp23xxx")
+            {
+                entryProblems.Add($"backend: \"{backend}\" is not supported by this yurtnetd yet; use gpio or none");
+            }
+            else if (backend is not ("gpio" or "none"))
+            {
+                entryProblems.Add($"backend: \"{backend}\" must be gpio or none");
+            }
+
+            var line = -1;
+            if (backend == "gpio" && (!int.TryParse(entry["line"], NumberStyles.None, CultureInfo.InvariantCulture, out line) || line < 0))
+            {
+                entryProblems.Add($"line: \"{entry["line"]}\" must be the GPIO line number on the chip");
+            }
+
+            var activeLow = Boolean(entry, "activeLow", false, entryProblems);
+            problems.AddRange(entryProblems.Select(p => $"{key}.{p}"));
+            if (entryProblems.Count == 0)
+            {
+                leds.Add(new LedOptions { Name = name!, Role = role, Backend = backend, Chip = entry["chip"] ?? "0", Line = Math.Max(line, 0), ActiveLow = activeLow });
+            }
+        }
+
+        return leds;
     }
 
     private static string? Uplink(string? value, List<string> problems)

@@ -85,6 +85,29 @@ public sealed class DaemonOptionsReaderTests
     }
 
     [Fact]
+    public void Leds_are_read_from_the_list()
+    {
+        var options = Read(out var problems, ("leds:0:name", "pwr"), ("leds:0:role", "power"), ("leds:0:backend", "gpio"), ("leds:0:chip", "pinctrl-bcm2711"), ("leds:0:line", "17"), ("leds:0:activeLow", "true"),
+            ("leds:1:name", "spare"), ("leds:1:role", "fault"), ("leds:1:backend", "none"));
+
+        Assert.Empty(problems);
+        Assert.Equal(2, options.Leds.Count);
+        Assert.Equal(new LedOptions { Name = "pwr", Role = Yurtnet.Daemon.Appliance.Leds.LedRole.Power, Backend = "gpio", Chip = "pinctrl-bcm2711", Line = 17, ActiveLow = true }, options.Leds[0]);
+    }
+
+    [Fact]
+    public void Bad_led_entries_are_reported_by_index_and_key()
+    {
+        Read(out var problems, ("leds:0:name", "a"), ("leds:0:role", "disco"), ("leds:0:line", "3"),
+            ("leds:1:name", "a"), ("leds:1:role", "power"), ("leds:1:backend", "gpio"),
+            ("leds:2:name", "c"), ("leds:2:role", "cloud"), ("leds:2:backend", "mcp23xxx"));
+
+        Assert.Contains(problems, p => p.StartsWith("leds[0].role: \"disco\" must be one of", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("leds[1].line:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("leds[2].backend: \"mcp23xxx\" is not supported by this yurtnetd yet", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Bad_watchdog_keys_are_reported_with_their_section()
     {
         Read(out var problems, ("watchdog:timeout", "1s"), ("watchdog:nowayout", "maybe"), ("watchdog:pet", "often"), ("watchdog:device", "watchdog"));

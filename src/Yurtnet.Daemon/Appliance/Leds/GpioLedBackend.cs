@@ -1,0 +1,65 @@
+using System.Device.Gpio;
+using System.Device.Gpio.Drivers;
+using System.Globalization;
+
+namespace Yurtnet.Daemon.Appliance.Leds;
+
+/// <summary>An LED on a GPIO line, through System.Device.Gpio (libgpiod v2 or v1, whichever the board has).</summary>
+internal sealed class GpioLedBackend : ILedBackend
+{
+    private readonly GpioController _controller;
+    private readonly int _line;
+    private readonly bool _activeLow;
+
+    public GpioLedBackend(GpioDriver driver, int line, bool activeLow)
+    {
+        _controller = new GpioController(driver);
+        _line = line;
+        _activeLow = activeLow;
+        _controller.OpenPin(line, PinMode.Output, Level(lit: false));
+    }
+
+    /// <summary>Opens <paramref name="line"/> of <paramref name="chip"/>: a number, <c>gpiochipN</c>, or a chip label.</summary>
+    /// <exception cref="IOException">The chip or line cannot be opened; the message says which and why.</exception>
+    public static GpioLedBackend Open(string chip, int line, bool activeLow)
+    {
+        try
+        {
+            return new GpioLedBackend(OpenDriver(chip), line, activeLow);
+        }
+        catch (Exception ex) when (ex is not IOException)
+        {
+            throw new IOException($"GPIO chip \"{chip}\" line {line}: {ex.Message}", ex);
+        }
+    }
+
+    public void Set(bool lit) => _controller.Write(_line, Level(lit));
+
+    public void Dispose() => _controller.Dispose();
+
+    private PinValue Level(bool lit) => lit ^ _activeLow ? PinValue.High : PinValue.Low;
+
+    private static GpioDriver OpenDriver(string chip)
+    {
+        var number = ChipNumber(chip);
+        try
+        {
+            return new LibGpiodV2Driver(number ?? LabelToNumber(chip, LibGpiodV2Driver.GetAvailableChips()));
+        }
+        catch (Exception v2) when (v2 is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or Exception { InnerException: DllNotFoundException })
+        {
+            // Debian 12 ships libgpiod 1.6 (libgpiod.so.2): the v1 driver.
+            return new LibGpiodDriver(number ?? LabelToNumber(chip, LibGpiodDriver.GetAvailableChips()));
+        }
+    }
+
+    private static int? ChipNumber(string chip)
+    {
+        var digits = chip.StartsWith("gpiochip", StringComparison.Ordinal) ? chip["gpiochip".Length..] : chip;
+        return int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+    }
+
+    private static int LabelToNumber(string label, IList<GpioChipInfo> chips) =>
+        chips.FirstOrDefault(c => c.Label == label || c.Name == label)?.Id
+        ?? throw new IOException($"no GPIO chip labelled \"{label}\" (have: {string.Join(", ", chips.Select(c => $"{c.Name} \"{c.Label}\""))})");
+}

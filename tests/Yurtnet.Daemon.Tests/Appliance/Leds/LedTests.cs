@@ -1,0 +1,145 @@
+using System.Device.Gpio;
+using Microsoft.Extensions.Logging.Abstractions;
+using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Appliance.Leds;
+using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Tests.CniApi;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Daemon.Tests.Appliance.Leds;
+
+public sealed class LedTests
+{
+    private static HealthInfo Health(bool alive = true, string uplink = "not configured", string cloud = "standalone", string store = "ok", int failures = 0) => new()
+    {
+        Uplink = uplink,
+        Cloud = cloud,
+        Store = store,
+        Liveness = "",
+        Alive = alive,
+        RecentFailures = failures,
+        SystemdWatchdog = "off",
+        HardwareWatchdog = "not configured",
+    };
+
+    [Theory]
+    [InlineData("Power", false, true, "SlowBlink")]
+    [InlineData("Power", true, true, "On")]
+    [InlineData("Power", true, false, "FastBlink")]
+    [InlineData("Fault", true, false, "On")]
+    [InlineData("Fault", true, true, "Off")]
+    [InlineData("Fault", false, false, "Off")]
+    [InlineData("Activity", true, true, "Flash")]
+    public void Power_fault_and_activity_follow_the_legend(string role, bool serving, bool alive, string expected)
+    {
+        Assert.Equal(Enum.Parse<LedPattern>(expected), LedPatterns.For(Enum.Parse<LedRole>(role), serving, Health(alive)));
+    }
+
+    [Theory]
+    [InlineData("up", "On")]
+    [InlineData("down", "Off")]
+    [InlineData("missing", "Off")]
+    public void Uplink_led_is_on_with_carrier(string uplink, string expected)
+    {
+        Assert.Equal(Enum.Parse<LedPattern>(expected), LedPatterns.For(LedRole.Uplink, true, Health(uplink: uplink)));
+    }
+
+    [Theory]
+    [InlineData("online", "On")]
+    [InlineData("offline", "SlowBlink")]
+    [InlineData("unknown", "FastBlink")]
+    [InlineData("standalone", "Off")]
+    public void Cloud_led_shows_the_cloud_link(string cloud, string expected)
+    {
+        Assert.Equal(Enum.Parse<LedPattern>(expected), LedPatterns.For(LedRole.Cloud, true, Health(cloud: cloud)));
+    }
+
+    [Fact]
+    public void Fault_led_lights_for_a_store_problem_or_recent_failures()
+    {
+        Assert.Equal(LedPattern.On, LedPatterns.For(LedRole.Fault, true, Health(store: "not writable")));
+        Assert.Equal(LedPattern.On, LedPatterns.For(LedRole.Fault, true, Health(failures: 1)));
+    }
+
+    [Fact]
+    public void Blink_phases_and_the_activity_flash()
+    {
+        Assert.True(LedPatterns.IsLit(LedPattern.SlowBlink, 10_200, -1));
+        Assert.False(LedPatterns.IsLit(LedPattern.SlowBlink, 10_700, -1));
+        Assert.True(LedPatterns.IsLit(LedPattern.FastBlink, 10_100, -1));
+        Assert.False(LedPatterns.IsLit(LedPattern.FastBlink, 10_200, -1));
+        Assert.False(LedPatterns.IsLit(LedPattern.Flash, 10_000, -1));
+        Assert.True(LedPatterns.IsLit(LedPattern.Flash, 10_050, 10_000));
+        Assert.False(LedPatterns.IsLit(LedPattern.Flash, 10_100, 10_000));
+    }
+
+    [Fact]
+    public void Gpio_led_writes_its_line_and_honours_active_low()
+    {
+        var driver = new RecordingGpioDriver();
+        using var high = new GpioLedBackend(driver, 5, activeLow: false);
+        using var low = new GpioLedBackend(new RecordingGpioDriver(), 6, activeLow: true);
+
+        high.Set(true);
+        high.Set(false);
+
+        Assert.Equal([(5, PinValue.Low), (5, PinValue.High), (5, PinValue.Low)], driver.Writes);
+    }
+
+    [Fact]
+    public void Active_low_led_is_driven_low_to_light()
+    {
+        var driver = new RecordingGpioDriver();
+        using var led = new GpioLedBackend(driver, 6, activeLow: true);
+
+        led.Set(true);
+
+        Assert.Equal([(6, PinValue.High), (6, PinValue.Low)], driver.Writes);
+    }
+
+    [Fact]
+    public async Task One_scheduler_drives_every_led_writes_only_changes_and_switches_off_on_stop()
+    {
+        var power = new RecordingGpioDriver();
+        var activity = new RecordingGpioDriver();
+        var drivers = new Dictionary<string, RecordingGpioDriver> { ["power"] = power, ["activity"] = activity };
+        await using var daemon = new DaemonHarness(o => o with
+        {
+            Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 1 }, new LedOptions { Name = "activity", Role = LedRole.Activity, Backend = "gpio", Line = 2 }],
+        });
+        using var blinker = new LedBlinker(daemon.Options, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Server, daemon.Time, NullLogger<LedBlinker>.Instance);
+        blinker.OpenAll();
+
+        blinker.Step(1_000);
+        blinker.Step(1_100);
+        blinker.Step(1_600);
+        Assert.Equal([PinValue.Low, PinValue.High, PinValue.Low], power.Writes.Select(w => w.Value));
+
+        await daemon.StartAsync();
+        daemon.Health.SetLiveness(new LivenessReport(true, "ready"));
+        var now = daemon.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        daemon.Health.RecordActivity();
+        blinker.Step(now + 10);
+        blinker.Step(now + 20);
+        blinker.Step(now + 200);
+        await blinker.StopAsync(CancellationToken.None);
+
+        Assert.Equal(PinValue.High, power.Writes[3].Value);
+        // Opened dark; one flash; dark again; switched off at stop.
+        Assert.Equal([PinValue.Low, PinValue.High, PinValue.Low, PinValue.Low], activity.Writes.Select(w => w.Value));
+        Assert.Equal(PinValue.Low, power.Writes[^1].Value);
+    }
+
+    [Fact]
+    public async Task Led_whose_hardware_cannot_be_opened_is_left_out_and_the_rest_run()
+    {
+        var ok = new RecordingGpioDriver();
+        await using var daemon = new DaemonHarness(o => o with { Leds = [new LedOptions { Name = "gone", Role = LedRole.Fault, Backend = "gpio", Line = 9 }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "gpio", Line = 3 }] });
+        using var blinker = new LedBlinker(daemon.Options, led => led.Name == "gone" ? throw new IOException("GPIO chip \"0\" line 9: no such chip") : new GpioLedBackend(ok, led.Line, false), daemon.Health, daemon.Server, daemon.Time, NullLogger<LedBlinker>.Instance);
+
+        blinker.OpenAll();
+        blinker.Step(0);
+
+        Assert.Equal([(3, PinValue.Low)], ok.Writes);
+    }
+}
