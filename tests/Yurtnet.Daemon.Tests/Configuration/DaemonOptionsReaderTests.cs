@@ -108,6 +108,14 @@ public sealed class DaemonOptionsReaderTests
     }
 
     [Fact]
+    public void Two_leds_of_one_name_are_refused()
+    {
+        Read(out var problems, ("leds:0:name", "a"), ("leds:0:role", "power"), ("leds:0:backend", "none"), ("leds:1:name", "a"), ("leds:1:role", "fault"), ("leds:1:backend", "none"));
+
+        Assert.Contains("leds[1].name: \"a\" is used twice", problems);
+    }
+
+    [Fact]
     public void Bad_watchdog_keys_are_reported_with_their_section()
     {
         Read(out var problems, ("watchdog:timeout", "1s"), ("watchdog:nowayout", "maybe"), ("watchdog:pet", "often"), ("watchdog:device", "watchdog"));
