@@ -43,6 +43,11 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
             stdout.WriteLine($"  watchdog  systemd: {health.SystemdWatchdog}; hardware: {health.HardwareWatchdog}");
         }
 
+        foreach (var led in status.Leds)
+        {
+            stdout.WriteLine($"  led       {led.Name} ({led.Role}, {led.Backend}): {led.State}");
+        }
+
         return status.Ready ? 0 : 3;
     }
 
@@ -74,6 +79,44 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
                 Format(now - l.Since) + " ago", l.HeldUntil is { } until ? $"in {Format(until - now)}" : "-",
             ])));
         return 0;
+    }
+
+    /// <summary>Lights each configured LED alone, in turn, naming it on screen, so an installer can check the wiring.</summary>
+    public int LedsTest()
+    {
+        if (Ask<StatusResponse>(new StatusRequest()) is not { } status)
+        {
+            return 1;
+        }
+
+        if (status.Leds.Count == 0)
+        {
+            stdout.WriteLine("no LEDs configured (leds in /etc/yurtnet/yurtnetd.json)");
+            return 0;
+        }
+
+        var failed = 0;
+        foreach (var led in status.Leds)
+        {
+            stdout.Write($"{led.Name} ({led.Role}): ");
+            stdout.Flush();
+            if (led.State.StartsWith("not available", StringComparison.Ordinal))
+            {
+                stdout.WriteLine(led.State);
+                failed++;
+                continue;
+            }
+
+            if (Ask<LedTestResponse>(new LedTestRequest { Name = led.Name, Milliseconds = 1500 }) is null)
+            {
+                failed++;
+                continue;
+            }
+
+            stdout.WriteLine("lit for 1.5 s");
+        }
+
+        return failed == 0 ? 0 : 1;
     }
 
     public int Gc(bool json)

@@ -8,6 +8,7 @@ commands:
   status    is yurtnetd ready to serve ADD; lease counts, pools, spool
   leases    every lease: address, state, pod, container, hold
   gc        run yurtnetd's reconciliation now (spool, uncommitted leases, expired holds)
+  leds test light each status LED alone, in turn, with its name on screen
 options:
   --socket PATH   yurtnetd's socket (default /run/yurtnet/cni.sock, or $YURTNET_SOCKET)
   --json          machine-readable output
@@ -18,6 +19,7 @@ exit codes: 0 ok, 1 yurtnetd unreachable or refused, 2 usage, 3 not ready (statu
 var socket = Environment.GetEnvironmentVariable("YURTNET_SOCKET") is { Length: > 0 } env ? env : "/run/yurtnet/cni.sock";
 var json = false;
 string? command = null;
+string? subcommand = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -35,6 +37,12 @@ for (var i = 0; i < args.Length; i++)
                 break;
             }
 
+            if (command == "leds" && subcommand is null && !args[i].StartsWith('-'))
+            {
+                subcommand = args[i];
+                break;
+            }
+
             Console.Error.WriteLine($"yurtnetctl: unexpected argument \"{args[i]}\"\n{Usage}");
             return 2;
     }
@@ -46,6 +54,8 @@ return command switch
     "status" => commands.Status(json),
     "leases" => commands.Leases(json),
     "gc" => commands.Gc(json),
+    "leds" when subcommand == "test" => commands.LedsTest(),
+    "leds" => Fail("usage: yurtnetctl leds test"),
     null => Fail("no command given"),
     _ => Fail($"unknown command \"{command}\""),
 };

@@ -131,11 +131,9 @@ builder.Services.AddSingleton<Liveness>();
 builder.Services.AddSingleton(WatchdogRequest.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId));
 builder.Services.AddHostedService<SystemdNotifications>();
 builder.Services.AddHostedService<UplinkCarrier>();
-if (options.Leds.Count > 0)
-{
-    builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend == "gpio" ? GpioLedBackend.Open(led.Chip, led.Line, led.ActiveLow) : new NoneLedBackend());
-    builder.Services.AddHostedService<LedBlinker>();
-}
+builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend == "gpio" ? GpioLedBackend.Open(led.Chip, led.Line, led.ActiveLow) : new NoneLedBackend());
+builder.Services.AddSingleton<LedBlinker>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<LedBlinker>());
 if (options.Watchdog is { } watchdog)
 {
     builder.Services.AddSingleton(watchdog);

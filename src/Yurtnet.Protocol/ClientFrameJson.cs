@@ -58,6 +58,10 @@ public static class ClientFrameJson
                 case StatusRequest r:
                     Strings(w, "subnets", r.Subnets);
                     break;
+                case LedTestRequest r:
+                    w.WriteString("name", r.Name);
+                    w.WriteNumber("milliseconds", r.Milliseconds);
+                    break;
                 case GcRequest r:
                     w.WriteString("network", r.Network);
                     w.WriteStartArray("validAttachments");
@@ -114,9 +118,11 @@ public static class ClientFrameJson
                     Spooled = Int(o, "spooled"),
                     Pools = Array(o, "pools").Select(p => new PoolUsage { Pool = Str(p, "pool") ?? "", Used = p.TryGetProperty("used", out var u) ? u.GetInt64() : 0, Capacity = Str(p, "capacity") ?? "" }).ToList(),
                     Health = o.TryGetProperty("health", out var h) && h.ValueKind == JsonValueKind.Object ? Health(h) : null,
+                    Leds = Array(o, "leds").Select(l => new LedInfo { Name = Str(l, "name") ?? "", Role = Str(l, "role") ?? "", Backend = Str(l, "backend") ?? "", State = Str(l, "state") ?? "" }).ToList(),
                 },
                 "collected" => new GcResponse { Released = Int(o, "released") },
                 "leases" => new LeasesResponse { Leases = Array(o, "leases").Select(Lease).ToList() },
+                "ledTested" => new LedTestResponse { Name = Str(o, "name") ?? "" },
                 "reclaimed" => new ReclaimResponse { PendingReclaimed = Int(o, "pendingReclaimed"), HoldsExpired = Int(o, "holdsExpired"), SpoolDrained = Int(o, "spoolDrained") },
                 _ => throw new InvalidDataException($"unknown response kind \"{kind}\""),
             };
@@ -138,6 +144,7 @@ public static class ClientFrameJson
         GcRequest => "gc",
         LeasesRequest => "leases",
         ReclaimRequest => "reclaim",
+        LedTestRequest => "ledTest",
         _ => throw new ArgumentException($"no operation for {request.GetType().Name}", nameof(request)),
     };
 

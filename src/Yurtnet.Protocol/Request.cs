@@ -12,6 +12,7 @@ namespace Yurtnet.Protocol;
 [JsonDerivedType(typeof(GcRequest), "gc")]
 [JsonDerivedType(typeof(LeasesRequest), "leases")]
 [JsonDerivedType(typeof(ReclaimRequest), "reclaim")]
+[JsonDerivedType(typeof(LedTestRequest), "ledTest")]
 public abstract record Request
 {
     /// <summary>Protocol version of the sender (<see cref="ProtocolVersion.Current"/>).</summary>
@@ -130,3 +131,13 @@ public sealed record LeasesRequest : Request;
 
 /// <summary><c>yurtnetctl gc</c>: run the daemon's own reconciliation now.</summary>
 public sealed record ReclaimRequest : Request;
+
+/// <summary><c>yurtnetctl leds test</c>: light one LED alone, steadily, for a while; answered when it is done.</summary>
+public sealed record LedTestRequest : Request
+{
+    /// <summary>The LED's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>How long to light it.</summary>
+    public int Milliseconds { get; init; } = 1500;
+}

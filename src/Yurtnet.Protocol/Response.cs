@@ -13,6 +13,7 @@ namespace Yurtnet.Protocol;
 [JsonDerivedType(typeof(GcResponse), "collected")]
 [JsonDerivedType(typeof(LeasesResponse), "leases")]
 [JsonDerivedType(typeof(ReclaimResponse), "reclaimed")]
+[JsonDerivedType(typeof(LedTestResponse), "ledTested")]
 public abstract record Response
 {
     /// <summary>Protocol version of the daemon.</summary>
@@ -127,6 +128,9 @@ public sealed record StatusResponse : Response
 
     /// <summary>Health inputs (absent from daemons that predate them).</summary>
     public HealthInfo? Health { get; init; }
+
+    /// <summary>The configured status LEDs.</summary>
+    public IReadOnlyList<LedInfo> Leds { get; init; } = [];
 }
 
 /// <summary>Usage of one pool.</summary>
@@ -167,4 +171,11 @@ public sealed record ReclaimResponse : Response
 
     /// <summary>Spooled releases applied.</summary>
     public required int SpoolDrained { get; init; }
+}
+
+/// <summary>Answer to <see cref="LedTestRequest"/>, sent after the LED was lit.</summary>
+public sealed record LedTestResponse : Response
+{
+    /// <summary>The LED lit.</summary>
+    public required string Name { get; init; }
 }

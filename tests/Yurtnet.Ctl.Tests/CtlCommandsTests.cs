@@ -82,6 +82,15 @@ public sealed class CtlCommandsTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_lists_each_led_with_its_state()
+    {
+        await ServeOnceAsync(new StatusResponse { Ready = true, Leds = [new LedInfo { Name = "power", Role = "power", Backend = "gpio", State = "on" }, new LedInfo { Name = "fault", Role = "fault", Backend = "gpio", State = "not available: GPIO chip \"0\" line 4: no such chip" }] }, c => c.Status(json: false), code => Assert.Equal(0, code));
+
+        Assert.Contains("led       power (power, gpio): on", Out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("led       fault (fault, gpio): not available: GPIO chip", Out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Gc_reports_what_was_reclaimed()
     {
         var request = await ServeOnceAsync(new ReclaimResponse { PendingReclaimed = 2, HoldsExpired = 1, SpoolDrained = 3 }, c => c.Gc(json: false), code => Assert.Equal(0, code));

@@ -142,6 +142,25 @@ public sealed class DaemonLifecycleTests
         Assert.Contains("LED power not used: GPIO chip \"gpiochip7\" line 4", daemon.Log, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Leds_test_names_each_led_in_turn_and_says_which_cannot_light()
+    {
+        await using var daemon = new DaemonProcess(", \"leds\": [ { \"name\": \"spare\", \"role\": \"activity\", \"backend\": \"none\" }, { \"name\": \"fault\", \"role\": \"fault\", \"backend\": \"gpio\", \"chip\": \"gpiochip9\", \"line\": 2 } ]");
+        await daemon.StartAgainAsync();
+        for (var i = 0; i < 100 && !daemon.Log.Contains("LED fault not used", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        var test = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "leds", "test");
+        var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
+
+        Assert.Equal(1, test.Code);
+        Assert.Contains("spare (activity): lit for 1.5 s", test.Output, StringComparison.Ordinal);
+        Assert.Contains("fault (fault): not available: GPIO chip \"gpiochip9\" line 2", test.Output, StringComparison.Ordinal);
+        Assert.Contains("led       spare (activity, none): flash", status.Output, StringComparison.Ordinal);
+    }
+
     [RootFact]
     public async Task Daemon_refuses_a_bad_config_naming_the_key()
     {

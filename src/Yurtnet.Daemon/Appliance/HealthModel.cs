@@ -22,6 +22,12 @@ internal sealed class HealthModel(TimeProvider time)
     private string _systemdWatchdog = "off";
     private string _hardwareWatchdog = "not configured";
     private long _lastActivity = -1;
+    private volatile bool _serving;
+
+    /// <summary>True once the socket serves (the store is open and the spool drained).</summary>
+    public bool Serving => _serving;
+
+    public void SetServing() => _serving = true;
 
     /// <summary>When the last activity flash started (Unix ms), or -1.</summary>
     public long LastActivity => Interlocked.Read(ref _lastActivity);

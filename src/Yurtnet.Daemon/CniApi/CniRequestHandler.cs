@@ -1,5 +1,6 @@
 using System.Reflection;
 using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
@@ -11,7 +12,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// Answers each request with a named result, never a dropped connection: validation problems, exhausted pools
 /// and unknown leases are <see cref="ErrorResponse"/>s the plugin turns into CNI errors.
 /// </summary>
-internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, HealthModel health, TimeProvider time)
+internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, HealthModel health, LedBlinker leds, TimeProvider time)
 {
     private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -29,6 +30,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             GcRequest r => await GcAsync(r, cancellationToken),
             LeasesRequest => await LeasesAsync(cancellationToken),
             ReclaimRequest => await ReclaimAsync(cancellationToken),
+            LedTestRequest r => await LedTestAsync(r, cancellationToken),
             _ => Error(ErrorKind.InvalidRequest, $"unsupported operation {request.GetType().Name}"),
         };
         return response with { Id = request.Id };
@@ -169,6 +171,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
                 Capacity = Pool.TryParse(p, out var pool, out _) ? (pool.Capacity > ulong.MaxValue ? "huge" : pool.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)) : "?",
             }).ToList(),
             Health = health.Snapshot(),
+            Leds = leds.Describe(),
         };
     }
 
@@ -198,6 +201,14 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
                 HeldUntil = l.HeldUntil,
             }).ToList(),
         };
+    }
+
+    private async Task<Response> LedTestAsync(LedTestRequest r, CancellationToken cancellationToken)
+    {
+        var duration = TimeSpan.FromMilliseconds(Math.Clamp(r.Milliseconds, 100, 5000));
+        return await leds.TestAsync(r.Name, duration, cancellationToken)
+            ? new LedTestResponse { Name = r.Name }
+            : Error(ErrorKind.InvalidRequest, $"no working LED named \"{r.Name}\"; yurtnetctl status lists them");
     }
 
     private async Task<Response> ReclaimAsync(CancellationToken cancellationToken)

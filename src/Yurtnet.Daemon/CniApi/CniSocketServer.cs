@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Protocol;
@@ -15,7 +16,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// (back-pressure instead of unbounded memory); requests for one container run one at a time; each request has a
 /// deadline; a frame of another protocol version or over the size limit gets an error frame.
 /// </summary>
-internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconciler reconciler, DaemonOptions options, ILogger<CniSocketServer> logger) : BackgroundService
+internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconciler reconciler, DaemonOptions options, HealthModel health, ILogger<CniSocketServer> logger) : BackgroundService
 {
     private readonly KeyedLock _containers = new();
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
@@ -30,6 +31,7 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     {
         await reconciler.RunOnceAsync(stoppingToken);
         using var listener = Bind();
+        health.SetServing();
         _serving.TrySetResult();
         LogListening(logger, options.Socket, options.MaxConcurrentRequests);
         try

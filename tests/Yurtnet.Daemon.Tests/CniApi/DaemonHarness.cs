@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Reconcile;
@@ -12,7 +13,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
 
-    public DaemonHarness(Func<DaemonOptions, DaemonOptions>? configure = null, TimeProvider? time = null)
+    public DaemonHarness(Func<DaemonOptions, DaemonOptions>? configure = null, TimeProvider? time = null, Func<LedOptions, ILedBackend>? leds = null)
     {
         Time = time ?? TimeProvider.System;
         Directory = System.IO.Directory.CreateTempSubdirectory("yurtnetd-test-").FullName;
@@ -28,11 +29,13 @@ internal sealed class DaemonHarness : IAsyncDisposable
         Spool = new SpoolDrain(Keeper, Options, NullLogger<SpoolDrain>.Instance);
         Reconciler = new Reconciler(Keeper, Spool, Options, Time, NullLogger<Reconciler>.Instance);
         Health = new HealthModel(Time);
-        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Health, Time), Reconciler, Options, NullLogger<CniSocketServer>.Instance);
+        Leds = new LedBlinker(Options, leds ?? (_ => new NoneLedBackend()), Health, Time, NullLogger<LedBlinker>.Instance);
+        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Health, Leds, Time), Reconciler, Options, Health, NullLogger<CniSocketServer>.Instance);
     }
 
     public TimeProvider Time { get; }
     public HealthModel Health { get; }
+    public LedBlinker Leds { get; }
     public Reconciler Reconciler { get; }
     public string Directory { get; }
     public DaemonOptions Options { get; }
@@ -51,6 +54,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
         await _stop.CancelAsync();
         await Server.StopAsync(CancellationToken.None);
         Server.Dispose();
+        Leds.Dispose();
         Spool.Dispose();
         Keeper.Dispose();
         _stop.Dispose();

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
 
 namespace Yurtnet.Daemon.Appliance.Leds;
@@ -10,13 +9,25 @@ namespace Yurtnet.Daemon.Appliance.Leds;
 /// to each LED's pattern and writes only the LEDs whose level changes. An LED whose hardware cannot be opened is
 /// reported once and left out; all LEDs are switched off on a clean stop.
 /// </summary>
-internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions, ILedBackend> open, HealthModel health, CniSocketServer server, TimeProvider time, ILogger<LedBlinker> logger) : BackgroundService
+internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions, ILedBackend> open, HealthModel health, TimeProvider time, ILogger<LedBlinker> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
     private readonly List<Light> _lights = [];
+    private readonly Dictionary<string, string> _unavailable = [];
+    private readonly object _gate = new();
+    private string? _testName;
+    private long _testUntil;
 
     /// <summary>Opens the configured LEDs; called once, before the first <see cref="Step"/>.</summary>
     public void OpenAll()
+    {
+        lock (_gate)
+        {
+            OpenEach();
+        }
+    }
+
+    private void OpenEach()
     {
         foreach (var led in options.Leds)
         {
@@ -28,6 +39,7 @@ internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions,
             catch (IOException ex)
             {
                 LogUnavailable(logger, led.Name, ex.Message);
+                _unavailable[led.Name] = ex.Message;
             }
         }
     }
@@ -36,18 +48,63 @@ internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions,
     public void Step(long nowMilliseconds)
     {
         var snapshot = health.Snapshot();
-        var serving = server.Serving.IsCompletedSuccessfully;
         var lastActivity = health.LastActivity;
-        foreach (var light in _lights)
+        lock (_gate)
         {
-            var lit = LedPatterns.IsLit(LedPatterns.For(light.Options.Role, serving, snapshot), nowMilliseconds, lastActivity);
-            if (light.Lit != lit)
+            var testing = _testName is not null && nowMilliseconds < _testUntil ? _testName : null;
+            foreach (var light in _lights)
             {
-                light.Backend.Set(lit);
-                light.Lit = lit;
+                light.Pattern = LedPatterns.For(light.Options.Role, health.Serving, snapshot);
+                var lit = testing is not null ? light.Options.Name == testing : LedPatterns.IsLit(light.Pattern, nowMilliseconds, lastActivity);
+                if (light.Lit != lit)
+                {
+                    light.Backend.Set(lit);
+                    light.Lit = lit;
+                }
             }
         }
     }
+
+    /// <summary>Every configured LED with what it shows now, or why it is not available.</summary>
+    public List<Yurtnet.Protocol.LedInfo> Describe()
+    {
+        lock (_gate)
+        {
+            return options.Leds.Select(led => new Yurtnet.Protocol.LedInfo
+            {
+                Name = led.Name,
+                Role = led.Role.ToString().ToLowerInvariant(),
+                Backend = led.Backend,
+                State = _unavailable.TryGetValue(led.Name, out var why) ? $"not available: {why}"
+                    : _lights.Find(l => l.Options.Name == led.Name) is { } light ? Describe(light.Pattern) : "starting",
+            }).ToList();
+        }
+    }
+
+    /// <summary>Lights <paramref name="name"/> alone, steadily, for <paramref name="duration"/>; false when there is no such LED.</summary>
+    public async Task<bool> TestAsync(string name, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_lights.Exists(l => l.Options.Name == name))
+            {
+                return false;
+            }
+
+            _testName = name;
+            _testUntil = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)duration.TotalMilliseconds;
+        }
+
+        await Task.Delay(duration, time, cancellationToken);
+        return true;
+    }
+
+    private static string Describe(LedPattern pattern) => pattern switch
+    {
+        LedPattern.SlowBlink => "slow blink",
+        LedPattern.FastBlink => "fast blink",
+        _ => pattern.ToString().ToLowerInvariant(),
+    };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -68,13 +125,16 @@ internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions,
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        foreach (var light in _lights)
+        lock (_gate)
         {
-            light.Backend.Set(false);
-            light.Backend.Dispose();
-        }
+            foreach (var light in _lights)
+            {
+                light.Backend.Set(false);
+                light.Backend.Dispose();
+            }
 
-        _lights.Clear();
+            _lights.Clear();
+        }
     }
 
     private sealed class Light(LedOptions options, ILedBackend backend)
@@ -82,6 +142,7 @@ internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions,
         public LedOptions Options { get; } = options;
         public ILedBackend Backend { get; } = backend;
         public bool Lit { get; set; }
+        public LedPattern Pattern { get; set; }
     }
 
     [LoggerMessage(EventId = 6301, Level = LogLevel.Information, Message = "LED {Name}: {Role} on {Backend}")]

@@ -107,7 +107,7 @@ public sealed class LedTests
         {
             Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 1 }, new LedOptions { Name = "activity", Role = LedRole.Activity, Backend = "gpio", Line = 2 }],
         });
-        using var blinker = new LedBlinker(daemon.Options, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Server, daemon.Time, NullLogger<LedBlinker>.Instance);
+        using var blinker = new LedBlinker(daemon.Options, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
         blinker.OpenAll();
 
         blinker.Step(1_000);
@@ -131,15 +131,64 @@ public sealed class LedTests
     }
 
     [Fact]
+    public async Task Led_test_lights_one_led_alone_then_every_led_returns_to_its_pattern()
+    {
+        var power = new RecordingGpioDriver();
+        var fault = new RecordingGpioDriver();
+        var drivers = new Dictionary<string, RecordingGpioDriver> { ["power"] = power, ["fault"] = fault };
+        await using var daemon = new DaemonHarness(o => o with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 1 }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "gpio", Line = 2 }] });
+        using var blinker = new LedBlinker(daemon.Options, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
+        blinker.OpenAll();
+        daemon.Health.SetServing();
+        daemon.Health.SetLiveness(new LivenessReport(true, "ready"));
+        var now = daemon.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        blinker.Step(now);
+        Assert.Equal(PinValue.High, power.Writes[^1].Value);
+
+        var test = blinker.TestAsync("fault", TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        blinker.Step(now + 10);
+        var during = (Power: power.Writes[^1].Value, Fault: fault.Writes[^1].Value);
+        Assert.True(await test);
+        blinker.Step(daemon.Time.GetUtcNow().ToUnixTimeMilliseconds() + 10);
+
+        Assert.Equal((PinValue.Low, PinValue.High), during);
+        Assert.Equal(PinValue.High, power.Writes[^1].Value);
+        Assert.Equal(PinValue.Low, fault.Writes[^1].Value);
+        Assert.False(await blinker.TestAsync("nope", TimeSpan.FromMilliseconds(1), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Led_test_request_is_answered_after_the_test_and_status_lists_every_led()
+    {
+        await using var daemon = new DaemonHarness(o => o with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "none" }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "none" }] });
+        await daemon.Leds.StartAsync(CancellationToken.None);
+        await daemon.StartAsync();
+        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+
+        var tested = client.Send(new LedTestRequest { Name = "fault", Milliseconds = 100 }, TimeSpan.FromSeconds(10));
+        var unknown = client.Send(new LedTestRequest { Name = "nope" }, TimeSpan.FromSeconds(10));
+        var status = Assert.IsType<StatusResponse>(client.Send(new StatusRequest(), TimeSpan.FromSeconds(10)));
+        await daemon.Leds.StopAsync(CancellationToken.None);
+
+        Assert.Equal("fault", Assert.IsType<LedTestResponse>(tested).Name);
+        Assert.Contains("no working LED named \"nope\"", Assert.IsType<ErrorResponse>(unknown).Message, StringComparison.Ordinal);
+        Assert.Equal(["power", "fault"], status.Leds.Select(l => l.Name));
+        Assert.Equal("none", status.Leds[0].Backend);
+    }
+
+    [Fact]
     public async Task Led_whose_hardware_cannot_be_opened_is_left_out_and_the_rest_run()
     {
         var ok = new RecordingGpioDriver();
         await using var daemon = new DaemonHarness(o => o with { Leds = [new LedOptions { Name = "gone", Role = LedRole.Fault, Backend = "gpio", Line = 9 }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "gpio", Line = 3 }] });
-        using var blinker = new LedBlinker(daemon.Options, led => led.Name == "gone" ? throw new IOException("GPIO chip \"0\" line 9: no such chip") : new GpioLedBackend(ok, led.Line, false), daemon.Health, daemon.Server, daemon.Time, NullLogger<LedBlinker>.Instance);
+        using var blinker = new LedBlinker(daemon.Options, led => led.Name == "gone" ? throw new IOException("GPIO chip \"0\" line 9: no such chip") : new GpioLedBackend(ok, led.Line, false), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
 
         blinker.OpenAll();
         blinker.Step(0);
 
         Assert.Equal([(3, PinValue.Low)], ok.Writes);
+        var described = blinker.Describe();
+        Assert.Equal("not available: GPIO chip \"0\" line 9: no such chip", described[0].State);
+        Assert.Equal("off", described[1].State);
     }
 }
