@@ -131,7 +131,12 @@ builder.Services.AddSingleton<Liveness>();
 builder.Services.AddSingleton(WatchdogRequest.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId));
 builder.Services.AddHostedService<SystemdNotifications>();
 builder.Services.AddHostedService<UplinkCarrier>();
-builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend == "gpio" ? GpioLedBackend.Open(led.Chip, led.Line, led.ActiveLow) : new NoneLedBackend());
+builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend switch
+{
+    "gpio" => GpioLedBackend.Open(led.Chip, led.Line, led.ActiveLow),
+    "ledclass" => LedClassBackend.Open(led.Led!, led.Role == LedRole.Uplink ? options.Uplink : null),
+    _ => new NoneLedBackend(),
+});
 builder.Services.AddSingleton<LedBlinker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LedBlinker>());
 if (options.Watchdog is { } watchdog)

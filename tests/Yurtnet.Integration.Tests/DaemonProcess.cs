@@ -27,6 +27,8 @@ internal sealed class DaemonProcess : IAsyncDisposable
     public string SpoolDir { get; }
     public string ConfigPath { get; }
 
+    public int ProcessId => _process?.Id ?? 0;
+
     public string Log
     {
         get
@@ -85,10 +87,40 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs yurtnetd under strace, recording the syscalls that write state and answers, with file names.</summary>
-    public async Task StartTracedAsync(string traceFile)
+    /// <summary>
+    /// Starts yurtnetd in a private mount namespace whose /sys/class is a tmpfs laid out like the kernel's LED class
+    /// (brightness, max_brightness, trigger per LED), so the ledclass backend can be tested without LED hardware.
+    /// The tree is readable from outside through /proc/PID/root.
+    /// </summary>
+    public async Task StartWithFakeLedClassAsync(params string[] leds)
     {
-        Launch(new ProcessStartInfo("strace", ["-f", "-y", "-s", "96", "-e", "trace=pwrite64,write,fdatasync,fsync,sendto,sendmsg", "-o", traceFile, Binaries.Daemon, "--config", ConfigPath]), null);
+        var setup = string.Join(" && ", leds.Select(l => $"mkdir -p /sys/class/leds/{l} && echo 0 > /sys/class/leds/{l}/brightness && echo 255 > /sys/class/leds/{l}/max_brightness && echo '[none] timer netdev' > /sys/class/leds/{l}/trigger"));
+        // The shell outlives yurtnetd so the namespace (and the tree) can still be read after the daemon stopped.
+        Launch(new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "sh", "-c", $"mount -t tmpfs tmpfs /sys/class && {setup} && {{ {Binaries.Daemon} --config {ConfigPath}; sleep 60; }}"]), null);
+        await WaitForSocketAsync();
+    }
+
+    /// <summary>Stops the daemon that <see cref="StartWithFakeLedClassAsync"/> started, leaving its namespace readable.</summary>
+    public async Task StopDaemonInNamespaceAsync()
+    {
+        var shell = _process!.Id;
+        var daemons = File.ReadAllText($"/proc/{shell}/task/{shell}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var daemon in daemons)
+        {
+            _ = TestNetns.Run("kill", "-TERM", daemon);
+        }
+
+        for (var i = 0; i < 400 && daemons.Any(d => Directory.Exists($"/proc/{d}") && !File.ReadAllText($"/proc/{d}/comm").StartsWith("sleep", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(25);
+        }
+    }
+
+    /// <summary>A file of the LED class tree the daemon sees (read with cat: BoardLed holds .NET's exclusive lock on it).</summary>
+    public string LedFile(string led, string file) => TestNetns.Run("cat", $"/proc/{_process!.Id}/root/sys/class/leds/{led}/{file}").Output.Trim();
+
+    private async Task WaitForSocketAsync()
+    {
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(20))
         {
@@ -103,7 +135,14 @@ internal sealed class DaemonProcess : IAsyncDisposable
             }
         }
 
-        throw new TimeoutException($"traced yurtnetd did not open {Socket}:\n{Log}");
+        throw new TimeoutException($"yurtnetd did not open {Socket}:\n{Log}");
+    }
+
+    /// <summary>Runs yurtnetd under strace, recording the syscalls that write state and answers, with file names.</summary>
+    public async Task StartTracedAsync(string traceFile)
+    {
+        Launch(new ProcessStartInfo("strace", ["-f", "-y", "-s", "96", "-e", "trace=pwrite64,write,fdatasync,fsync,sendto,sendmsg", "-o", traceFile, Binaries.Daemon, "--config", ConfigPath]), null);
+        await WaitForSocketAsync();
     }
 
     /// <summary>Stops a traced yurtnetd (the traced child, so strace ends and flushes its file).</summary>
@@ -155,6 +194,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
     {
         if (_process is { HasExited: false })
         {
+            // A wrapper (the LED namespace shell) may have children of its own: stop them too.
+            var children = $"/proc/{_process.Id}/task/{_process.Id}/children";
+            foreach (var child in File.Exists(children) ? File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries) : [])
+            {
+                _ = TestNetns.Run("kill", "-TERM", child);
+            }
+
             _ = TestNetns.Run("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (!_process.WaitForExit(TimeSpan.FromSeconds(15)))
             {

@@ -16,7 +16,7 @@ internal static class DaemonOptionsReader
     ];
 
     private static readonly string[] WatchdogKeys = ["device", "timeout", "nowayout"];
-    private static readonly string[] LedKeys = ["name", "role", "backend", "chip", "line", "activeLow"];
+    private static readonly string[] LedKeys = ["name", "role", "backend", "chip", "line", "led", "activeLow"];
 
     public static DaemonOptions Read(IConfiguration configuration, out List<string> problems)
     {
@@ -107,13 +107,19 @@ internal static class DaemonOptionsReader
             }
 
             var backend = entry["backend"] ?? "gpio";
-            if (backend is "ledclass" or "mcp23xxx")
+            if (backend is "mcp23xxx")
             {
-                entryProblems.Add($"backend: \"{backend}\" is not supported by this yurtnetd yet; use gpio or none");
+                entryProblems.Add($"backend: \"{backend}\" is not supported by this yurtnetd yet; use gpio, ledclass or none");
             }
-            else if (backend is not ("gpio" or "none"))
+            else if (backend is not ("gpio" or "ledclass" or "none"))
             {
-                entryProblems.Add($"backend: \"{backend}\" must be gpio or none");
+                entryProblems.Add($"backend: \"{backend}\" must be gpio, ledclass or none");
+            }
+
+            var ledName = entry["led"];
+            if (backend == "ledclass" && (string.IsNullOrEmpty(ledName) || ledName.Contains('/', StringComparison.Ordinal) || ledName is "." or ".."))
+            {
+                entryProblems.Add($"led: \"{ledName}\" must be the LED's name under /sys/class/leds");
             }
 
             var line = -1;
@@ -126,7 +132,7 @@ internal static class DaemonOptionsReader
             problems.AddRange(entryProblems.Select(p => $"{key}.{p}"));
             if (entryProblems.Count == 0)
             {
-                leds.Add(new LedOptions { Name = name!, Role = role, Backend = backend, Chip = entry["chip"] ?? "0", Line = Math.Max(line, 0), ActiveLow = activeLow });
+                leds.Add(new LedOptions { Name = name!, Role = role, Backend = backend, Chip = entry["chip"] ?? "0", Line = Math.Max(line, 0), Led = ledName, ActiveLow = activeLow });
             }
         }
 

@@ -10,7 +10,7 @@ internal sealed record LedOptions
 
     public required LedRole Role { get; init; }
 
-    /// <summary><c>gpio</c> or <c>none</c>.</summary>
+    /// <summary><c>gpio</c>, <c>ledclass</c> or <c>none</c>.</summary>
     public required string Backend { get; init; }
 
     /// <summary>GPIO chip: number, <c>gpiochipN</c> or label.</summary>
@@ -18,6 +18,9 @@ internal sealed record LedOptions
 
     /// <summary>GPIO line number on the chip.</summary>
     public int Line { get; init; }
+
+    /// <summary>ledclass: the LED's name under /sys/class/leds.</summary>
+    public string? Led { get; init; }
 
     /// <summary>True when the LED lights with the line low.</summary>
     public bool ActiveLow { get; init; }

@@ -1,0 +1,74 @@
+using Iot.Device.BoardLed;
+
+namespace Yurtnet.Daemon.Appliance.Leds;
+
+/// <summary>
+/// An LED of the kernel's LED class (<c>/sys/class/leds/&lt;name&gt;</c>). Brightness goes through Iot.Device.Bindings'
+/// BoardLed. For the uplink role the LED is handed to the kernel's <c>netdev</c> trigger, which shows the link without
+/// us, so it stays right even if yurtnetd hangs.
+/// </summary>
+/// <remarks>
+/// Triggers are written here, not through BoardLed.Trigger: BoardLed checks a trigger against the kernel's list split
+/// on spaces with the trailing newline kept, so the last trigger listed is refused; and once BoardLed is open it holds
+/// the files under .NET's exclusive lock.
+/// </remarks>
+internal sealed class LedClassBackend : ILedBackend
+{
+    private readonly string _directory;
+    private readonly BoardLed? _led;
+    private readonly int _max;
+
+    private LedClassBackend(string directory, BoardLed? led)
+    {
+        _directory = directory;
+        _led = led;
+        _max = led is null ? 1 : Math.Max(led.MaxBrightness, 1);
+    }
+
+    /// <summary>Opens the LED; with <paramref name="netdevInterface"/> the kernel drives it from that interface's link.</summary>
+    /// <exception cref="IOException">The LED does not exist or cannot be written; the message names it.</exception>
+    public static LedClassBackend Open(string name, string? netdevInterface)
+    {
+        var directory = $"/sys/class/leds/{name}";
+        try
+        {
+            if (netdevInterface is not null)
+            {
+                Write(directory, "trigger", "netdev");
+                Write(directory, "device_name", netdevInterface);
+                Write(directory, "link", "1");
+                return new LedClassBackend(directory, led: null);
+            }
+
+            Write(directory, "trigger", "none");
+            var led = new BoardLed(name) { Brightness = 0 };
+            return new LedClassBackend(directory, led);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new IOException($"LED class device {directory}: {ex.Message}", ex);
+        }
+    }
+
+    public void Set(bool lit)
+    {
+        if (_led is not null)
+        {
+            _led.Brightness = lit ? _max : 0;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_led is null)
+        {
+            // Take the LED back from the kernel's trigger so it is dark while yurtnetd is stopped.
+            Write(_directory, "trigger", "none");
+            Write(_directory, "brightness", "0");
+        }
+
+        _led?.Dispose();
+    }
+
+    private static void Write(string directory, string file, string value) => File.WriteAllText(Path.Combine(directory, file), value);
+}
