@@ -43,12 +43,14 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
         var armed = $"{options.Device} armed: {granted} s granted, keep-alive every {period.TotalSeconds:0.#} s";
         health.SetHardwareWatchdog(armed);
         var withheld = false;
+        var lastKeepAlive = default(DateTimeOffset);
         while (!stoppingToken.IsCancellationRequested)
         {
             var report = await liveness.CheckAsync(period, stoppingToken);
             if (report.Alive)
             {
                 _device.KeepAlive();
+                health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(granted), ref lastKeepAlive);
                 if (withheld)
                 {
                     LogResumed(logger, options.Device);

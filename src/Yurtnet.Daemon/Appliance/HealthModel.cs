@@ -53,7 +53,25 @@ internal sealed class HealthModel(TimeProvider time)
 
     public void SetHardwareWatchdog(string state) => Update(() => _hardwareWatchdog = state);
 
-    /// <summary>An ADD that did not give the pod its network (pool exhausted, plumbing rolled back, daemon error).</summary>
+    /// <summary>
+    /// Records a watchdog keep-alive; one that comes later than two thirds of <paramref name="timeout"/> after the
+    /// previous one is a near-miss: the daemon was slow enough to almost be reset. Returns true for a near-miss.
+    /// </summary>
+    public bool RecordKeepAlive(string watchdog, TimeSpan timeout, ref DateTimeOffset previous)
+    {
+        var now = time.GetUtcNow();
+        var gap = now - previous;
+        var nearMiss = previous != default && gap > timeout * 2 / 3;
+        previous = now;
+        if (nearMiss)
+        {
+            RecordFailure($"{watchdog} watchdog near-miss: keep-alive {gap.TotalSeconds:0.0} s after the last, timeout {timeout.TotalSeconds:0.#} s");
+        }
+
+        return nearMiss;
+    }
+
+    /// <summary>A failure the fault LED and status show: a failed ADD or a watchdog near-miss.</summary>
     public void RecordFailure(string what) => Update(() =>
     {
         _failures.Enqueue(time.GetUtcNow());

@@ -28,13 +28,15 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
         health.SetSystemdWatchdog(watchdog is { } interval ? $"keep-alive every {interval.TotalSeconds:0.#} s" : "off (not run with WatchdogSec=)");
         string? lastStatus = null;
         var wasAlive = true;
+        var lastKeepAlive = default(DateTimeOffset);
         while (!stoppingToken.IsCancellationRequested)
         {
             var report = await liveness.CheckAsync(period, stoppingToken);
             health.SetLiveness(report);
-            if (report.Alive && watchdog is not null)
+            if (report.Alive && watchdog is { } pingEvery)
             {
                 notifier.Notify(new ServiceState("WATCHDOG=1"));
+                health.RecordKeepAlive("systemd", pingEvery * 2, ref lastKeepAlive);
             }
 
             if (report.Alive != wasAlive)

@@ -37,6 +37,24 @@ public sealed class HealthModelTests
     }
 
     [Fact]
+    public void Late_keep_alive_is_a_near_miss_failure()
+    {
+        var time = new ShiftedTimeProvider();
+        var health = new HealthModel(time);
+        var last = default(DateTimeOffset);
+
+        Assert.False(health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(30), ref last));
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(30), ref last));
+        time.Advance(TimeSpan.FromSeconds(25));
+        Assert.True(health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(30), ref last));
+
+        var snapshot = health.Snapshot();
+        Assert.Equal(1, snapshot.RecentFailures);
+        Assert.Contains("hardware watchdog near-miss: keep-alive 25.0 s after the last, timeout 30 s", snapshot.LastFailure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Exhausted_pools_and_rolled_back_adds_show_as_failures_in_status()
     {
         await using var daemon = new DaemonHarness();

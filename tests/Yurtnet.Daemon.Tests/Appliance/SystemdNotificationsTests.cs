@@ -82,6 +82,24 @@ public sealed class SystemdNotificationsTests
         Assert.Equal(pingsWhenWedged, notifier.Sent.Count(s => s == "WATCHDOG=1"));
     }
 
+    [Fact]
+    public async Task A_keep_alive_that_comes_late_is_recorded_as_a_near_miss()
+    {
+        var time = new ShiftedTimeProvider();
+        await using var daemon = new DaemonHarness(time: time);
+        await daemon.StartAsync();
+        var notifier = new RecordingNotifier();
+        using var notifications = new SystemdNotifications(notifier, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), new WatchdogRequest(TimeSpan.FromMilliseconds(50)), daemon.Health, time, NullLogger<SystemdNotifications>.Instance);
+        await notifications.StartAsync(CancellationToken.None);
+        await WaitForAsync(() => notifier.Sent.Count(s => s == "WATCHDOG=1") >= 2);
+
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        await WaitForAsync(() => daemon.Health.Snapshot().RecentFailures > 0);
+        await notifications.StopAsync(CancellationToken.None);
+
+        Assert.Contains("systemd watchdog near-miss", daemon.Health.Snapshot().LastFailure, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, null, null)]
     [InlineData("30000000", null, 15.0)]
