@@ -135,6 +135,7 @@ builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend 
 {
     "gpio" => GpioLedBackend.Open(led.Chip, led.Line, led.ActiveLow),
     "ledclass" => LedClassBackend.Open(led.Led!, led.Role == LedRole.Uplink ? options.Uplink : null),
+    "mcp23xxx" => GpioLedBackend.OpenExpander(led.Model, led.Bus, led.Address, led.Line, led.ActiveLow),
     _ => new NoneLedBackend(),
 });
 builder.Services.AddSingleton<LedBlinker>();

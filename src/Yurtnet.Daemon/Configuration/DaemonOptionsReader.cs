@@ -16,7 +16,7 @@ internal static class DaemonOptionsReader
     ];
 
     private static readonly string[] WatchdogKeys = ["device", "timeout", "nowayout"];
-    private static readonly string[] LedKeys = ["name", "role", "backend", "chip", "line", "led", "activeLow"];
+    private static readonly string[] LedKeys = ["name", "role", "backend", "chip", "line", "led", "model", "bus", "address", "activeLow"];
 
     public static DaemonOptions Read(IConfiguration configuration, out List<string> problems)
     {
@@ -107,13 +107,30 @@ internal static class DaemonOptionsReader
             }
 
             var backend = entry["backend"] ?? "gpio";
-            if (backend is "mcp23xxx")
+            if (backend is not ("gpio" or "ledclass" or "mcp23xxx" or "none"))
             {
-                entryProblems.Add($"backend: \"{backend}\" is not supported by this yurtnetd yet; use gpio, ledclass or none");
+                entryProblems.Add($"backend: \"{backend}\" must be gpio, ledclass, mcp23xxx or none");
             }
-            else if (backend is not ("gpio" or "ledclass" or "none"))
+
+            var model = entry["model"] ?? "mcp23017";
+            var bus = 1;
+            var address = 0x20;
+            if (backend == "mcp23xxx")
             {
-                entryProblems.Add($"backend: \"{backend}\" must be gpio, ledclass or none");
+                if (model is not ("mcp23017" or "mcp23008"))
+                {
+                    entryProblems.Add($"model: \"{model}\" must be mcp23017 or mcp23008");
+                }
+
+                if (entry["bus"] is { } busText && (!int.TryParse(busText, NumberStyles.None, CultureInfo.InvariantCulture, out bus) || bus > 255))
+                {
+                    entryProblems.Add($"bus: \"{busText}\" must be the I2C bus number (/dev/i2c-N)");
+                }
+
+                if (entry["address"] is { } addressText && !TryParseAddress(addressText, out address))
+                {
+                    entryProblems.Add($"address: \"{addressText}\" must be the expander's I2C address, 0x20 to 0x27");
+                }
             }
 
             var ledName = entry["led"];
@@ -123,20 +140,28 @@ internal static class DaemonOptionsReader
             }
 
             var line = -1;
-            if (backend == "gpio" && (!int.TryParse(entry["line"], NumberStyles.None, CultureInfo.InvariantCulture, out line) || line < 0))
+            if (backend is "gpio" or "mcp23xxx" && (!int.TryParse(entry["line"], NumberStyles.None, CultureInfo.InvariantCulture, out line) || line < 0 || (backend == "mcp23xxx" && line >= (model == "mcp23008" ? 8 : 16))))
             {
-                entryProblems.Add($"line: \"{entry["line"]}\" must be the GPIO line number on the chip");
+                entryProblems.Add($"line: \"{entry["line"]}\" must be the {(backend == "gpio" ? "GPIO line number on the chip" : $"pin of the {model} (0-{(model == "mcp23008" ? 7 : 15)})")}");
             }
 
             var activeLow = Boolean(entry, "activeLow", false, entryProblems);
             problems.AddRange(entryProblems.Select(p => $"{key}.{p}"));
             if (entryProblems.Count == 0)
             {
-                leds.Add(new LedOptions { Name = name!, Role = role, Backend = backend, Chip = entry["chip"] ?? "0", Line = Math.Max(line, 0), Led = ledName, ActiveLow = activeLow });
+                leds.Add(new LedOptions { Name = name!, Role = role, Backend = backend, Chip = entry["chip"] ?? "0", Line = Math.Max(line, 0), Led = ledName, Model = model, Bus = bus, Address = address, ActiveLow = activeLow });
             }
         }
 
         return leds;
+    }
+
+    private static bool TryParseAddress(string text, out int address)
+    {
+        var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? int.TryParse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out address)
+            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out address);
+        return ok && address is >= 0x20 and <= 0x27;
     }
 
     private static string? Uplink(string? value, List<string> problems)

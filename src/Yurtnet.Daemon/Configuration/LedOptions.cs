@@ -10,14 +10,23 @@ internal sealed record LedOptions
 
     public required LedRole Role { get; init; }
 
-    /// <summary><c>gpio</c>, <c>ledclass</c> or <c>none</c>.</summary>
+    /// <summary><c>gpio</c>, <c>ledclass</c>, <c>mcp23xxx</c> or <c>none</c>.</summary>
     public required string Backend { get; init; }
 
     /// <summary>GPIO chip: number, <c>gpiochipN</c> or label.</summary>
     public string Chip { get; init; } = "0";
 
-    /// <summary>GPIO line number on the chip.</summary>
+    /// <summary>GPIO line number on the chip (gpio), or pin of the expander (mcp23xxx).</summary>
     public int Line { get; init; }
+
+    /// <summary>mcp23xxx: <c>mcp23017</c> or <c>mcp23008</c>.</summary>
+    public string Model { get; init; } = "mcp23017";
+
+    /// <summary>mcp23xxx: the I2C bus number (<c>/dev/i2c-N</c>).</summary>
+    public int Bus { get; init; } = 1;
+
+    /// <summary>mcp23xxx: the expander's I2C address.</summary>
+    public int Address { get; init; } = 0x20;
 
     /// <summary>ledclass: the LED's name under /sys/class/leds.</summary>
     public string? Led { get; init; }

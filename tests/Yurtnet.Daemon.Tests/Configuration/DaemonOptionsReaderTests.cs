@@ -100,11 +100,21 @@ public sealed class DaemonOptionsReaderTests
     {
         Read(out var problems, ("leds:0:name", "a"), ("leds:0:role", "disco"), ("leds:0:line", "3"),
             ("leds:1:name", "a"), ("leds:1:role", "power"), ("leds:1:backend", "gpio"),
-            ("leds:2:name", "c"), ("leds:2:role", "cloud"), ("leds:2:backend", "mcp23xxx"));
+            ("leds:2:name", "c"), ("leds:2:role", "cloud"), ("leds:2:backend", "mcp23xxx"), ("leds:2:model", "mcp9999"), ("leds:2:address", "0x50"), ("leds:2:line", "3"));
 
         Assert.Contains(problems, p => p.StartsWith("leds[0].role: \"disco\" must be one of", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.StartsWith("leds[1].line:", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.StartsWith("leds[2].backend: \"mcp23xxx\" is not supported by this yurtnetd yet", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("leds[2].model: \"mcp9999\" must be mcp23017 or mcp23008", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("leds[2].address: \"0x50\" must be the expander's I2C address", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Expander_led_reads_model_bus_and_hex_address()
+    {
+        var options = Read(out var problems, ("leds:0:name", "x"), ("leds:0:role", "activity"), ("leds:0:backend", "mcp23xxx"), ("leds:0:model", "mcp23008"), ("leds:0:bus", "3"), ("leds:0:address", "0x21"), ("leds:0:line", "7"));
+
+        Assert.Empty(problems);
+        Assert.Equal(("mcp23008", 3, 0x21, 7), (options.Leds[0].Model, options.Leds[0].Bus, options.Leds[0].Address, options.Leds[0].Line));
     }
 
     [Fact]

@@ -33,6 +33,28 @@ internal sealed class GpioLedBackend : ILedBackend
         }
     }
 
+    /// <summary>
+    /// Opens pin <paramref name="line"/> of an MCP23008 (8 pins) or MCP23017 (16 pins) I2C expander at
+    /// <paramref name="address"/> on bus <paramref name="bus"/>. The expander is a GPIO driver of its own.
+    /// </summary>
+    /// <exception cref="IOException">The bus or the chip cannot be reached.</exception>
+    public static GpioLedBackend OpenExpander(string model, int bus, int address, int line, bool activeLow)
+    {
+        try
+        {
+            var device = System.Device.I2c.I2cDevice.Create(new System.Device.I2c.I2cConnectionSettings(bus, address));
+            return new GpioLedBackend(Expander(model, device), line, activeLow);
+        }
+        catch (Exception ex) when (ex is not IOException)
+        {
+            throw new IOException($"{model} at I2C bus {bus} address 0x{address:x2} pin {line}: {ex.Message}", ex);
+        }
+    }
+
+    internal static GpioDriver Expander(string model, System.Device.I2c.I2cDevice device) => model == "mcp23008"
+        ? new Iot.Device.Mcp23xxx.Mcp23008(device)
+        : new Iot.Device.Mcp23xxx.Mcp23017(device);
+
     public void Set(bool lit) => _controller.Write(_line, Level(lit));
 
     public void Dispose() => _controller.Dispose();

@@ -98,6 +98,24 @@ public sealed class LedTests
     }
 
     [Fact]
+    public void Led_on_an_mcp23017_expander_drives_its_pin_through_the_port_register()
+    {
+        var i2c = new RecordingI2cDevice(0x20);
+        using var led = new GpioLedBackend(GpioLedBackend.Expander("mcp23017", i2c), 3, activeLow: false);
+        var opened = i2c.Writes.Count;
+
+        led.Set(true);
+        var lit = i2c.Writes.Skip(opened).ToList();
+        led.Set(false);
+
+        // GPIOA (0x12) drives port A's output latch: bit 3 set to light, cleared to darken.
+        Assert.Equal([(0x12, 0x08)], lit.Select(w => ((int)w.Register, (int)w.Value)));
+        Assert.Equal([(0x12, 0x00)], i2c.Writes.Skip(opened + lit.Count).Select(w => ((int)w.Register, (int)w.Value)));
+        // IODIRA (0x00): pin 3 made an output when the LED was opened.
+        Assert.Contains(i2c.Writes.Take(opened), w => w.Register == 0x00 && (w.Value & 0x08) == 0);
+    }
+
+    [Fact]
     public async Task One_scheduler_drives_every_led_writes_only_changes_and_switches_off_on_stop()
     {
         var power = new RecordingGpioDriver();
