@@ -153,6 +153,7 @@ public static class ClientFrameJson
         Uplink = Str(h, "uplink") ?? "",
         UplinkInterface = Str(h, "uplinkInterface"),
         Cloud = Str(h, "cloud") ?? "",
+        Cni = Str(h, "cni") ?? "",
         Store = Str(h, "store") ?? "",
         Liveness = Str(h, "liveness") ?? "",
         Alive = Bool(h, "alive"),

@@ -12,6 +12,9 @@ public sealed record HealthInfo
     /// <summary>Cloud link: <c>online</c>, <c>offline</c>, <c>unknown</c> or <c>standalone</c>.</summary>
     public required string Cloud { get; init; }
 
+    /// <summary>CNI readiness: <c>ready</c> (serving, store writable), <c>starting</c>, or why not.</summary>
+    public string Cni { get; init; } = "";
+
     /// <summary>Store: <c>ok</c>, or what is wrong.</summary>
     public required string Store { get; init; }
 

@@ -28,7 +28,7 @@ public sealed class ClientFrameJsonTests
         new ReleaseResponse { Id = "4", Released = 2, NetworkIdle = true },
         new CheckResponse { Id = "5", Active = true, Addresses = ["10.0.0.2/24"] },
         new StatusResponse { Id = "6", Ready = false, Reason = "why", DaemonVersion = "0.1.0", StartedAt = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero), StatePath = "/s", Pending = 1, Active = 2, Held = 3, Spooled = 4, Pools = [new PoolUsage { Pool = "10.0.0.0/24", Used = 5, Capacity = "253" }],
-            Health = new HealthInfo { Uplink = "up", UplinkInterface = "eth0", Cloud = "standalone", Store = "ok", Liveness = "ready", Alive = true, RecentFailures = 2, LastFailure = "x", SystemdWatchdog = "off", HardwareWatchdog = "not configured" },
+            Health = new HealthInfo { Uplink = "up", UplinkInterface = "eth0", Cloud = "standalone", Cni = "ready", Store = "ok", Liveness = "ready", Alive = true, RecentFailures = 2, LastFailure = "x", SystemdWatchdog = "off", HardwareWatchdog = "not configured" },
             Leds = [new LedInfo { Name = "power", Role = "power", Backend = "gpio", State = "on" }] },
         new GcResponse { Id = "7", Released = 3 },
         new LeasesResponse { Id = "8", Leases = [new LeaseInfo { Ip = "10.0.0.2", Pool = "10.0.0.0/24", Network = "n", State = "held", ContainerId = "c", IfName = "eth0", Pod = "ns/p", PodUid = "u", Since = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero), HeldUntil = new DateTimeOffset(2026, 11, 28, 10, 10, 0, TimeSpan.Zero) }] },

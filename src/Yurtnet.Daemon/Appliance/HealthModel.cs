@@ -93,6 +93,7 @@ internal sealed class HealthModel(TimeProvider time)
                 Uplink = _uplink,
                 UplinkInterface = _uplinkInterface,
                 Cloud = "standalone",
+                Cni = !_serving ? "starting" : _store == "ok" ? "ready" : $"not ready: {_store}",
                 Store = _store,
                 Liveness = _liveness.Summary,
                 Alive = _liveness.Alive,

@@ -16,6 +16,18 @@ public sealed class HealthModelTests
         Assert.Equal("not configured", health.HardwareWatchdog);
         Assert.False(health.Alive);
         Assert.Equal(0, health.RecentFailures);
+        Assert.Equal("starting", health.Cni);
+    }
+
+    [Fact]
+    public void Cni_is_ready_once_serving_with_a_writable_store()
+    {
+        var health = new HealthModel(TimeProvider.System);
+        health.SetServing();
+        Assert.Equal("ready", health.Snapshot().Cni);
+
+        health.SetStore("state database /var/lib/yurtnet/state.db is not writable: No space left on device");
+        Assert.Equal("not ready: state database /var/lib/yurtnet/state.db is not writable: No space left on device", health.Snapshot().Cni);
     }
 
     [Fact]
