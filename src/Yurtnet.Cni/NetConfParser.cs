@@ -210,7 +210,7 @@ internal static partial class NetConfParser
                         continue;
                     }
 
-                    if (SubnetProblem(item.GetString()!, out var subnet) is { } problem)
+                    if (!PoolCidr.TryParse(item.GetString()!, out var subnet, out var problem))
                     {
                         problems.Add($"{key}: {problem}");
                         continue;
@@ -269,43 +269,6 @@ internal static partial class NetConfParser
         }
 
         return (subnets, routes);
-    }
-
-    /// <summary>What makes <paramref name="text"/> unusable as a pool, or null.</summary>
-    internal static string? SubnetProblem(string text, out IPNetwork subnet)
-    {
-        subnet = default;
-        if (!ResultJson.TrySplitCidr(text, out var address, out var prefix))
-        {
-            return $"\"{text}\" is not a CIDR such as 10.22.0.0/16 or fd00:22::/64";
-        }
-
-        var network = new IPNetwork(MaskTo(address, prefix), prefix);
-        if (!network.BaseAddress.Equals(address))
-        {
-            return $"\"{text}\" has host bits set; use {network}";
-        }
-
-        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        if ((!v6 && prefix > 30) || (v6 && prefix > 126))
-        {
-            return $"\"{text}\" is too small for a gateway and pods; use /{(v6 ? 126 : 30)} or larger";
-        }
-
-        subnet = network;
-        return null;
-    }
-
-    private static IPAddress MaskTo(IPAddress address, int prefix)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var bits = Math.Clamp(prefix - (i * 8), 0, 8);
-            bytes[i] &= (byte)(0xff << (8 - bits));
-        }
-
-        return new IPAddress(bytes);
     }
 
     private static List<AttachmentRef> ParseValidAttachments(JsonElement root, List<string> problems)

@@ -50,26 +50,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
     public async Task StartAgainAsync(IReadOnlyDictionary<string, string>? environment = null)
     {
         Launch(new ProcessStartInfo(Binaries.Daemon, ["--config", ConfigPath]), environment);
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            if (_process is { HasExited: true } exited)
-            {
-                throw new InvalidOperationException($"yurtnetd exited with {exited.ExitCode}:\n{Log}");
-            }
-
-            try
-            {
-                using var client = DaemonClient.Connect(Socket, TimeSpan.FromMilliseconds(100));
-                return;
-            }
-            catch (DaemonUnreachableException)
-            {
-                await Task.Delay(20);
-            }
-        }
-
-        throw new TimeoutException($"yurtnetd did not open {Socket}:\n{Log}");
+        await WaitForSocketAsync();
     }
 
     /// <summary>
@@ -124,6 +105,11 @@ internal sealed class DaemonProcess : IAsyncDisposable
         var waited = Stopwatch.StartNew();
         while (waited.Elapsed < TimeSpan.FromSeconds(20))
         {
+            if (_process is { HasExited: true } exited)
+            {
+                throw new InvalidOperationException($"yurtnetd exited with {exited.ExitCode}:\n{Log}");
+            }
+
             try
             {
                 using var client = DaemonClient.Connect(Socket, TimeSpan.FromMilliseconds(100));

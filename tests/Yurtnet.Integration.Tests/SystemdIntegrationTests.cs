@@ -31,9 +31,9 @@ public sealed class SystemdIntegrationTests
         });
 
         await daemon.StartAgainAsync(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath, ["WATCHDOG_USEC"] = "400000" });
-        await WaitForAsync(() => Snapshot(received).Count(m => m.Message == "WATCHDOG=1") >= 3);
+        await Eventually.WaitForAsync(() => Snapshot(received).Count(m => m.Message == "WATCHDOG=1") >= 3);
         daemon.Stop();
-        await WaitForAsync(() => Snapshot(received).Any(m => m.Message == "STOPPING=1"));
+        await Eventually.WaitForAsync(() => Snapshot(received).Any(m => m.Message == "STOPPING=1"));
         await stop.CancelAsync();
         await reader.ContinueWith(_ => { }, TaskScheduler.Default);
 
@@ -82,14 +82,6 @@ public sealed class SystemdIntegrationTests
         lock (received)
         {
             return [.. received];
-        }
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 400 && !condition(); i++)
-        {
-            await Task.Delay(25);
         }
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Yurtnet.Protocol;
 
 namespace Yurtnet.Daemon.Ipam;
 
@@ -39,49 +39,11 @@ internal sealed class Pool
     /// <summary>Number of addresses that can be given to pods.</summary>
     public UInt128 Capacity => Size - (IsV6 ? 2u : 3u);
 
-    /// <summary>Parses a pool CIDR; the problem names what is wrong.</summary>
+    /// <summary>Parses a pool CIDR (<see cref="PoolCidr"/>'s rules); the problem names what is wrong.</summary>
     public static bool TryParse(string cidr, out Pool pool, out string problem)
     {
-        pool = null!;
-        var slash = cidr.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0
-            || !IPAddress.TryParse(cidr.AsSpan(0, slash), out var address)
-            || !int.TryParse(cidr.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefix)
-            || prefix > (address.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32))
-        {
-            problem = $"\"{cidr}\" is not a network CIDR such as 10.22.0.0/16 or fd00:22::/64";
-            return false;
-        }
-
-        var network = new IPNetwork(Masked(address, prefix), prefix);
-        if (!network.BaseAddress.Equals(address))
-        {
-            problem = $"\"{cidr}\" has host bits set; the network is {network}";
-            return false;
-        }
-
-        var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        if ((!v6 && prefix > 30) || (v6 && prefix > 126))
-        {
-            problem = $"\"{cidr}\" is too small for a gateway and pods";
-            return false;
-        }
-
-        pool = new Pool(network);
-        problem = "";
-        return true;
-    }
-
-    private static IPAddress Masked(IPAddress address, int prefix)
-    {
-        var bytes = address.GetAddressBytes();
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            var bits = Math.Clamp(prefix - (i * 8), 0, 8);
-            bytes[i] &= (byte)(0xff << (8 - bits));
-        }
-
-        return new IPAddress(bytes);
+        pool = PoolCidr.TryParse(cidr, out var network, out problem) ? new Pool(network) : null!;
+        return pool is not null;
     }
 
     public bool IsReserved(UInt128 offset) => offset == 0 || offset == 1 || (!IsV6 && offset == Size - 1) || offset >= Size;

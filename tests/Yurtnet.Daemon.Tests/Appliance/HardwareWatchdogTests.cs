@@ -33,14 +33,6 @@ public sealed class HardwareWatchdogTests
     private static HardwareWatchdog Watchdog(DaemonHarness daemon, WatchdogOptions options, Func<string, IWatchdogDevice> open, TimeProvider time) =>
         new(options, open, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), daemon.Health, time, NullLogger<HardwareWatchdog>.Instance);
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-    }
-
     [Fact]
     public async Task Keep_alives_follow_a_third_of_the_timeout_the_driver_granted()
     {
@@ -50,7 +42,7 @@ public sealed class HardwareWatchdogTests
         using var watchdog = Watchdog(daemon, new WatchdogOptions { Timeout = TimeSpan.FromSeconds(30) }, _ => device, TimeProvider.System);
 
         await watchdog.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => device.KeepAlives >= 3);
+        await Eventually.WaitForAsync(() => device.KeepAlives >= 3);
         await watchdog.StopAsync(CancellationToken.None);
 
         Assert.Equal(30, device.RequestedTimeout);
@@ -67,7 +59,7 @@ public sealed class HardwareWatchdogTests
         var device = new RecordingWatchdogDevice(grants: 1);
         using var watchdog = Watchdog(daemon, new WatchdogOptions(), _ => device, time);
         await watchdog.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => device.KeepAlives >= 2);
+        await Eventually.WaitForAsync(() => device.KeepAlives >= 2);
 
         time.Advance(TimeSpan.FromHours(1));
         await Task.Delay(400);
@@ -88,7 +80,7 @@ public sealed class HardwareWatchdogTests
         var device = new RecordingWatchdogDevice(grants: 3);
         using var watchdog = Watchdog(daemon, new WatchdogOptions { NoWayOut = noWayOut }, _ => device, TimeProvider.System);
         await watchdog.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => device.KeepAlives >= 1);
+        await Eventually.WaitForAsync(() => device.KeepAlives >= 1);
 
         await watchdog.StopAsync(CancellationToken.None);
 

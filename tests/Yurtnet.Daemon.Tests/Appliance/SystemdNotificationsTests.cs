@@ -33,14 +33,6 @@ public sealed class SystemdNotificationsTests
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-        {
-            await Task.Delay(25);
-        }
-    }
-
     [Fact]
     public async Task Ready_comes_after_the_socket_serves_and_keep_alives_follow_while_alive()
     {
@@ -51,7 +43,7 @@ public sealed class SystemdNotificationsTests
         Assert.Empty(notifier.Sent);
 
         await daemon.StartAsync();
-        await WaitForAsync(() => notifier.Sent.Count(s => s == "WATCHDOG=1") >= 3);
+        await Eventually.WaitForAsync(() => notifier.Sent.Count(s => s == "WATCHDOG=1") >= 3);
         await notifications.StopAsync(CancellationToken.None);
 
         var sent = notifier.Sent;
@@ -70,10 +62,10 @@ public sealed class SystemdNotificationsTests
         var notifier = new RecordingNotifier();
         using var notifications = new SystemdNotifications(notifier, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), new WatchdogRequest(TimeSpan.FromMilliseconds(50)), daemon.Health, time, NullLogger<SystemdNotifications>.Instance);
         await notifications.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => notifier.Sent.Contains("WATCHDOG=1"));
+        await Eventually.WaitForAsync(() => notifier.Sent.Contains("WATCHDOG=1"));
 
         time.Advance(TimeSpan.FromHours(1));
-        await WaitForAsync(() => notifier.Sent.Any(s => s.StartsWith("STATUS=wedged", StringComparison.Ordinal)));
+        await Eventually.WaitForAsync(() => notifier.Sent.Any(s => s.StartsWith("STATUS=wedged", StringComparison.Ordinal)));
         var pingsWhenWedged = notifier.Sent.Count(s => s == "WATCHDOG=1");
         await Task.Delay(300);
         await notifications.StopAsync(CancellationToken.None);
@@ -91,10 +83,10 @@ public sealed class SystemdNotificationsTests
         var notifier = new RecordingNotifier();
         using var notifications = new SystemdNotifications(notifier, daemon.Server, new Liveness(daemon.Reconciler, daemon.Options, time), new WatchdogRequest(TimeSpan.FromMilliseconds(50)), daemon.Health, time, NullLogger<SystemdNotifications>.Instance);
         await notifications.StartAsync(CancellationToken.None);
-        await WaitForAsync(() => notifier.Sent.Count(s => s == "WATCHDOG=1") >= 2);
+        await Eventually.WaitForAsync(() => notifier.Sent.Count(s => s == "WATCHDOG=1") >= 2);
 
         time.Advance(TimeSpan.FromMilliseconds(500));
-        await WaitForAsync(() => daemon.Health.Snapshot().RecentFailures > 0);
+        await Eventually.WaitForAsync(() => daemon.Health.Snapshot().RecentFailures > 0);
         await notifications.StopAsync(CancellationToken.None);
 
         Assert.Contains("systemd watchdog near-miss", daemon.Health.Snapshot().LastFailure, StringComparison.Ordinal);
