@@ -133,7 +133,8 @@ builder.Services.AddHostedService<SystemdNotifications>();
 builder.Services.AddHostedService<UplinkCarrier>();
 builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend switch
 {
-    "gpio" => GpioLedBackend.Open(led.Chip, led.Line, led.ActiveLow),
+    "gpio" when led.LineName is { } lineName => GpioLedBackend.OpenNamed(led.Chip, lineName, led.ActiveLow),
+    "gpio" => GpioLedBackend.Open(led.Chip ?? "0", led.Line, led.ActiveLow),
     "ledclass" => LedClassBackend.Open(led.Led!, led.Role == LedRole.Uplink ? options.Uplink : null),
     "mcp23xxx" => GpioLedBackend.OpenExpander(led.Model, led.Bus, led.Address, led.Line, led.ActiveLow),
     _ => new NoneLedBackend(),

@@ -140,16 +140,27 @@ internal static class DaemonOptionsReader
             }
 
             var line = -1;
-            if (backend is "gpio" or "mcp23xxx" && (!int.TryParse(entry["line"], NumberStyles.None, CultureInfo.InvariantCulture, out line) || line < 0 || (backend == "mcp23xxx" && line >= (model == "mcp23008" ? 8 : 16))))
+            string? lineName = null;
+            var lineText = entry["line"];
+            if (backend == "gpio" && !string.IsNullOrWhiteSpace(lineText) && !char.IsAsciiDigit(lineText[0]))
             {
-                entryProblems.Add($"line: \"{entry["line"]}\" must be the {(backend == "gpio" ? "GPIO line number on the chip" : $"pin of the {model} (0-{(model == "mcp23008" ? 7 : 15)})")}");
+                // gpio-line-names: at most 31 bytes (the kernel's GPIO_MAX_NAME_SIZE less the NUL).
+                lineName = lineText;
+                if (System.Text.Encoding.UTF8.GetByteCount(lineText) > 31)
+                {
+                    entryProblems.Add($"line: \"{lineText}\" is longer than a GPIO line name can be (31 bytes)");
+                }
+            }
+            else if (backend is "gpio" or "mcp23xxx" && (!int.TryParse(lineText, NumberStyles.None, CultureInfo.InvariantCulture, out line) || line < 0 || (backend == "mcp23xxx" && line >= (model == "mcp23008" ? 8 : 16))))
+            {
+                entryProblems.Add($"line: \"{lineText}\" must be {(backend == "gpio" ? "the GPIO line's number on the chip or its name as gpioinfo shows it" : $"the pin of the {model} (0-{(model == "mcp23008" ? 7 : 15)})")}");
             }
 
             var activeLow = Boolean(entry, "activeLow", false, entryProblems);
             problems.AddRange(entryProblems.Select(p => $"{key}.{p}"));
             if (entryProblems.Count == 0)
             {
-                leds.Add(new LedOptions { Name = name!, Role = role, Backend = backend, Chip = entry["chip"] ?? "0", Line = Math.Max(line, 0), Led = ledName, Model = model, Bus = bus, Address = address, ActiveLow = activeLow });
+                leds.Add(new LedOptions { Name = name!, Role = role, Backend = backend, Chip = entry["chip"], Line = Math.Max(line, 0), LineName = lineName, Led = ledName, Model = model, Bus = bus, Address = address, ActiveLow = activeLow });
             }
         }
 

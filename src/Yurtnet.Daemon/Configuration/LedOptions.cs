@@ -13,11 +13,14 @@ internal sealed record LedOptions
     /// <summary><c>gpio</c>, <c>ledclass</c>, <c>mcp23xxx</c> or <c>none</c>.</summary>
     public required string Backend { get; init; }
 
-    /// <summary>GPIO chip: number, <c>gpiochipN</c> or label.</summary>
-    public string Chip { get; init; } = "0";
+    /// <summary>GPIO chip: number, <c>gpiochipN</c> or label; null means chip 0, or any chip for a named line.</summary>
+    public string? Chip { get; init; }
 
     /// <summary>GPIO line number on the chip (gpio), or pin of the expander (mcp23xxx).</summary>
     public int Line { get; init; }
+
+    /// <summary>gpio: the line's name (<c>gpioinfo</c>), used instead of <see cref="Line"/> when set.</summary>
+    public string? LineName { get; init; }
 
     /// <summary>mcp23xxx: <c>mcp23017</c> or <c>mcp23008</c>.</summary>
     public string Model { get; init; } = "mcp23017";

@@ -96,6 +96,33 @@ public sealed class DaemonOptionsReaderTests
     }
 
     [Fact]
+    public void Gpio_line_may_be_given_by_name_with_or_without_a_chip()
+    {
+        var options = Read(out var problems, ("leds:0:name", "a"), ("leds:0:role", "power"), ("leds:0:line", "LED_PWR"),
+            ("leds:1:name", "b"), ("leds:1:role", "fault"), ("leds:1:chip", "gpio-sim.0-node0"), ("leds:1:line", "tb-led"));
+
+        Assert.Empty(problems);
+        Assert.Equal((null, "LED_PWR"), (options.Leds[0].Chip, options.Leds[0].LineName));
+        Assert.Equal(("gpio-sim.0-node0", "tb-led"), (options.Leds[1].Chip, options.Leds[1].LineName));
+    }
+
+    [Fact]
+    public void Gpio_line_name_longer_than_the_kernel_allows_is_refused()
+    {
+        Read(out var problems, ("leds:0:name", "a"), ("leds:0:role", "power"), ("leds:0:line", new string('x', 32)));
+
+        Assert.Contains(problems, p => p.StartsWith("leds[0].line:", StringComparison.Ordinal) && p.Contains("31 bytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Expander_pin_must_be_a_number()
+    {
+        Read(out var problems, ("leds:0:name", "a"), ("leds:0:role", "power"), ("leds:0:backend", "mcp23xxx"), ("leds:0:line", "LED_PWR"));
+
+        Assert.Contains(problems, p => p.StartsWith("leds[0].line: \"LED_PWR\" must be the pin of the mcp23017 (0-15)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Bad_led_entries_are_reported_by_index_and_key()
     {
         Read(out var problems, ("leds:0:name", "a"), ("leds:0:role", "disco"), ("leds:0:line", "3"),

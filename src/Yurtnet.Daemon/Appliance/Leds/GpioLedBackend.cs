@@ -34,6 +34,17 @@ internal sealed class GpioLedBackend : ILedBackend
     }
 
     /// <summary>
+    /// Opens the line named <paramref name="lineName"/> (as <c>gpioinfo</c> shows it) on <paramref name="chip"/>, or on
+    /// whichever chip has it when <paramref name="chip"/> is null.
+    /// </summary>
+    /// <exception cref="IOException">No such line, an ambiguous name, or the chip cannot be opened.</exception>
+    public static GpioLedBackend OpenNamed(string? chip, string lineName, bool activeLow)
+    {
+        var (number, offset) = GpioLineNames.Find(GpioLineNames.ReadChips(), lineName, chip);
+        return Open(number.ToString(CultureInfo.InvariantCulture), offset, activeLow);
+    }
+
+    /// <summary>
     /// Opens pin <paramref name="line"/> of an MCP23008 (8 pins) or MCP23017 (16 pins) I2C expander at
     /// <paramref name="address"/> on bus <paramref name="bus"/>. The expander is a GPIO driver of its own.
     /// </summary>
