@@ -39,7 +39,9 @@ for (var i = 0; i < args.Length; i++)
 }
 
 var explicitConfig = configPath is not null;
-configPath ??= DaemonOptions.DefaultConfigPath;
+
+// The JSON provider would resolve a relative path against the binary's directory, not the caller's.
+configPath = Path.GetFullPath(configPath ?? DaemonOptions.DefaultConfigPath);
 if (explicitConfig && !File.Exists(configPath))
 {
     Console.Error.WriteLine($"yurtnetd: config file {configPath} does not exist");

@@ -1,3 +1,5 @@
+using Yurtnet.TestSupport;
+
 namespace Yurtnet.Integration.Tests;
 
 /// <summary>What pods see when yurtnetd crashes, restarts or is not there.</summary>
@@ -140,6 +142,47 @@ public sealed class DaemonLifecycleTests
 
         Assert.True(status.Ready);
         Assert.Contains("LED power not used: GPIO chip \"gpiochip7\" line 4", daemon.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Led_on_a_gpio_line_name_nobody_has_is_reported_once_and_pods_are_still_served()
+    {
+        await using var daemon = new DaemonProcess(", \"leds\": [ { \"name\": \"cloud\", \"role\": \"cloud\", \"line\": \"YN_NO_SUCH_LINE\" } ]");
+        await daemon.StartAgainAsync();
+
+        var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("LED cloud not used", StringComparison.Ordinal)), daemon.Log);
+
+        Assert.True(status.Ready);
+        var report = daemon.Log.Split('\n').Single(l => l.Contains("LED cloud not used", StringComparison.Ordinal));
+        Assert.True(report.Contains("no GPIO line named \"YN_NO_SUCH_LINE\"", StringComparison.Ordinal) || report.Contains("this system has no GPIO chips", StringComparison.Ordinal), report);
+    }
+
+    [Fact]
+    public void Relative_config_path_is_read_from_the_working_directory()
+    {
+        var dir = Directory.CreateTempSubdirectory("yurtnet-cfg-");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "relative.json"), "{ \"leaseHold\": \"3h\" }");
+            var start = new System.Diagnostics.ProcessStartInfo(Binaries.Daemon, ["--check-config", "--config", "relative.json"])
+            {
+                WorkingDirectory = dir.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+            process.WaitForExit();
+
+            Assert.Equal(0, process.ExitCode);
+            Assert.Contains($"{dir.FullName}/relative.json OK", output, StringComparison.Ordinal);
+            Assert.Contains("leaseHold 03:00:00", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact]
