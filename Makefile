@@ -12,11 +12,14 @@ SLN := Appliance.sln
 # for the test that proves each answer leaves only after its state reached the disk.
 # Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against.
 # arm64: the cross linker and libraries NativeAOT needs, and qemu-user to run the result.
+# Packages: debhelper to build them, lintian to check them, debootstrap + systemd-container to boot a Debian 12
+# with systemd as PID 1 that installs them.
 DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins \
-	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file
+	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file \
+	debhelper dpkg-dev lintian debootstrap systemd-container
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: deps build publish test demo bench smoke-arm64 clean root-check
+.PHONY: deps build publish test demo bench smoke-arm64 deb test-packages clean root-check
 
 deps: ## install the Debian packages the build, tests, demo and bench need (idempotent)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -28,7 +31,7 @@ build: ## compile everything (JIT), warnings are errors
 	$(DOTNET) build $(SLN) -c $(CONFIG)
 
 publish: deps ## NativeAOT executables yurtnet, yurtnetd, yurtnetctl into out/$(RID); any AOT/trim warning from our code fails
-	OUT=$(OUT) RID=$(RID) CONFIG=$(CONFIG) ./scripts/publish.sh
+	OUT=$(OUT) RID=$(RID) CONFIG=$(CONFIG) VERSION=$(VERSION) ./scripts/publish.sh
 
 test: deps publish ## unit and integration tests (integration needs root; they fail instead of skipping when CI=true)
 	YURTNET_BIN=$(OUT) $(DOTNET) test $(SLN) -c $(CONFIG) --logger "console;verbosity=normal"
@@ -44,6 +47,12 @@ bench: deps publish ## yurtnet vs Debian's bridge + host-local: exec and ADD+DEL
 
 smoke-arm64: deps ## cross-compile for linux-arm64 and run ADD/DEL with the arm64 binaries under qemu-user (root)
 	./scripts/smoke-arm64.sh
+
+deb: deps ## Debian packages for amd64 and arm64 (cross-built, NativeAOT) into out/deb
+	./scripts/packages/build.sh
+
+test-packages: deps deb ## install, upgrade, reinstall, remove, purge in a Debian 12 container with systemd as PID 1; lintian; arm64 under qemu (root)
+	./scripts/packages/test.sh
 
 clean:
 	rm -rf out artifacts
