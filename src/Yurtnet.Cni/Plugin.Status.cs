@@ -14,7 +14,7 @@ internal sealed partial class Plugin
         StatusResponse status;
         try
         {
-            status = Ask<StatusResponse>(client, new StatusRequest { Subnets = conf.Subnets.Select(s => s.ToString()).ToList() });
+            status = Ask<StatusResponse>(client, new StatusRequest { Subnets = conf.Subnets.Select(s => s.ToString()).ToList(), Network = conf.Name });
         }
         catch (CniException ex)
         {

@@ -37,7 +37,7 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
         {
             stdout.WriteLine($"  alive     {(health.Alive ? "yes" : "NO")}: {health.Liveness}");
             stdout.WriteLine($"  uplink    {(health.UplinkInterface is { } uplink ? $"{uplink}: " : "")}{health.Uplink}");
-            stdout.WriteLine($"  cloud     {health.Cloud}");
+            stdout.WriteLine($"  cloud     {health.Cloud}{(health.CloudDetail is { } cloudDetail ? $": {cloudDetail}" : "")}");
             stdout.WriteLine($"  cni       {health.Cni}");
             stdout.WriteLine($"  store     {health.Store}");
             stdout.WriteLine($"  failures  {health.RecentFailures} failed ADD(s) in the last 10 min{(health.LastFailure is { } last ? $"; last: {last}" : "")}");

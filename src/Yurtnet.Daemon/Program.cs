@@ -143,6 +143,13 @@ builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend 
 });
 builder.Services.AddSingleton<LedBlinker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<LedBlinker>());
+if (options.Cluster is { } cluster)
+{
+    builder.Services.AddSingleton(cluster);
+    builder.Services.AddSingleton<Yurtnet.Daemon.Cluster.CloudHealth>();
+    builder.Services.AddHostedService<Yurtnet.Daemon.Cluster.ClusterLink>();
+}
+
 if (options.Watchdog is { } watchdog)
 {
     builder.Services.AddSingleton(watchdog);

@@ -57,6 +57,11 @@ public static class ClientFrameJson
                     break;
                 case StatusRequest r:
                     Strings(w, "subnets", r.Subnets);
+                    if (r.Network is not null)
+                    {
+                        w.WriteString("network", r.Network);
+                    }
+
                     break;
                 case LedTestRequest r:
                     w.WriteString("name", r.Name);
@@ -153,6 +158,7 @@ public static class ClientFrameJson
         Uplink = Str(h, "uplink") ?? "",
         UplinkInterface = Str(h, "uplinkInterface"),
         Cloud = Str(h, "cloud") ?? "",
+        CloudDetail = Str(h, "cloudDetail"),
         Cni = Str(h, "cni") ?? "",
         Store = Str(h, "store") ?? "",
         Liveness = Str(h, "liveness") ?? "",

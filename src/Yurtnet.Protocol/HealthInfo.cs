@@ -12,6 +12,9 @@ public sealed record HealthInfo
     /// <summary>Cloud link: <c>online</c>, <c>offline</c>, <c>unknown</c> or <c>standalone</c>.</summary>
     public required string Cloud { get; init; }
 
+    /// <summary>What the cloud state rests on and since when (e.g. <c>yurthub reports the API server unhealthy, since 12:01:07Z</c>).</summary>
+    public string? CloudDetail { get; init; }
+
     /// <summary>CNI readiness: <c>ready</c> (serving, store writable), <c>starting</c>, or why not.</summary>
     public string Cni { get; init; } = "";
 

@@ -114,6 +114,9 @@ public sealed record StatusRequest : Request
 {
     /// <summary>The pools an ADD on this network would use; empty when asked by the operator.</summary>
     public IReadOnlyList<string> Subnets { get; init; } = [];
+
+    /// <summary>The network the plugin asks for (null from the operator): without subnets it needs the node's podCIDRs.</summary>
+    public string? Network { get; init; }
 }
 
 /// <summary>GC: release every lease of the network whose attachment is not listed.</summary>

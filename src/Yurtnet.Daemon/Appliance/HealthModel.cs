@@ -17,6 +17,8 @@ internal sealed class HealthModel(TimeProvider time)
     private string _uplink = "not configured";
     private string? _uplinkInterface;
     private string _store = "ok";
+    private string _cloud = "standalone";
+    private string? _cloudDetail;
     private LivenessReport _liveness = new(false, "starting");
     private string? _lastFailure;
     private string _systemdWatchdog = "off";
@@ -46,6 +48,9 @@ internal sealed class HealthModel(TimeProvider time)
     public void SetUplink(string interfaceName, string state) => Update(() => (_uplinkInterface, _uplink) = (interfaceName, state));
 
     public void SetStore(string state) => Update(() => _store = state);
+
+    /// <summary>The cluster link's verdict: <c>online</c>, <c>offline</c> or <c>unknown</c>, and what it rests on.</summary>
+    public void SetCloud(string state, string? detail) => Update(() => (_cloud, _cloudDetail) = (state, detail));
 
     public void SetLiveness(LivenessReport report) => Update(() => _liveness = report);
 
@@ -92,7 +97,8 @@ internal sealed class HealthModel(TimeProvider time)
             {
                 Uplink = _uplink,
                 UplinkInterface = _uplinkInterface,
-                Cloud = "standalone",
+                Cloud = _cloud,
+                CloudDetail = _cloudDetail,
                 Cni = !_serving ? "starting" : _store == "ok" ? "ready" : $"not ready: {_store}",
                 Store = _store,
                 Liveness = _liveness.Summary,

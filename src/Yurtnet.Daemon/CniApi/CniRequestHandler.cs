@@ -38,6 +38,10 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
 
     public static ErrorResponse Error(ErrorKind kind, string message) => new() { Error = kind, Message = message };
 
+    private string NoPoolMessage(string network) => health.Snapshot().Cloud == "standalone"
+        ? $"network \"{network}\" has no address pool: set ipam.subnets in its conflist, or configure yurtnetd's cluster link to use the node's podCIDRs"
+        : $"network \"{network}\" has no ipam.subnets and the node's podCIDRs are not known yet (cloud {health.Snapshot().Cloud}): they are learned from the Node object once the cluster link reaches it";
+
     private ErrorResponse Failure(ErrorResponse error)
     {
         health.RecordFailure($"ADD refused: {error.Message}");
@@ -62,9 +66,16 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             pools.Add(pool);
         }
 
+        if (pools.Count == 0 && keeper.Node is { } node)
+        {
+            // No ipam.subnets: the node's podCIDRs, as last learned from the cluster (kept in the store).
+            pools.AddRange(node.PodCidrs.Select(c => Pool.TryParse(c, out var pool, out _) ? pool : null).OfType<Pool>());
+        }
+
         if (pools.Count == 0)
         {
-            return Failure(Error(ErrorKind.InvalidRequest, $"network \"{r.Network}\" has no address pool: set ipam.subnets in its conflist"));
+            // With a cluster link the pool is coming (transient: the runtime retries); standalone it is a config error.
+            return Failure(Error(health.Snapshot().Cloud == "standalone" ? ErrorKind.InvalidRequest : ErrorKind.TryAgainLater, NoPoolMessage(r.Network)));
         }
 
         var outcome = await keeper.AllocateAsync(new AllocationRequest
@@ -152,7 +163,13 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             }
         }
 
-        var pools = leases.GroupBy(l => l.Pool).Select(g => g.Key).Union(r.Subnets).Distinct().Order(StringComparer.Ordinal).ToList();
+        var nodePools = r.Subnets.Count == 0 ? keeper.Node?.PodCidrs ?? [] : [];
+        if (r.Network is { } network && r.Subnets.Count == 0 && nodePools.Count == 0)
+        {
+            reason ??= NoPoolMessage(network);
+        }
+
+        var pools = leases.GroupBy(l => l.Pool).Select(g => g.Key).Union(r.Subnets).Union(nodePools).Distinct().Order(StringComparer.Ordinal).ToList();
         return new StatusResponse
         {
             Ready = reason is null,

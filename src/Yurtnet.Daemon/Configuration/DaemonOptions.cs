@@ -46,4 +46,7 @@ internal sealed record DaemonOptions
 
     /// <summary>The hardware watchdog yurtnetd drives, or null when the section is absent.</summary>
     public WatchdogOptions? Watchdog { get; init; }
+
+    /// <summary>The cluster link; null when yurtnetd runs standalone.</summary>
+    public ClusterOptions? Cluster { get; init; }
 }

@@ -12,13 +12,20 @@ internal static class DaemonOptionsReader
     private static readonly string[] KnownKeys =
     [
         "socket", "stateDir", "spoolDir", "leaseHold", "pendingTimeout", "reconcileInterval", "requestTimeout",
-        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat", "uplink", "leds", "watchdog",
+        "maxConcurrentRequests", "maxFrameBytes", "allowedUids", "logFormat", "uplink", "leds", "watchdog", "cluster",
     ];
+
+    private static readonly string[] ClusterKeys =
+        ["nodeName", "server", "caFile", "tokenFile", "kubeconfig", "inCluster", "hubManagement", "watchTimeout", "healthInterval", "qps", "burst"];
 
     private static readonly string[] WatchdogKeys = ["device", "timeout", "nowayout"];
     private static readonly string[] LedKeys = ["name", "role", "backend", "chip", "line", "led", "model", "bus", "address", "activeLow"];
 
-    public static DaemonOptions Read(IConfiguration configuration, out List<string> problems)
+    public static DaemonOptions Read(IConfiguration configuration, out List<string> problems) =>
+        Read(configuration, Environment.GetEnvironmentVariable("NODE_NAME"), Environment.MachineName, out problems);
+
+    /// <summary>Reads with the node name sources given, for tests.</summary>
+    public static DaemonOptions Read(IConfiguration configuration, string? nodeNameVariable, string hostName, out List<string> problems)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         problems = [];
@@ -48,6 +55,7 @@ internal static class DaemonOptionsReader
             Uplink = Uplink(configuration["uplink"], problems),
             Leds = Leds(configuration.GetSection("leds"), problems),
             Watchdog = Watchdog(configuration.GetSection("watchdog"), problems),
+            Cluster = Cluster(configuration.GetSection("cluster"), nodeNameVariable, hostName, problems),
         };
         return options;
     }
@@ -213,6 +221,93 @@ internal static class DaemonOptionsReader
         };
         problems.AddRange(keyProblems.Select(p => "watchdog." + p));
         return options;
+    }
+
+    private static ClusterOptions? Cluster(IConfigurationSection section, string? nodeNameVariable, string hostName, List<string> problems)
+    {
+        if (!section.Exists())
+        {
+            return null;
+        }
+
+        foreach (var child in section.GetChildren().Where(c => !ClusterKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+        {
+            problems.Add($"cluster.{child.Key}: unknown key; known keys are {string.Join(", ", ClusterKeys)}");
+        }
+
+        var keyProblems = new List<string>();
+        var nodeName = section["nodeName"] is { Length: > 0 } configured ? configured
+            : nodeNameVariable is { Length: > 0 } variable ? variable
+            : hostName.ToLowerInvariant();
+        if (!IsDnsSubdomain(nodeName))
+        {
+            keyProblems.Add($"nodeName: \"{nodeName}\" is not a Kubernetes node name (lower-case letters, digits, '-' and '.'); set cluster.nodeName or NODE_NAME");
+        }
+
+        var defaults = new ClusterOptions { NodeName = nodeName };
+        var kubeconfig = section["kubeconfig"] is { Length: > 0 } ? AbsolutePath(section, "kubeconfig", "", keyProblems) : null;
+        var inCluster = Boolean(section, "inCluster", false, keyProblems);
+        var sources = (section["server"] is { Length: > 0 } || section["tokenFile"] is { Length: > 0 } ? 1 : 0) + (kubeconfig is null ? 0 : 1) + (inCluster ? 1 : 0);
+        if (sources > 1)
+        {
+            keyProblems.Add("server/tokenFile, kubeconfig and inCluster are alternatives: set one of them");
+        }
+
+        var options = new ClusterOptions
+        {
+            NodeName = nodeName,
+            Server = HttpUri(section, "server", defaults.Server, keyProblems),
+            CaFile = section["caFile"] is { Length: > 0 } ? AbsolutePath(section, "caFile", "", keyProblems) : null,
+            TokenFile = section["tokenFile"] is { Length: > 0 } ? AbsolutePath(section, "tokenFile", "", keyProblems) : null,
+            Kubeconfig = kubeconfig,
+            InCluster = inCluster,
+            HubManagement = HttpUri(section, "hubManagement", defaults.HubManagement, keyProblems),
+            WatchTimeout = Duration(section, "watchTimeout", defaults.WatchTimeout, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1), keyProblems),
+            HealthInterval = Duration(section, "healthInterval", defaults.HealthInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10), keyProblems),
+            Qps = section["qps"] is { Length: > 0 } qps && double.TryParse(qps, NumberStyles.Float, CultureInfo.InvariantCulture, out var q) && q is > 0 and <= 1000 ? q
+                : section["qps"] is { Length: > 0 } badQps ? Bad(keyProblems, $"qps: \"{badQps}\" must be a number of requests per second, above 0 and at most 1000", defaults.Qps) : defaults.Qps,
+            Burst = Integer(section, "burst", defaults.Burst, 1, 1000, keyProblems),
+        };
+        if (options.Server.Scheme == "https" && options.CaFile is null && kubeconfig is null && !inCluster)
+        {
+            keyProblems.Add($"caFile: required for {options.Server} (the cluster CA that signs yurthub's certificate, e.g. /etc/kubernetes/pki/ca.crt)");
+        }
+
+        if (options.TokenFile is null && kubeconfig is null && !inCluster)
+        {
+            keyProblems.Add("tokenFile: required (yurtnet's ServiceAccount token; without one yurthub would act with the node's own identity)");
+        }
+
+        problems.AddRange(keyProblems.Select(p => "cluster." + p));
+        return options;
+    }
+
+    private static T Bad<T>(List<string> problems, string problem, T fallback)
+    {
+        problems.Add(problem);
+        return fallback;
+    }
+
+    private static bool IsDnsSubdomain(string name) =>
+        name.Length is > 0 and <= 253
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '.')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
+
+    private static Uri HttpUri(IConfiguration c, string key, Uri fallback, List<string> problems)
+    {
+        var value = c[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/" || uri.Query.Length > 0)
+        {
+            problems.Add($"{key}: \"{value}\" must be an http or https URL without a path, e.g. https://169.254.2.1:10268");
+            return fallback;
+        }
+
+        return uri;
     }
 
     private static bool Boolean(IConfiguration c, string key, bool fallback, List<string> problems)

@@ -36,7 +36,51 @@ internal sealed partial class LeaseKeeper : IDisposable
         _logger = logger;
         BootId = bootId.Value;
         _table = store.Load();
+        Node = NodeFacts.FromDocument(store.LoadFact(NodeFacts.Id));
+        Cloud = CloudRecord.FromDocument(store.LoadFact(CloudRecord.Id));
         LogLoaded(logger, _table.Count, store.DataPath, BootId);
+    }
+
+    /// <summary>The node's podCIDRs as last learned from the cluster (durable), or null.</summary>
+    public NodeFacts? Node { get; private set; }
+
+    /// <summary>The cloud state last recorded (durable), or null.</summary>
+    public CloudRecord? Cloud { get; private set; }
+
+    /// <summary>Records what the cluster says about the node; durable on return. Returns the facts it replaced.</summary>
+    public async Task<NodeFacts?> SaveNodeFactsAsync(NodeFacts facts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var previous = Node;
+            _store.Apply(new IpamChanges(), facts.ToDocument());
+            Node = facts;
+            _lastDurableWrite = _time.GetUtcNow();
+            return previous;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Records a cloud state transition; durable on return.</summary>
+    public async Task SaveCloudAsync(CloudRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            _store.Apply(new IpamChanges(), record.ToDocument());
+            Cloud = record;
+            _lastDurableWrite = _time.GetUtcNow();
+        }
+        finally
+        {
+            _lock.Release();
+        }
     }
 
     public string BootId { get; }

@@ -128,10 +128,14 @@ internal sealed partial class LeaseStore : IDisposable
         _leases.FindAll().Select(LeaseMapping.FromDocument).ToList(),
         _facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList());
 
-    /// <summary>Persists <paramref name="changes"/> in one transaction and returns when it is durable.</summary>
-    public void Apply(IpamChanges changes)
+    /// <summary>A fact document (node facts, cloud state) by id, or null.</summary>
+    public BsonDocument? LoadFact(string id) => _facts.FindById(id);
+
+    /// <summary>Persists <paramref name="changes"/> (and fact documents) in one transaction and returns when it is durable.</summary>
+    public void Apply(IpamChanges changes, params IReadOnlyList<BsonDocument> facts)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(facts);
         var seen = _log.ConfirmedPages;
         _db.BeginTrans();
         try
@@ -149,6 +153,11 @@ internal sealed partial class LeaseStore : IDisposable
             foreach (var (pool, offset) in changes.Cursors)
             {
                 _facts.Upsert(LeaseMapping.CursorDocument(pool, offset));
+            }
+
+            foreach (var fact in facts)
+            {
+                _facts.Upsert(fact);
             }
 
             // Every transaction changes at least this document, so it always ends in a confirmed log page.

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Appliance;
+
+namespace Yurtnet.Daemon.Cluster;
+
+/// <summary>
+/// Collects the cloud evidence (yurthub's report, our own requests' outcomes), applies <see cref="CloudVerdict"/>,
+/// and publishes each transition: logged, shown in the health model, and remembered in the store through
+/// <see cref="Changed"/>. Thread-safe.
+/// </summary>
+internal sealed partial class CloudHealth(HealthModel health, TimeProvider time, ILogger<CloudHealth> logger)
+{
+    private readonly object _gate = new();
+    private HubReport _hub;
+    private ApiEvidence _api;
+    private CloudState _state = CloudState.Unknown;
+    private DateTimeOffset _since = time.GetUtcNow();
+    private string _detail = "starting";
+    private long _unauthorized;
+
+    /// <summary>Raised after a transition with the new state, its reason and its time (outside the lock).</summary>
+    public event Action<CloudState, string, DateTimeOffset>? Changed;
+
+    public CloudState State
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public DateTimeOffset Since
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _since;
+            }
+        }
+    }
+
+    /// <summary>401 answers seen (a rotated or fake token right after a reconnect); retried, never a verdict.</summary>
+    public long Unauthorized => Interlocked.Read(ref _unauthorized);
+
+    public void ReportHub(HubReport report) => Update(() => _hub = report);
+
+    /// <summary>Something only the live API server sends arrived (a watch event or bookmark, a write that took).</summary>
+    public void ReportLive() => Update(() => _api = ApiEvidence.Live);
+
+    /// <summary>A request did not get through (transport error, timeout, 502/503/504).</summary>
+    public void ReportFailure(string what)
+    {
+        LogRequestFailed(logger, what);
+        Update(() => _api = ApiEvidence.Failed);
+    }
+
+    public void ReportUnauthorized(string what)
+    {
+        Interlocked.Increment(ref _unauthorized);
+        LogUnauthorized(logger, what);
+    }
+
+    /// <summary>Shows a state remembered from before a restart until fresh evidence replaces it.</summary>
+    public void Restore(CloudState state, DateTimeOffset since)
+    {
+        lock (_gate)
+        {
+            (_state, _since, _detail) = (state, since, "remembered from before the restart");
+        }
+
+        Publish(state, "remembered from before the restart", since);
+    }
+
+    private void Update(Action record)
+    {
+        CloudState state;
+        string detail;
+        DateTimeOffset since;
+        lock (_gate)
+        {
+            record();
+            (state, detail) = CloudVerdict.Decide(_hub, _api);
+            if (state == _state && detail == _detail)
+            {
+                return;
+            }
+
+            var transition = state != _state;
+            if (transition)
+            {
+                _since = time.GetUtcNow();
+            }
+
+            (_state, _detail) = (state, detail);
+            since = _since;
+            if (!transition)
+            {
+                health.SetCloud(Name(state), $"{detail}, since {since:yyyy-MM-ddTHH:mm:ssZ}");
+                return;
+            }
+        }
+
+        LogTransition(logger, Name(state), detail);
+        Publish(state, detail, since);
+        Changed?.Invoke(state, detail, since);
+    }
+
+    private void Publish(CloudState state, string detail, DateTimeOffset since) =>
+        health.SetCloud(Name(state), $"{detail}, since {since:yyyy-MM-ddTHH:mm:ssZ}");
+
+    public static string Name(CloudState state) => state switch
+    {
+        CloudState.Online => "online",
+        CloudState.Offline => "offline",
+        _ => "unknown",
+    };
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "cloud is {State}: {Detail}")]
+    private static partial void LogTransition(ILogger logger, string state, string detail);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "API request did not get through: {What}")]
+    private static partial void LogRequestFailed(ILogger logger, string what);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "API answered 401 Unauthorized ({What}); a token rotated or faked while offline is normal right after a reconnect: retrying with backoff")]
+    private static partial void LogUnauthorized(ILogger logger, string what);
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Yurtnet.Daemon.Cluster;
+
+/// <summary>
+/// One list-then-watch of one resource with one field selector (yurthub caches one selector per resource and
+/// User-Agent). Lists, then watches from the list's resourceVersion with bookmarks and <c>timeoutSeconds</c>;
+/// re-watches from the last version when a watch ends, re-lists on 410 Gone and after any failure, with backoff and
+/// jitter. Never polls. Offline, yurthub answers the list from its cache (ignoring the selector: callers filter) and
+/// holds the watch open without events; every event or bookmark is proof the cloud is live.
+/// </summary>
+internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cloud, string path, string fieldSelector, TimeSpan watchTimeout, ILogger logger)
+{
+    /// <summary>Runs until cancelled. <paramref name="onList"/> gets every (re)list's items, <paramref name="onEvent"/> each ADDED/MODIFIED/DELETED.</summary>
+    public async Task RunAsync(Func<IReadOnlyList<JsonElement>, CancellationToken, Task> onList, Func<string, JsonElement, CancellationToken, Task> onEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onList);
+        ArgumentNullException.ThrowIfNull(onEvent);
+        var backoff = new Backoff(Random.Shared);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var (items, version) = await ListAsync(cancellationToken);
+                await onList(items, cancellationToken);
+                backoff.Reset();
+                while (version is not null)
+                {
+                    version = await WatchAsync(version, onEvent, cancellationToken);
+                }
+
+                LogRelist(logger, path);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or JsonException or ApiStatusException)
+            {
+                var wait = backoff.Next();
+                if (ex is ApiStatusException { Status: HttpStatusCode.Unauthorized })
+                {
+                    cloud.ReportUnauthorized($"{path}: {ex.Message}");
+                }
+                else if (ex is ApiStatusException { Status: HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.NotFound })
+                {
+                    LogRefused(logger, path, ex.Message, wait.TotalSeconds);
+                }
+                else
+                {
+                    cloud.ReportFailure($"{path}: {ex.Message}");
+                    LogRetry(logger, path, ex.Message, wait.TotalSeconds);
+                }
+
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task<(IReadOnlyList<JsonElement> Items, string Version)> ListAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseUri, $"{path}?fieldSelector={Uri.EscapeDataString(fieldSelector)}"));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        await ThrowIfFailedAsync(response, cancellationToken);
+        using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        var root = document.RootElement;
+        var version = root.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() ?? "" : "";
+
+        // Offline, yurthub serves an empty cached list as "items": null.
+        var items = root.TryGetProperty("items", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Select(i => i.Clone()).ToList()
+            : [];
+        return (items, version);
+    }
+
+    /// <summary>One watch request; returns the version to continue from, or null when the list must be redone (410).</summary>
+    private async Task<string?> WatchAsync(string version, Func<string, JsonElement, CancellationToken, Task> onEvent, CancellationToken cancellationToken)
+    {
+        var seconds = (int)watchTimeout.TotalSeconds;
+        var uri = new Uri(client.BaseUri, string.Create(CultureInfo.InvariantCulture,
+            $"{path}?watch=true&allowWatchBookmarks=true&timeoutSeconds={seconds}&resourceVersion={Uri.EscapeDataString(version)}&fieldSelector={Uri.EscapeDataString(fieldSelector)}"));
+
+        // The server ends the watch after timeoutSeconds; a connection that died silently is cut a little later.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(watchTimeout + TimeSpan.FromSeconds(30));
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        await ThrowIfFailedAsync(response, deadline.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(deadline.Token));
+        try
+        {
+            while (await reader.ReadLineAsync(deadline.Token) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    continue;
+                }
+
+                using var document = JsonDocument.Parse(line);
+                var type = document.RootElement.GetProperty("type").GetString();
+                var item = document.RootElement.GetProperty("object");
+                switch (type)
+                {
+                    case "ERROR":
+                        var code = item.TryGetProperty("code", out var c) && c.TryGetInt32(out var n) ? n : 0;
+                        if (code == (int)HttpStatusCode.Gone)
+                        {
+                            return null;
+                        }
+
+                        throw new ApiStatusException((HttpStatusCode)code, item.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "watch error");
+                    case "BOOKMARK":
+                        cloud.ReportLive();
+                        version = ResourceVersion(item) ?? version;
+                        break;
+                    case "ADDED" or "MODIFIED" or "DELETED":
+                        cloud.ReportLive();
+                        await onEvent(type, item, cancellationToken);
+                        version = ResourceVersion(item) ?? version;
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Our deadline: the connection went silent past the server's own timeout. Watch again from where we were.
+            LogSilentWatchCut(logger, path);
+        }
+
+        return version;
+    }
+
+    private static string? ResourceVersion(JsonElement item) =>
+        item.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
+
+    private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var message = body;
+        try
+        {
+            using var status = JsonDocument.Parse(body);
+            message = status.RootElement.TryGetProperty("message", out var m) ? m.GetString() ?? body : body;
+        }
+        catch (JsonException)
+        {
+        }
+
+        throw new ApiStatusException(response.StatusCode, message.Length > 300 ? message[..300] : message);
+    }
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "{Path}: watch expired (410 Gone); listing again")]
+    private static partial void LogRelist(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "{Path}: {Problem}; listing again in {Seconds:0.0} s")]
+    private static partial void LogRetry(ILogger logger, string path, string problem, double seconds);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Error, Message = "{Path}: refused: {Problem} (check yurtnet's RBAC and yurthub's cache_agents); trying again in {Seconds:0.0} s")]
+    private static partial void LogRefused(ILogger logger, string path, string problem, double seconds);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Debug, Message = "{Path}: watch silent past its timeout; watching again")]
+    private static partial void LogSilentWatchCut(ILogger logger, string path);
+}
+
+/// <summary>An API answer other than success, with its status code and the server's message.</summary>
+internal sealed class ApiStatusException(HttpStatusCode status, string message) : Exception($"{(int)status} {status}: {message}")
+{
+    public HttpStatusCode Status { get; } = status;
+}

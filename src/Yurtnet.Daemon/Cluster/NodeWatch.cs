@@ -1,0 +1,129 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.State;
+
+namespace Yurtnet.Daemon.Cluster;
+
+/// <summary>
+/// Follows this node's Node object (one list+watch, field selector <c>metadata.name</c>) and keeps its
+/// <c>spec.podCIDRs</c> in the store: the pools of networks whose conflist has no <c>ipam.subnets</c>. Re-checked on
+/// every (re)list; a change is logged loudly and applies to new allocations only: existing leases keep their
+/// addresses and are counted in the log.
+/// </summary>
+internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger logger)
+{
+    public Task RunAsync(CancellationToken stoppingToken)
+    {
+        if (keeper.Node is { } cached)
+        {
+            LogCached(logger, cached.NodeName, string.Join(", ", cached.PodCidrs), cached.ObservedAt);
+        }
+
+        var watch = new KubeListWatch(client, cloud, "api/v1/nodes", $"metadata.name={options.NodeName}", options.WatchTimeout, logger);
+        return watch.RunAsync(
+            async (items, ct) =>
+            {
+                // Offline lists ignore the selector: pick our node ourselves.
+                var node = items.FirstOrDefault(i => Name(i) == options.NodeName);
+                if (node.ValueKind == JsonValueKind.Undefined)
+                {
+                    LogNodeMissing(logger, options.NodeName);
+                    return;
+                }
+
+                await ApplyAsync(node, ct);
+            },
+            async (type, node, ct) =>
+            {
+                if (type != "DELETED" && Name(node) == options.NodeName)
+                {
+                    await ApplyAsync(node, ct);
+                }
+            },
+            stoppingToken);
+    }
+
+    private async Task ApplyAsync(JsonElement node, CancellationToken cancellationToken)
+    {
+        var (cidrs, problems) = PodCidrs(node);
+        foreach (var problem in problems)
+        {
+            LogBadCidr(logger, options.NodeName, problem);
+        }
+
+        if (cidrs.Count == 0)
+        {
+            LogNoCidrs(logger, options.NodeName);
+            return;
+        }
+
+        var current = keeper.Node;
+        if (current is not null && current.NodeName == options.NodeName && current.PodCidrs.SequenceEqual(cidrs))
+        {
+            return;
+        }
+
+        var previous = await keeper.SaveNodeFactsAsync(new NodeFacts(options.NodeName, cidrs, time.GetUtcNow()), cancellationToken);
+        if (previous is null || previous.PodCidrs.Count == 0)
+        {
+            LogLearned(logger, options.NodeName, string.Join(", ", cidrs));
+            return;
+        }
+
+        var gone = previous.PodCidrs.Except(cidrs).ToList();
+        var leases = await keeper.SnapshotAsync(cancellationToken);
+        var stranded = leases.Count(l => gone.Contains(l.Pool));
+        LogChanged(logger, options.NodeName, string.Join(", ", previous.PodCidrs), string.Join(", ", cidrs), stranded);
+    }
+
+    private static string? Name(JsonElement item) =>
+        item.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("name", out var name) ? name.GetString() : null;
+
+    /// <summary><c>spec.podCIDRs</c> (or the older single <c>spec.podCIDR</c>), each checked as a pool.</summary>
+    internal static (List<string> Cidrs, List<string> Problems) PodCidrs(JsonElement node)
+    {
+        var cidrs = new List<string>();
+        var problems = new List<string>();
+        if (!node.TryGetProperty("spec", out var spec))
+        {
+            return (cidrs, problems);
+        }
+
+        var texts = spec.TryGetProperty("podCIDRs", out var list) && list.ValueKind == JsonValueKind.Array
+            ? list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!).ToList()
+            : spec.TryGetProperty("podCIDR", out var single) && single.ValueKind == JsonValueKind.String ? [single.GetString()!] : [];
+        foreach (var text in texts)
+        {
+            if (Pool.TryParse(text, out var pool, out var problem))
+            {
+                cidrs.Add(pool.Cidr);
+            }
+            else
+            {
+                problems.Add($"{text}: {problem}");
+            }
+        }
+
+        return (cidrs, problems);
+    }
+
+    [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "node {Node}: pod CIDRs {Cidrs} (kept from {ObservedAt:u}) until the cluster says otherwise")]
+    private static partial void LogCached(ILogger logger, string node, string cidrs, DateTimeOffset observedAt);
+
+    [LoggerMessage(EventId = 4021, Level = LogLevel.Information, Message = "node {Node}: pod CIDRs {Cidrs} learned from the cluster; networks without ipam.subnets allocate from them")]
+    private static partial void LogLearned(ILogger logger, string node, string cidrs);
+
+    [LoggerMessage(EventId = 4022, Level = LogLevel.Critical, Message = "node {Node}: pod CIDRs CHANGED from {Old} to {New}. New pods get addresses from the new CIDRs; {Stranded} existing lease(s) in the old ones keep their addresses (pods are never moved silently): recreate those pods to renumber them")]
+    private static partial void LogChanged(ILogger logger, string node, string old, string @new, int stranded);
+
+    [LoggerMessage(EventId = 4023, Level = LogLevel.Warning, Message = "node {Node} has no spec.podCIDRs yet (is the controller-manager's --allocate-node-cidrs on?); networks without ipam.subnets cannot allocate")]
+    private static partial void LogNoCidrs(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 4024, Level = LogLevel.Warning, Message = "node {Node} is not in the cluster's node list; check cluster.nodeName (or NODE_NAME)")]
+    private static partial void LogNodeMissing(ILogger logger, string node);
+
+    [LoggerMessage(EventId = 4025, Level = LogLevel.Error, Message = "node {Node}: ignoring pod CIDR {Problem}")]
+    private static partial void LogBadCidr(ILogger logger, string node, string problem);
+}

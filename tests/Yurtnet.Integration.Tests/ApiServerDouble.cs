@@ -1,0 +1,380 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Yurtnet.Integration.Tests;
+
+/// <summary>How the double answers, as kube-apiserver or as yurthub does in its different situations.</summary>
+public enum ApiMode
+{
+    /// <summary>kube-apiserver behind a healthy yurthub: selectors, resourceVersions, bookmarks, 410.</summary>
+    Online,
+
+    /// <summary>
+    /// yurthub with the cloud unreachable: lists from its cache ignoring selectors, watches answered 200 and then
+    /// silent until their timeout, PATCH 200 with the unchanged object, POST 201 echo, DELETE 403.
+    /// </summary>
+    Offline,
+
+    /// <summary>Every request's connection is dropped.</summary>
+    Dropping,
+
+    /// <summary>Every request is held without an answer.</summary>
+    Hanging,
+}
+
+/// <summary>
+/// A Kubernetes API server double over real HTTPS on loopback (its own CA file for the client), plus yurthub's
+/// management port (<c>/metrics</c>, <c>/v1/readyz</c>) over HTTP. It implements what yurtnetd uses of the API
+/// (nodes and pods: list and watch with field selectors and resourceVersions, bookmarks, 410 Gone, merge patch)
+/// and records every request.
+/// </summary>
+public sealed class ApiServerDouble : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly object _gate = new();
+    private readonly Dictionary<string, JsonObject> _nodes = [];
+    private readonly List<(long Version, string Type, string Kind, JsonObject Object)> _events = [];
+    private readonly ConcurrentQueue<ApiRequest> _requests = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _version = 100;
+    private long _compactedBelow;
+    private int _hanging;
+    private int _apiPort;
+    private int _hubPort;
+
+    private ApiServerDouble(WebApplication app, string directory)
+    {
+        _app = app;
+        Directory = directory;
+    }
+
+    /// <summary>Holds <c>ca.crt</c> (the server's certificate, self-signed) and <c>token</c>.</summary>
+    public string Directory { get; }
+
+    public string CaFile => Path.Combine(Directory, "ca.crt");
+
+    public string TokenFile => Path.Combine(Directory, "token");
+
+    public string Token { get; private set; } = "yurtnet-sa-token-1";
+
+    public Uri Server => new($"https://127.0.0.1:{_apiPort}");
+
+    public Uri HubManagement => new($"http://127.0.0.1:{_hubPort}");
+
+    public ApiMode Mode { get; set; } = ApiMode.Online;
+
+    /// <summary><c>node_yurthub_server_healthy_status</c>: null until yurthub has seen a change (then absent), else 1 or 0.</summary>
+    public bool? HubHealthy { get; set; }
+
+    /// <summary>When true the management port drops its connections (yurthub down).</summary>
+    public bool HubDown { get; set; }
+
+    /// <summary>How often an online watch with bookmarks gets one.</summary>
+    public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int HangingRequests => Volatile.Read(ref _hanging);
+
+    public IReadOnlyList<ApiRequest> Requests => _requests.ToArray();
+
+    public static async Task<ApiServerDouble> StartAsync()
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory("yurtnet-api-").FullName;
+        var certificate = SelfSigned();
+        await File.WriteAllTextAsync(Path.Combine(directory, "ca.crt"), certificate.ExportCertificatePem());
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
+            kestrel.Listen(IPAddress.Loopback, 0);
+        });
+        var app = builder.Build();
+        var server = new ApiServerDouble(app, directory);
+        await File.WriteAllTextAsync(server.TokenFile, server.Token + "\n");
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        var ports = app.Urls.Select(u => new Uri(u)).ToList();
+        server._apiPort = ports.Single(u => u.Scheme == "https").Port;
+        server._hubPort = ports.Single(u => u.Scheme == "http").Port;
+        return server;
+    }
+
+    /// <summary>Creates or replaces a node with these pod CIDRs (an ADDED or MODIFIED event).</summary>
+    public void SetNode(string name, params string[] podCidrs)
+    {
+        lock (_gate)
+        {
+            var type = _nodes.ContainsKey(name) ? "MODIFIED" : "ADDED";
+            var version = ++_version;
+            var node = new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Node",
+                ["metadata"] = new JsonObject { ["name"] = name, ["uid"] = $"uid-{name}", ["resourceVersion"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                ["spec"] = new JsonObject { ["podCIDR"] = podCidrs.FirstOrDefault(), ["podCIDRs"] = new JsonArray(podCidrs.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()) },
+            };
+            _nodes[name] = node;
+            _events.Add((version, type, "nodes", node));
+            Pulse();
+        }
+    }
+
+    /// <summary>Forgets the event history (etcd compaction): a watch from an older version gets 410 Gone.</summary>
+    public void Compact()
+    {
+        lock (_gate)
+        {
+            _compactedBelow = _version + 1;
+            _events.Clear();
+            Pulse();
+        }
+    }
+
+    /// <summary>Rotates the ServiceAccount token: the file changes, and only the new token is accepted.</summary>
+    public async Task RotateTokenAsync(string token)
+    {
+        Token = token;
+        await File.WriteAllTextAsync(TokenFile + ".new", token + "\n");
+        File.Move(TokenFile + ".new", TokenFile, overwrite: true);
+    }
+
+    public int Count(string method, string pathPrefix, bool? watch = null) =>
+        Requests.Count(r => r.Method == method && r.Path.StartsWith(pathPrefix, StringComparison.Ordinal) && (watch is null || r.Watch == watch));
+
+    private void Pulse()
+    {
+        _changed.TrySetResult();
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        if (context.Connection.LocalPort == _hubPort)
+        {
+            await HubAsync(context);
+            return;
+        }
+
+        var request = context.Request;
+        var watch = request.Query["watch"] is { Count: > 0 } w && (w[0] == "true" || w[0] == "1");
+        _requests.Enqueue(new ApiRequest(request.Method, request.Path + request.QueryString, watch,
+            request.Headers.UserAgent.ToString(), request.Headers.Accept.ToString(), request.Headers.Authorization.ToString(), request.Protocol));
+        switch (Mode)
+        {
+            case ApiMode.Dropping:
+                context.Abort();
+                return;
+            case ApiMode.Hanging:
+                Interlocked.Increment(ref _hanging);
+                try
+                {
+                    while (Mode == ApiMode.Hanging && !context.RequestAborted.IsCancellationRequested)
+                    {
+                        await Task.Delay(50, CancellationToken.None);
+                    }
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _hanging);
+                }
+
+                context.Abort();
+                return;
+        }
+
+        if (Mode == ApiMode.Online && request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        {
+            await StatusAsync(context, HttpStatusCode.Unauthorized, $"Unauthorized (got \"{request.Headers.Authorization}\")");
+            return;
+        }
+
+        if (request.Method == "GET" && request.Path == "/api/v1/nodes")
+        {
+            var selector = request.Query["fieldSelector"].ToString();
+            if (watch)
+            {
+                await WatchAsync(context, "nodes", selector);
+            }
+            else
+            {
+                await ListAsync(context, selector);
+            }
+
+            return;
+        }
+
+        await StatusAsync(context, HttpStatusCode.NotFound, $"the double does not serve {request.Method} {request.Path}");
+    }
+
+    private async Task ListAsync(HttpContext context, string selector)
+    {
+        JsonObject list;
+        lock (_gate)
+        {
+            // Offline, yurthub answers from its cache and does not apply the selector.
+            var items = _nodes.Values.Where(n => Mode == ApiMode.Offline || Matches(n, selector)).Select(n => n.DeepClone()).ToArray();
+            list = new JsonObject
+            {
+                ["kind"] = "NodeList",
+                ["apiVersion"] = "v1",
+                ["metadata"] = new JsonObject { ["resourceVersion"] = _version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                ["items"] = items.Length == 0 && Mode == ApiMode.Offline ? null : new JsonArray(items),
+            };
+        }
+
+        await JsonAsync(context, HttpStatusCode.OK, list);
+    }
+
+    private async Task WatchAsync(HttpContext context, string kind, string selector)
+    {
+        var query = context.Request.Query;
+        var timeout = TimeSpan.FromSeconds(int.TryParse(query["timeoutSeconds"], out var seconds) ? seconds : 1800);
+        var since = long.TryParse(query["resourceVersion"], out var rv) ? rv : 0;
+        var bookmarks = query["allowWatchBookmarks"] == "true";
+        var end = DateTime.UtcNow + timeout;
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        var nextBookmark = DateTime.UtcNow + BookmarkInterval;
+        try
+        {
+            while (DateTime.UtcNow < end && !context.RequestAborted.IsCancellationRequested)
+            {
+                if (Mode == ApiMode.Dropping)
+                {
+                    context.Abort();
+                    return;
+                }
+
+                List<string> lines = [];
+                Task changed;
+                lock (_gate)
+                {
+                    changed = _changed.Task;
+                    if (Mode == ApiMode.Online)
+                    {
+                        if (since < _compactedBelow)
+                        {
+                            lines.Add(Event("ERROR", new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["message"] = $"too old resource version: {since} ({_compactedBelow})", ["reason"] = "Expired", ["code"] = 410 }));
+                            end = DateTime.MinValue;
+                        }
+                        else
+                        {
+                            foreach (var e in _events.Where(e => e.Version > since && e.Kind == kind && Matches(e.Object, selector)))
+                            {
+                                lines.Add(Event(e.Type, e.Object));
+                            }
+
+                            since = Math.Max(since, _version);
+                            if (bookmarks && DateTime.UtcNow >= nextBookmark)
+                            {
+                                lines.Add(Event("BOOKMARK", new JsonObject { ["kind"] = "Node", ["apiVersion"] = "v1", ["metadata"] = new JsonObject { ["resourceVersion"] = _version.ToString(System.Globalization.CultureInfo.InvariantCulture) } }));
+                                nextBookmark = DateTime.UtcNow + BookmarkInterval;
+                            }
+                        }
+                    }
+                }
+
+                foreach (var line in lines)
+                {
+                    await context.Response.WriteAsync(line + "\n", context.RequestAborted);
+                }
+
+                if (lines.Count > 0)
+                {
+                    await context.Response.Body.FlushAsync(context.RequestAborted);
+                }
+
+                await Task.WhenAny(changed, Task.Delay(100, context.RequestAborted));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task HubAsync(HttpContext context)
+    {
+        if (HubDown)
+        {
+            context.Abort();
+            return;
+        }
+
+        if (context.Request.Path == "/v1/readyz")
+        {
+            await context.Response.WriteAsync("OK");
+            return;
+        }
+
+        var metrics = new StringBuilder("# HELP node_yurthub_in_flight_requests_collector in flight requests\nnode_yurthub_in_flight_requests_collector{client=\"yurtnet\",resource=\"nodes\",verb=\"watch\"} 1\n");
+        if (HubHealthy is { } healthy)
+        {
+            metrics.Append("# HELP node_yurthub_server_healthy_status healthy status of remote servers. 1: healthy, 0: unhealthy\n");
+            metrics.Append("# TYPE node_yurthub_server_healthy_status gauge\n");
+            metrics.Append(System.Globalization.CultureInfo.InvariantCulture, $"node_yurthub_server_healthy_status{{server=\"https://10.0.0.1:6443\"}} {(healthy ? 1 : 0)}\n");
+        }
+
+        await context.Response.WriteAsync(metrics.ToString());
+    }
+
+    private static bool Matches(JsonObject item, string selector)
+    {
+        if (string.IsNullOrEmpty(selector))
+        {
+            return true;
+        }
+
+        var (field, value) = (selector[..selector.IndexOf('=', StringComparison.Ordinal)], selector[(selector.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+        return field switch
+        {
+            "metadata.name" => item["metadata"]?["name"]?.GetValue<string>() == value,
+            "spec.nodeName" => item["spec"]?["nodeName"]?.GetValue<string>() == value,
+            _ => false,
+        };
+    }
+
+    private static string Event(string type, JsonObject item) => new JsonObject { ["type"] = type, ["object"] = item.DeepClone() }.ToJsonString();
+
+    private static Task StatusAsync(HttpContext context, HttpStatusCode code, string message) =>
+        JsonAsync(context, code, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["message"] = message, ["code"] = (int)code });
+
+    private static async Task JsonAsync(HttpContext context, HttpStatusCode code, JsonNode body)
+    {
+        context.Response.StatusCode = (int)code;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(body.ToJsonString());
+    }
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=yurthub-double", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Mode = ApiMode.Dropping;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        System.IO.Directory.Delete(Directory, recursive: true);
+    }
+}
+
+/// <summary>One request as the double received it.</summary>
+public sealed record ApiRequest(string Method, string Path, bool Watch, string UserAgent, string Accept, string Authorization, string Protocol);
