@@ -33,4 +33,7 @@ internal sealed record NetConf
     public string? DnsJson { get; init; }
     public CniResult? PrevResult { get; init; }
     public IReadOnlyList<AttachmentRef>? ValidAttachments { get; init; }
+
+    /// <summary>Addresses the pod asks for through its annotation <c>yurtnet.openyurt.io/ip</c> (ADD only).</summary>
+    public IReadOnlyList<IPAddress> RequestedIps { get; init; } = [];
 }

@@ -168,8 +168,50 @@ internal static partial class NetConfParser
                 "fix the named keys in the conflist under /etc/cni/net.d"));
         }
 
+        if (command == CniCommand.Add)
+        {
+            conf = conf with { RequestedIps = RequestedIps(root) };
+        }
+
         return conf;
     }
+
+    /// <summary>
+    /// <c>runtimeConfig["io.kubernetes.cri.pod-annotations"]["yurtnet.openyurt.io/ip"]</c>: one IPv4 and/or one IPv6
+    /// address, comma separated. The runtime fills it when the conflist declares the capability; no API call is made.
+    /// </summary>
+    private static List<IPAddress> RequestedIps(JsonElement root)
+    {
+        if (!root.TryGetProperty("runtimeConfig", out var runtime) || runtime.ValueKind != JsonValueKind.Object
+            || !runtime.TryGetProperty("io.kubernetes.cri.pod-annotations", out var annotations) || annotations.ValueKind != JsonValueKind.Object
+            || !annotations.TryGetProperty(Annotations.RequestedIp, out var value))
+        {
+            return [];
+        }
+
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
+        var ips = new List<IPAddress>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!IPAddress.TryParse(part, out var ip) || part.Contains('/', StringComparison.Ordinal) || (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6))
+            {
+                throw BadAnnotation(text, $"\"{part}\" is not an IP address");
+            }
+
+            if (ips.Any(other => other.AddressFamily == ip.AddressFamily))
+            {
+                throw BadAnnotation(text, "at most one IPv4 and one IPv6 address");
+            }
+
+            ips.Add(ip);
+        }
+
+        return ips;
+    }
+
+    private static CniException BadAnnotation(string value, string problem) => new(new CniError(CniError.InvalidNetworkConfig,
+        $"pod annotation {Annotations.RequestedIp}: \"{value}\": {problem}",
+        "set it to one IPv4 and/or one IPv6 address from the network's pools, comma separated, e.g. \"10.244.3.20,fd00:244:3::20\""));
 
     private static (List<IPNetwork> Subnets, List<ResultRoute> Routes) ParseIpam(JsonElement root, List<string> problems)
     {

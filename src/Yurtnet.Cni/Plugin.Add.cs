@@ -20,6 +20,7 @@ internal sealed partial class Plugin
             Netns = env.Netns,
             Pod = Pod,
             Subnets = conf.Subnets.Select(s => s.ToString()).ToList(),
+            RequestedIps = conf.RequestedIps.Select(ip => ip.ToString()).ToList(),
         });
         var addresses = allocation.Addresses.Select(PodAddress.From).ToList();
         log.Info($"allocated {string.Join(", ", allocation.Addresses.Select(a => a.Address))}{(allocation.Existing ? " (existing)" : "")}");

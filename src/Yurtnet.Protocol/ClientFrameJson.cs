@@ -42,6 +42,7 @@ public static class ClientFrameJson
                     }
 
                     Strings(w, "subnets", r.Subnets);
+                    Strings(w, "requestedIps", r.RequestedIps);
                     break;
                 case CommitRequest r:
                     Attachment(w, r.ContainerId, r.IfName, r.Network);

@@ -48,6 +48,9 @@ public sealed record AllocateRequest : Request
     /// <summary>The pools (<c>ipam.subnets</c>), in order; one address per address family is allocated.</summary>
     public required IReadOnlyList<string> Subnets { get; init; }
 
+    /// <summary>Addresses the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>); empty for "any".</summary>
+    public IReadOnlyList<string> RequestedIps { get; init; } = [];
+
     /// <inheritdoc/>
     public override string? SerializationKey => ContainerId;
 }

@@ -150,4 +150,31 @@ public sealed class NetConfParserTests
         Assert.Equal("0.4.0", NetConfParser.PeekVersion(Encoding.UTF8.GetBytes("""{"name":{"deep":[1]},"cniVersion":"0.4.0"}""")));
         Assert.Null(NetConfParser.PeekVersion(Encoding.UTF8.GetBytes("nope")));
     }
+    private static string WithAnnotation(string value) =>
+        """{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","ipam":{"subnets":["10.22.0.0/24"]},"runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"yurtnet.openyurt.io/ip":""" + "\"" + value + "\"" + ""","other":"x"}}}""";
+
+    [Fact]
+    public void Requested_addresses_come_from_the_pod_annotation_in_runtime_config()
+    {
+        Assert.Equal(["10.22.0.40", "fd00:22::40"], Parse(WithAnnotation(" 10.22.0.40 , fd00:22::40")).RequestedIps.Select(ip => ip.ToString()));
+    }
+
+    [Fact]
+    public void No_annotation_means_no_requested_address_and_del_ignores_it()
+    {
+        Assert.Empty(Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","runtimeConfig":{"io.kubernetes.cri.pod-annotations":{"a":"b"}}}""").RequestedIps);
+        Assert.Empty(Parse(WithAnnotation("not-an-ip"), CniCommand.Del).RequestedIps);
+    }
+
+    [Theory]
+    [InlineData("10.22.0.400", "\"10.22.0.400\" is not an IP address")]
+    [InlineData("10.22.0.40/24", "\"10.22.0.40/24\" is not an IP address")]
+    [InlineData("10.22.0.40,10.22.0.41", "at most one IPv4 and one IPv6 address")]
+    public void Bad_annotation_is_code_7_naming_the_annotation_and_its_value(string value, string problem)
+    {
+        var error = Assert.Throws<CniException>(() => Parse(WithAnnotation(value))).Error;
+
+        Assert.Equal(7, error.Code);
+        Assert.Equal($"pod annotation yurtnet.openyurt.io/ip: \"{value}\": {problem}", error.Msg);
+    }
 }

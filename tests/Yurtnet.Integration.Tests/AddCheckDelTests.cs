@@ -184,4 +184,27 @@ public sealed class AddCheckDelTests
         Assert.Empty(await daemon.LeasesAsync());
         Assert.NotEqual(0, pod.Exec("ip", "link", "show", "eth0").Code);
     }
+    [RootFact]
+    public async Task Pod_annotation_gets_the_requested_address_and_a_second_pod_asking_for_it_is_refused()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        using var a = new TestNetns();
+        using var b = new TestNetns();
+        var wanted = network.V4.Replace(".0/24", ".40", StringComparison.Ordinal);
+        System.Text.Json.Nodes.JsonObject Asking() => network.Conf(c => c["runtimeConfig"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["io.kubernetes.cri.pod-annotations"] = new System.Text.Json.Nodes.JsonObject { ["yurtnet.openyurt.io/ip"] = wanted },
+        });
+
+        var first = CniRun.Exec("ADD", Asking(), "c-fixed", a.Path, args: CniRun.PodArgs("fixed"));
+        var second = CniRun.Exec("ADD", Asking(), "c-rival", b.Path, args: CniRun.PodArgs("rival"));
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Equal($"{wanted}/24", first.Json.GetProperty("ips")[0].GetProperty("address").GetString());
+        Assert.Equal(0, a.Exec("ping", "-c1", "-W2", network.V4.Replace(".0/24", ".1", StringComparison.Ordinal)).Code);
+        Assert.Equal(7, second.ErrorCode);
+        Assert.Contains($"pod annotation yurtnet.openyurt.io/ip: requested address {wanted} is in use by pod default/fixed (active)", second.ErrorMessage, StringComparison.Ordinal);
+        CniRun.Exec("DEL", network.Conf(), "c-fixed", a.Path);
+    }
 }

@@ -78,8 +78,20 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             return Failure(Error(health.Snapshot().Cloud == "standalone" ? ErrorKind.InvalidRequest : ErrorKind.TryAgainLater, NoPoolMessage(r.Network)));
         }
 
+        var requested = new List<System.Net.IPAddress>();
+        foreach (var text in r.RequestedIps)
+        {
+            if (!System.Net.IPAddress.TryParse(text, out var ip))
+            {
+                return Error(ErrorKind.InvalidRequest, $"requestedIps: \"{text}\" is not an IP address");
+            }
+
+            requested.Add(ip);
+        }
+
         var outcome = await keeper.AllocateAsync(new AllocationRequest
         {
+            RequestedIps = requested,
             ContainerId = r.ContainerId,
             IfName = r.IfName,
             Network = r.Network,
@@ -106,6 +118,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
                 }).ToList(),
             },
             AllocationOutcome.Exhausted e => Failure(Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\"")),
+            AllocationOutcome.Refused refused => Failure(Error(ErrorKind.InvalidRequest, $"pod annotation {Yurtnet.Protocol.Annotations.RequestedIp}: {refused.Reason}")),
             _ => Error(ErrorKind.Internal, "unexpected allocation outcome"),
         };
     }

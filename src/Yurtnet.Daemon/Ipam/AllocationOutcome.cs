@@ -12,4 +12,7 @@ internal abstract record AllocationOutcome
 
     /// <summary>No address of a family is free in any of its pools.</summary>
     public sealed record Exhausted(string Pools) : AllocationOutcome;
+
+    /// <summary>A requested address cannot be given (outside the pools, reserved, or another pod's); the reason says which.</summary>
+    public sealed record Refused(string Reason) : AllocationOutcome;
 }

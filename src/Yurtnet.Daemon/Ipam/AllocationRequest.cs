@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Yurtnet.Daemon.Ipam;
 
 /// <summary>What an ADD asks of IPAM.</summary>
@@ -13,6 +15,9 @@ internal sealed record AllocationRequest
 
     /// <summary>Pools in order; one address per address family is allocated, later pools of a family are overflow.</summary>
     public required IReadOnlyList<Pool> Pools { get; init; }
+
+    /// <summary>Addresses the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>), at most one per family.</summary>
+    public IReadOnlyList<IPAddress> RequestedIps { get; init; } = [];
 
     public string? PodKey => PodNamespace is null || PodName is null ? null : $"{PodNamespace}/{PodName}";
 }

@@ -10,6 +10,8 @@ namespace Yurtnet.Daemon.Ipam;
 /// Policy, in the order it is applied for each address family of an ADD:
 /// <list type="number">
 /// <item>A repeated ADD for the same container and interface gets the addresses it already has.</item>
+/// <item>An address the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>) is given when it is free or held
+/// for this pod; otherwise the ADD is refused with the reason, never silently given another address.</item>
 /// <item>Sticky: a lease of the same pod (namespace/name) that is held, or whose attachment belongs to an
 /// earlier boot and so cannot be live, goes back to that pod. Pods keep their IP across daemon restarts and
 /// offline reboots, which keeps yurthub's cached EndpointSlices right while the cloud is away.</item>
@@ -34,6 +36,11 @@ internal static class LeaseAllocator
             .Where(l => l.State != LeaseState.Held && request.Pools.Any(p => p.Cidr == l.Pool))
             .ToList();
         var result = new List<Lease>(existing);
+        if (request.RequestedIps.FirstOrDefault(ip => request.Pools.All(p => p.Family != ip.AddressFamily)) is { } orphan)
+        {
+            return new AllocationOutcome.Refused($"requested address {orphan}: the network has no {(orphan.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} pool ({string.Join(", ", request.Pools.Select(p => p.Cidr))})");
+        }
+
         foreach (var family in request.Pools.Select(p => p.Family).Distinct())
         {
             if (existing.Any(l => l.Ip.AddressFamily == family))
@@ -42,9 +49,24 @@ internal static class LeaseAllocator
             }
 
             var pools = request.Pools.Where(p => p.Family == family).ToList();
-            var chosen = PickSticky(table, request, pools, bootId, notes)
-                ?? PickFree(table, pools, now, changes)
-                ?? PickOldestHeld(table, pools, now, notes);
+            (IPAddress Ip, Pool Pool)? chosen;
+            if (request.RequestedIps.FirstOrDefault(ip => ip.AddressFamily == family) is { } wanted)
+            {
+                if (PickRequested(table, request, pools, wanted) is { } refusal)
+                {
+                    return refusal;
+                }
+
+                chosen = (wanted, pools.First(p => p.Contains(wanted)));
+                notes.Add($"{wanted} given as requested by the pod's annotation");
+            }
+            else
+            {
+                chosen = PickSticky(table, request, pools, bootId, notes)
+                    ?? PickFree(table, pools, now, changes)
+                    ?? PickOldestHeld(table, pools, now, notes);
+            }
+
             if (chosen is null)
             {
                 return new AllocationOutcome.Exhausted(string.Join(", ", pools.Select(p => p.Cidr)));
@@ -70,6 +92,30 @@ internal static class LeaseAllocator
         }
 
         return new AllocationOutcome.Allocated(result, existing.Count == result.Count && result.Count > 0, changes, notes);
+    }
+
+    /// <summary>Null when <paramref name="wanted"/> may be given to the request's pod, else why not.</summary>
+    private static AllocationOutcome.Refused? PickRequested(LeaseTable table, AllocationRequest request, List<Pool> pools, IPAddress wanted)
+    {
+        var pool = pools.FirstOrDefault(p => p.Contains(wanted));
+        if (pool is null)
+        {
+            return new($"requested address {wanted} is not in the network's pools ({string.Join(", ", pools.Select(p => p.Cidr))})");
+        }
+
+        if (pool.IsReserved(pool.OffsetOf(wanted)))
+        {
+            return new($"requested address {wanted} is reserved in {pool.Cidr} (network, gateway or broadcast address)");
+        }
+
+        if (!table.TryGet(wanted, out var lease))
+        {
+            return null;
+        }
+
+        return lease.State == LeaseState.Held && lease.PodKey is not null && lease.PodKey == request.PodKey
+            ? null
+            : new($"requested address {wanted} is in use by {(lease.PodKey is { } owner ? $"pod {owner}" : $"container {lease.ContainerId}")} ({lease.State.ToString().ToLowerInvariant()})");
     }
 
     /// <summary>Makes the attachment's pending leases active. Null when the attachment has no lease.</summary>
