@@ -48,6 +48,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
     private long _version = 100;
     private long _compactedBelow;
     private int _hanging;
+    private int _bookmarks;
     private int _apiPort;
     private int _hubPort;
 
@@ -82,6 +83,9 @@ public sealed class ApiServerDouble : IAsyncDisposable
     public TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public int HangingRequests => Volatile.Read(ref _hanging);
+
+    /// <summary>Bookmarks sent so far: each one shows a watch that stayed open.</summary>
+    public int BookmarksSent => Volatile.Read(ref _bookmarks);
 
     public IReadOnlyList<ApiRequest> Requests => _requests.ToArray();
 
@@ -279,6 +283,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
                             {
                                 lines.Add(Event("BOOKMARK", new JsonObject { ["kind"] = "Node", ["apiVersion"] = "v1", ["metadata"] = new JsonObject { ["resourceVersion"] = _version.ToString(System.Globalization.CultureInfo.InvariantCulture) } }));
                                 nextBookmark = DateTime.UtcNow + BookmarkInterval;
+                                Interlocked.Increment(ref _bookmarks);
                             }
                         }
                     }

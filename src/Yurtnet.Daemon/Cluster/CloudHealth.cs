@@ -72,6 +72,7 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
             (_state, _since, _detail) = (state, since, "remembered from before the restart");
         }
 
+        LogRestored(logger, Name(state), since);
         Publish(state, "remembered from before the restart", since);
     }
 
@@ -80,6 +81,7 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
         CloudState state;
         string detail;
         DateTimeOffset since;
+        bool transition;
         lock (_gate)
         {
             record();
@@ -89,24 +91,21 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
                 return;
             }
 
-            var transition = state != _state;
+            transition = state != _state;
             if (transition)
             {
                 _since = time.GetUtcNow();
             }
 
-            (_state, _detail) = (state, detail);
-            since = _since;
-            if (!transition)
-            {
-                health.SetCloud(Name(state), $"{detail}, since {since:yyyy-MM-ddTHH:mm:ssZ}");
-                return;
-            }
+            (_state, _detail, since) = (state, detail, _since);
         }
 
-        LogTransition(logger, Name(state), detail);
         Publish(state, detail, since);
-        Changed?.Invoke(state, detail, since);
+        if (transition)
+        {
+            LogTransition(logger, Name(state), detail);
+            Changed?.Invoke(state, detail, since);
+        }
     }
 
     private void Publish(CloudState state, string detail, DateTimeOffset since) =>
@@ -121,6 +120,9 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "cloud is {State}: {Detail}")]
     private static partial void LogTransition(ILogger logger, string state, string detail);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "cloud was {State} since {Since:u} before the restart; shown until yurthub or the API says more")]
+    private static partial void LogRestored(ILogger logger, string state, DateTimeOffset since);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Debug, Message = "API request did not get through: {What}")]
     private static partial void LogRequestFailed(ILogger logger, string what);

@@ -38,9 +38,9 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
 
     public static ErrorResponse Error(ErrorKind kind, string message) => new() { Error = kind, Message = message };
 
-    private string NoPoolMessage(string network) => health.Snapshot().Cloud == "standalone"
+    private static string NoPoolMessage(string network, string cloud) => cloud == "standalone"
         ? $"network \"{network}\" has no address pool: set ipam.subnets in its conflist, or configure yurtnetd's cluster link to use the node's podCIDRs"
-        : $"network \"{network}\" has no ipam.subnets and the node's podCIDRs are not known yet (cloud {health.Snapshot().Cloud}): they are learned from the Node object once the cluster link reaches it";
+        : $"network \"{network}\" has no ipam.subnets and the node's podCIDRs are not known yet (cloud {cloud}): they are learned from the Node object once the cluster link reaches it";
 
     private ErrorResponse Failure(ErrorResponse error)
     {
@@ -75,7 +75,8 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
         if (pools.Count == 0)
         {
             // With a cluster link the pool is coming (transient: the runtime retries); standalone it is a config error.
-            return Failure(Error(health.Snapshot().Cloud == "standalone" ? ErrorKind.InvalidRequest : ErrorKind.TryAgainLater, NoPoolMessage(r.Network)));
+            var cloud = health.Snapshot().Cloud;
+            return Failure(Error(cloud == "standalone" ? ErrorKind.InvalidRequest : ErrorKind.TryAgainLater, NoPoolMessage(r.Network, cloud)));
         }
 
         var requested = new List<System.Net.IPAddress>();
@@ -179,7 +180,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
         var nodePools = r.Subnets.Count == 0 ? keeper.Node?.PodCidrs ?? [] : [];
         if (r.Network is { } network && r.Subnets.Count == 0 && nodePools.Count == 0)
         {
-            reason ??= NoPoolMessage(network);
+            reason ??= NoPoolMessage(network, health.Snapshot().Cloud);
         }
 
         var pools = leases.GroupBy(l => l.Pool).Select(g => g.Key).Union(r.Subnets).Union(nodePools).Distinct().Order(StringComparer.Ordinal).ToList();
