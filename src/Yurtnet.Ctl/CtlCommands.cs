@@ -28,6 +28,10 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
         stdout.WriteLine($"  state     {status.StatePath}");
         stdout.WriteLine($"  leases    {status.Active} active, {status.Pending} pending, {status.Held} held");
         stdout.WriteLine($"  spool     {status.Spooled} release(s) waiting");
+        if (status.Health?.Cloud is not (null or "standalone"))
+        {
+            stdout.WriteLine($"  outbox    {status.Outbox} pod status annotation(s) waiting for the cloud");
+        }
         foreach (var pool in status.Pools)
         {
             stdout.WriteLine($"  pool      {pool.Pool}: {pool.Used} used of {pool.Capacity}");

@@ -123,6 +123,7 @@ builder.Services.AddSingleton(_ => BootId.ReadKernel());
 builder.Services.AddSingleton<HealthModel>();
 builder.Services.AddSingleton(sp => LeaseStore.Open(options.StateDir, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Yurtnet.Daemon.State"), sp.GetRequiredService<TimeProvider>()));
 builder.Services.AddSingleton<LeaseKeeper>();
+builder.Services.AddSingleton<Yurtnet.Daemon.Cluster.PodView>();
 builder.Services.AddSingleton<SpoolDrain>();
 builder.Services.AddSingleton<Reconciler>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());

@@ -37,7 +37,7 @@ public static partial class Rtnetlink
         socket.Execute($"RTM_NEWADDR {address}/{prefixLength} on \"{link.Name}\" in {socket.Where}");
     }
 
-    /// <summary>Lists the addresses of one interface (both families).</summary>
+    /// <summary>Lists the addresses of one interface (both families); <paramref name="interfaceIndex"/> 0 lists every interface's.</summary>
     public static List<AddressInfo> ListAddresses(this NetlinkSocket socket, int interfaceIndex)
     {
         ArgumentNullException.ThrowIfNull(socket);
@@ -50,7 +50,7 @@ public static partial class Rtnetlink
             var family = message[0];
             var prefix = message[1];
             var index = (int)BitConverter.ToUInt32(message, 4);
-            if (index != interfaceIndex)
+            if (interfaceIndex != 0 && index != interfaceIndex)
             {
                 continue;
             }

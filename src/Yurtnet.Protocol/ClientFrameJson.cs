@@ -122,6 +122,7 @@ public static class ClientFrameJson
                     Active = Int(o, "active"),
                     Held = Int(o, "held"),
                     Spooled = Int(o, "spooled"),
+                    Outbox = Int(o, "outbox"),
                     Pools = Array(o, "pools").Select(p => new PoolUsage { Pool = Str(p, "pool") ?? "", Used = p.TryGetProperty("used", out var u) ? u.GetInt64() : 0, Capacity = Str(p, "capacity") ?? "" }).ToList(),
                     Health = o.TryGetProperty("health", out var h) && h.ValueKind == JsonValueKind.Object ? Health(h) : null,
                     Leds = Array(o, "leds").Select(l => new LedInfo { Name = Str(l, "name") ?? "", Role = Str(l, "role") ?? "", Backend = Str(l, "backend") ?? "", State = Str(l, "state") ?? "" }).ToList(),

@@ -123,6 +123,9 @@ public sealed record StatusResponse : Response
     /// <summary>Releases waiting in the spool.</summary>
     public int Spooled { get; init; }
 
+    /// <summary>Pod network-status annotations waiting to reach the cluster (0 standalone).</summary>
+    public int Outbox { get; init; }
+
     /// <summary>Per-pool usage.</summary>
     public IReadOnlyList<PoolUsage> Pools { get; init; } = [];
 

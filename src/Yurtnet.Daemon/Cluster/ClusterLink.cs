@@ -6,10 +6,11 @@ using Yurtnet.Daemon.State;
 namespace Yurtnet.Daemon.Cluster;
 
 /// <summary>
-/// The cluster link: yurthub's health probe and the Node watch, in the background. Nothing on the CNI path waits for
+/// The cluster link: yurthub's health probe, the Node and pod watches, the pod status outbox and cluster-driven GC,
+/// in the background. Nothing on the CNI path waits for
 /// it; a link that cannot start (a missing CA file) is reported and yurtnetd serves on with what the store knows.
 /// </summary>
-internal sealed partial class ClusterLink(ClusterOptions options, CloudHealth cloud, LeaseKeeper keeper, TimeProvider time, ILogger<ClusterLink> logger) : BackgroundService
+internal sealed partial class ClusterLink(ClusterOptions options, CloudHealth cloud, PodView pods, LeaseKeeper keeper, TimeProvider time, ILogger<ClusterLink> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,8 +35,14 @@ internal sealed partial class ClusterLink(ClusterOptions options, CloudHealth cl
         }
 
         using (client)
+        using (var outbox = new StatusOutbox(client, cloud, pods, keeper, options, time, logger))
         {
-            await Task.WhenAll(probe, new NodeWatch(client, cloud, keeper, options, time, logger).RunAsync(stoppingToken));
+            await Task.WhenAll(
+                probe,
+                new NodeWatch(client, cloud, keeper, options, time, logger).RunAsync(stoppingToken),
+                new PodWatch(client, cloud, pods, options, logger).RunAsync(stoppingToken),
+                outbox.RunAsync(stoppingToken),
+                new PodGc(cloud, pods, keeper, options, time, logger).RunAsync(stoppingToken));
         }
     }
 

@@ -14,7 +14,24 @@ namespace Yurtnet.Daemon.Cluster;
 /// </summary>
 internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cloud, string path, string fieldSelector, TimeSpan watchTimeout, ILogger logger)
 {
-    /// <summary>Runs until cancelled. <paramref name="onList"/> gets every (re)list's items, <paramref name="onEvent"/> each ADDED/MODIFIED/DELETED.</summary>
+    private readonly object _gate = new();
+    private CancellationTokenSource? _watch;
+    private volatile bool _relist;
+
+    /// <summary>Ends the open watch and lists again (after an outage: the list then comes from the live server, not yurthub's cache).</summary>
+    public void RequestRelist()
+    {
+        lock (_gate)
+        {
+            _relist = true;
+            _watch?.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// Runs until cancelled. <paramref name="onList"/> gets every (re)list's items, <paramref name="onEvent"/> each
+    /// ADDED, MODIFIED and DELETED object, and each BOOKMARK (whose object carries only a resourceVersion).
+    /// </summary>
     public async Task RunAsync(Func<IReadOnlyList<JsonElement>, CancellationToken, Task> onList, Func<string, JsonElement, CancellationToken, Task> onEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onList);
@@ -24,10 +41,11 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
         {
             try
             {
+                _relist = false;
                 var (items, version) = await ListAsync(cancellationToken);
                 await onList(items, cancellationToken);
                 backoff.Reset();
-                while (version is not null)
+                while (version is not null && !_relist)
                 {
                     version = await WatchAsync(version, onEvent, cancellationToken);
                 }
@@ -86,6 +104,36 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
         // The server ends the watch after timeoutSeconds; a connection that died silently is cut a little later.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(watchTimeout + TimeSpan.FromSeconds(30));
+        lock (_gate)
+        {
+            if (_relist)
+            {
+                return null;
+            }
+
+            _watch = deadline;
+        }
+
+        try
+        {
+            return await WatchEventsAsync(uri, version, deadline, onEvent, cancellationToken);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _relist)
+        {
+            LogRelistRequested(logger, path);
+            return null;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _watch = null;
+            }
+        }
+    }
+
+    private async Task<string?> WatchEventsAsync(Uri uri, string version, CancellationTokenSource deadline, Func<string, JsonElement, CancellationToken, Task> onEvent, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
         await ThrowIfFailedAsync(response, deadline.Token);
@@ -114,6 +162,7 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
                         throw new ApiStatusException((HttpStatusCode)code, item.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "watch error");
                     case "BOOKMARK":
                         cloud.ReportLive();
+                        await onEvent(type, item, cancellationToken);
                         version = ResourceVersion(item) ?? version;
                         break;
                     case "ADDED" or "MODIFIED" or "DELETED":
@@ -123,6 +172,11 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
                         break;
                 }
             }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _relist)
+        {
+            LogRelistRequested(logger, path);
+            return null;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -165,6 +219,9 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Error, Message = "{Path}: refused: {Problem} (check yurtnet's RBAC and yurthub's cache_agents); trying again in {Seconds:0.0} s")]
     private static partial void LogRefused(ILogger logger, string path, string problem, double seconds);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Information, Message = "{Path}: listing again from the live API server")]
+    private static partial void LogRelistRequested(ILogger logger, string path);
 
     [LoggerMessage(EventId = 4013, Level = LogLevel.Debug, Message = "{Path}: watch silent past its timeout; watching again")]
     private static partial void LogSilentWatchCut(ILogger logger, string path);

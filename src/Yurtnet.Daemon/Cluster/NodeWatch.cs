@@ -37,7 +37,7 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
             },
             async (type, node, ct) =>
             {
-                if (type != "DELETED" && Name(node) == options.NodeName)
+                if (type is "ADDED" or "MODIFIED" && Name(node) == options.NodeName)
                 {
                     await ApplyAsync(node, ct);
                 }

@@ -131,7 +131,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             return invalid;
         }
 
-        return await keeper.CommitAsync(r.ContainerId, r.IfName, cancellationToken)
+        return await keeper.CommitAsync(r.ContainerId, r.IfName, r.Mac, cancellationToken)
             ? new CommitResponse()
             : Error(ErrorKind.LeaseUnknown, $"no lease for container {r.ContainerId} interface {r.IfName} (reclaimed, or never allocated)");
     }
@@ -195,6 +195,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             Active = leases.Count(l => l.State == LeaseState.Active),
             Held = leases.Count(l => l.State == LeaseState.Held),
             Spooled = spool.PendingCount(),
+            Outbox = keeper.OutboxCount,
             Pools = pools.Select(p => new PoolUsage
             {
                 Pool = p,

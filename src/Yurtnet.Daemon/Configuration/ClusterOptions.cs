@@ -36,6 +36,12 @@ internal sealed record ClusterOptions
     /// <summary>How often yurthub's health metric is read.</summary>
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the live API server must show a pod gone (or replaced) before its lease is released and its
+    /// undelivered status dropped: room for a watch event still on its way, or a StatefulSet pod being recreated.
+    /// </summary>
+    public TimeSpan GcGrace { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Requests per second to the API (token bucket), watches excepted.</summary>
     public double Qps { get; init; } = 5;
 

@@ -16,7 +16,7 @@ internal static class DaemonOptionsReader
     ];
 
     private static readonly string[] ClusterKeys =
-        ["nodeName", "server", "caFile", "tokenFile", "kubeconfig", "inCluster", "hubManagement", "watchTimeout", "healthInterval", "qps", "burst"];
+        ["nodeName", "server", "caFile", "tokenFile", "kubeconfig", "inCluster", "hubManagement", "watchTimeout", "healthInterval", "gcGrace", "qps", "burst"];
 
     private static readonly string[] WatchdogKeys = ["device", "timeout", "nowayout"];
     private static readonly string[] LedKeys = ["name", "role", "backend", "chip", "line", "led", "model", "bus", "address", "activeLow"];
@@ -264,6 +264,7 @@ internal static class DaemonOptionsReader
             HubManagement = HttpUri(section, "hubManagement", defaults.HubManagement, keyProblems),
             WatchTimeout = Duration(section, "watchTimeout", defaults.WatchTimeout, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1), keyProblems),
             HealthInterval = Duration(section, "healthInterval", defaults.HealthInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10), keyProblems),
+            GcGrace = Duration(section, "gcGrace", defaults.GcGrace, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7), keyProblems),
             Qps = section["qps"] is { Length: > 0 } qps && double.TryParse(qps, NumberStyles.Float, CultureInfo.InvariantCulture, out var q) && q is > 0 and <= 1000 ? q
                 : section["qps"] is { Length: > 0 } badQps ? Bad(keyProblems, $"qps: \"{badQps}\" must be a number of requests per second, above 0 and at most 1000", defaults.Qps) : defaults.Qps,
             Burst = Integer(section, "burst", defaults.Burst, 1, 1000, keyProblems),

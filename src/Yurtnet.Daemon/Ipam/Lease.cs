@@ -28,6 +28,9 @@ internal sealed record Lease
 
     public string? Netns { get; init; }
 
+    /// <summary>MAC address of the pod interface, recorded when the attachment is committed.</summary>
+    public string? Mac { get; init; }
+
     /// <summary>When the lease entered its current state.</summary>
     public required DateTimeOffset Since { get; init; }
 

@@ -118,8 +118,11 @@ internal static class LeaseAllocator
             : new($"requested address {wanted} is in use by {(lease.PodKey is { } owner ? $"pod {owner}" : $"container {lease.ContainerId}")} ({lease.State.ToString().ToLowerInvariant()})");
     }
 
-    /// <summary>Makes the attachment's pending leases active. Null when the attachment has no lease.</summary>
-    public static IpamChanges? Commit(LeaseTable table, string containerId, string ifName, DateTimeOffset now, string bootId)
+    /// <summary>
+    /// Makes the attachment's pending leases active and records the pod interface's <paramref name="mac"/> (also on
+    /// an active lease whose interface was recreated). Null when the attachment has no lease.
+    /// </summary>
+    public static IpamChanges? Commit(LeaseTable table, string containerId, string ifName, string? mac, DateTimeOffset now, string bootId)
     {
         ArgumentNullException.ThrowIfNull(table);
         var leases = table.ForAttachment(containerId, ifName).Where(l => l.State != LeaseState.Held).ToList();
@@ -129,9 +132,16 @@ internal static class LeaseAllocator
         }
 
         var changes = new IpamChanges();
-        foreach (var lease in leases.Where(l => l.State == LeaseState.Pending))
+        foreach (var lease in leases)
         {
-            changes.Upserts.Add(lease with { State = LeaseState.Active, Since = now, BootId = bootId });
+            if (lease.State == LeaseState.Pending)
+            {
+                changes.Upserts.Add(lease with { State = LeaseState.Active, Since = now, BootId = bootId, Mac = mac ?? lease.Mac });
+            }
+            else if (mac is not null && lease.Mac != mac)
+            {
+                changes.Upserts.Add(lease with { Mac = mac });
+            }
         }
 
         return changes;
@@ -185,6 +195,16 @@ internal static class LeaseAllocator
         }
 
         return new ReleaseOutcome(released, false, changes);
+    }
+
+    /// <summary>Frees the given leases, each only if it is still exactly as given (not re-added or released meanwhile).</summary>
+    public static IpamChanges Free(LeaseTable table, IEnumerable<Lease> leases)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(leases);
+        var changes = new IpamChanges();
+        changes.Removals.AddRange(leases.Where(l => table.TryGet(l.Ip, out var current) && current == l).Select(l => l.Ip));
+        return changes;
     }
 
     /// <summary>

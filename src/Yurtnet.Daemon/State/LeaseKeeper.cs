@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.PodStatus;
 
 namespace Yurtnet.Daemon.State;
 
@@ -17,6 +18,10 @@ internal sealed partial class LeaseKeeper : IDisposable
     private readonly TimeProvider _time;
     private readonly DaemonOptions _options;
     private readonly ILogger<LeaseKeeper> _logger;
+    private readonly Dictionary<string, OutboxEntry> _outbox;
+    private readonly bool _reportsPodStatus;
+    private long _nextSequence;
+    private int _outboxCount;
     private DateTimeOffset _lastDurableWrite;
     private string? _lastWriteProblem;
 
@@ -38,8 +43,17 @@ internal sealed partial class LeaseKeeper : IDisposable
         _table = store.Load();
         Node = NodeFacts.FromDocument(store.LoadFact(NodeFacts.Id));
         Cloud = CloudRecord.FromDocument(store.LoadFact(CloudRecord.Id));
+        _outbox = store.LoadOutbox().ToDictionary(e => e.PodKey, StringComparer.Ordinal);
+        _nextSequence = _outbox.Count == 0 ? 1 : _outbox.Values.Max(e => e.Sequence) + 1;
+        _outboxCount = _outbox.Count;
+
+        // Pod status goes to the cluster; standalone there is nobody to tell, and no outbox to fill.
+        _reportsPodStatus = options.Cluster is not null;
         LogLoaded(logger, _table.Count, store.DataPath, BootId);
     }
+
+    /// <summary>Raised (under the keeper's lock: keep it short) when outbox entries were added or replaced.</summary>
+    public event Action? OutboxChanged;
 
     /// <summary>The node's podCIDRs as last learned from the cluster (durable), or null.</summary>
     public NodeFacts? Node { get; private set; }
@@ -113,12 +127,12 @@ internal sealed partial class LeaseKeeper : IDisposable
     }
 
     /// <summary>Commits the attachment's pending leases; false when it has none.</summary>
-    public async Task<bool> CommitAsync(string containerId, string ifName, CancellationToken cancellationToken)
+    public async Task<bool> CommitAsync(string containerId, string ifName, string? mac, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var changes = LeaseAllocator.Commit(_table, containerId, ifName, _time.GetUtcNow(), BootId);
+            var changes = LeaseAllocator.Commit(_table, containerId, ifName, mac, _time.GetUtcNow(), BootId);
             if (changes is null)
             {
                 return false;
@@ -163,6 +177,28 @@ internal sealed partial class LeaseKeeper : IDisposable
         }
     }
 
+    /// <summary>Frees leases the cluster GC found orphaned, each only if unchanged since; returns those freed, durable on return.</summary>
+    public async Task<List<Lease>> FreeAsync(IReadOnlyList<Lease> leases, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(leases);
+        if (leases.Count == 0)
+        {
+            return [];
+        }
+
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var changes = LeaseAllocator.Free(_table, leases);
+            Persist(changes);
+            return leases.Where(l => changes.Removals.Contains(l.Ip)).ToList();
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     public async Task<ReclaimOutcome> ReclaimAsync(CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
@@ -185,6 +221,51 @@ internal sealed partial class LeaseKeeper : IDisposable
         try
         {
             return [.. _table.All];
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>The pod annotations still to deliver, oldest first.</summary>
+    public async Task<List<OutboxEntry>> OutboxAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            return [.. _outbox.Values.OrderBy(e => e.Sequence)];
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Entries waiting in the outbox.</summary>
+    public int OutboxCount => Volatile.Read(ref _outboxCount);
+
+    /// <summary>
+    /// Removes a pod's entry (delivered, or its pod is gone) unless a newer status replaced it meanwhile; durable on
+    /// return. False when it was replaced or already removed.
+    /// </summary>
+    public async Task<bool> RemoveOutboxAsync(string podKey, long sequence, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_outbox.TryGetValue(podKey, out var entry) || entry.Sequence != sequence)
+            {
+                return false;
+            }
+
+            var removal = new OutboxChanges();
+            removal.Removals.Add(podKey);
+            _store.Apply(new IpamChanges(), removal);
+            _outbox.Remove(podKey);
+            Volatile.Write(ref _outboxCount, _outbox.Count);
+            _lastDurableWrite = _time.GetUtcNow();
+            return true;
         }
         finally
         {
@@ -231,9 +312,10 @@ internal sealed partial class LeaseKeeper : IDisposable
             return;
         }
 
+        var outbox = _reportsPodStatus ? OutboxPlan.For(_table, changes, _outbox, _nextSequence, _time.GetUtcNow()) : null;
         try
         {
-            _store.Apply(changes);
+            _store.Apply(changes, outbox);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
         {
@@ -242,6 +324,26 @@ internal sealed partial class LeaseKeeper : IDisposable
         }
 
         _table.Apply(changes);
+        if (outbox is { IsEmpty: false })
+        {
+            foreach (var pod in outbox.Removals)
+            {
+                _outbox.Remove(pod);
+            }
+
+            foreach (var entry in outbox.Upserts)
+            {
+                _outbox[entry.PodKey] = entry;
+                _nextSequence = Math.Max(_nextSequence, entry.Sequence + 1);
+            }
+
+            Volatile.Write(ref _outboxCount, _outbox.Count);
+            if (outbox.Upserts.Count > 0)
+            {
+                OutboxChanged?.Invoke();
+            }
+        }
+
         _lastDurableWrite = _time.GetUtcNow();
         _lastWriteProblem = null;
     }

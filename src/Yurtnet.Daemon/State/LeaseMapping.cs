@@ -32,6 +32,7 @@ internal static class LeaseMapping
         Optional(doc, "podName", lease.PodName);
         Optional(doc, "podUid", lease.PodUid);
         Optional(doc, "netns", lease.Netns);
+        Optional(doc, "mac", lease.Mac);
         if (lease.HeldUntil is { } until)
         {
             doc["heldUntil"] = until.ToUnixTimeMilliseconds();
@@ -61,6 +62,7 @@ internal static class LeaseMapping
             PodName = OptionalString(doc, "podName"),
             PodUid = OptionalString(doc, "podUid"),
             Netns = OptionalString(doc, "netns"),
+            Mac = OptionalString(doc, "mac"),
             Since = DateTimeOffset.FromUnixTimeMilliseconds(doc["since"].AsInt64),
             HeldUntil = doc["heldUntil"].IsNumber ? DateTimeOffset.FromUnixTimeMilliseconds(doc["heldUntil"].AsInt64) : null,
             BootId = doc["bootId"].AsString,

@@ -1,6 +1,7 @@
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.PodStatus;
 
 namespace Yurtnet.Daemon.State;
 
@@ -19,6 +20,7 @@ internal sealed partial class LeaseStore : IDisposable
     private readonly SyncingDataStream _data;
     private readonly ILiteCollection<BsonDocument> _leases;
     private readonly ILiteCollection<BsonDocument> _facts;
+    private readonly ILiteCollection<BsonDocument> _outbox;
     private long _sequence;
 
     private LeaseStore(string path, LiteDatabase db, SyncingDataStream data, CommitAwareLogStream log)
@@ -29,6 +31,7 @@ internal sealed partial class LeaseStore : IDisposable
         _log = log;
         _leases = db.GetCollection("leases");
         _facts = db.GetCollection("facts");
+        _outbox = db.GetCollection("outbox");
         _sequence = _facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
     }
 
@@ -128,11 +131,17 @@ internal sealed partial class LeaseStore : IDisposable
         _leases.FindAll().Select(LeaseMapping.FromDocument).ToList(),
         _facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList());
 
+    /// <summary>The pod annotations still to deliver.</summary>
+    public List<OutboxEntry> LoadOutbox() => _outbox.FindAll().Select(OutboxMapping.FromDocument).ToList();
+
     /// <summary>A fact document (node facts, cloud state) by id, or null.</summary>
     public BsonDocument? LoadFact(string id) => _facts.FindById(id);
 
     /// <summary>Persists <paramref name="changes"/> (and fact documents) in one transaction and returns when it is durable.</summary>
-    public void Apply(IpamChanges changes, params IReadOnlyList<BsonDocument> facts)
+    public void Apply(IpamChanges changes, params IReadOnlyList<BsonDocument> facts) => Apply(changes, null, facts);
+
+    /// <summary>Persists lease changes, the outbox changes that follow from them and fact documents in one transaction; returns when it is durable.</summary>
+    public void Apply(IpamChanges changes, OutboxChanges? outbox, params IReadOnlyList<BsonDocument> facts)
     {
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(facts);
@@ -153,6 +162,16 @@ internal sealed partial class LeaseStore : IDisposable
             foreach (var (pool, offset) in changes.Cursors)
             {
                 _facts.Upsert(LeaseMapping.CursorDocument(pool, offset));
+            }
+
+            foreach (var pod in outbox?.Removals ?? [])
+            {
+                _outbox.Delete(pod);
+            }
+
+            foreach (var entry in outbox?.Upserts ?? [])
+            {
+                _outbox.Upsert(OutboxMapping.ToDocument(entry));
             }
 
             foreach (var fact in facts)

@@ -26,7 +26,7 @@ public sealed class LeaseAllocatorTests
     {
         var outcome = Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, request, now ?? T0, boot));
         table.Apply(outcome.Changes);
-        table.Apply(LeaseAllocator.Commit(table, request.ContainerId, request.IfName, now ?? T0, boot)!);
+        table.Apply(LeaseAllocator.Commit(table, request.ContainerId, request.IfName, null, now ?? T0, boot)!);
         return [.. outcome.Leases];
     }
 
@@ -240,10 +240,10 @@ public sealed class LeaseAllocatorTests
         var table = new LeaseTable();
         table.Apply(Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("c1"), T0, Boot)).Changes);
 
-        table.Apply(LeaseAllocator.Commit(table, "c1", "eth0", T0, Boot)!);
+        table.Apply(LeaseAllocator.Commit(table, "c1", "eth0", null, T0, Boot)!);
 
         Assert.Equal(LeaseState.Active, Assert.Single(table.All).State);
-        Assert.Null(LeaseAllocator.Commit(table, "nope", "eth0", T0, Boot));
+        Assert.Null(LeaseAllocator.Commit(table, "nope", "eth0", null, T0, Boot));
     }
 
     [Fact]

@@ -28,7 +28,7 @@ public sealed class RequestedAddressTests
         if (outcome is AllocationOutcome.Allocated allocated)
         {
             table.Apply(allocated.Changes);
-            table.Apply(LeaseAllocator.Commit(table, request.ContainerId, request.IfName, T0, Boot)!);
+            table.Apply(LeaseAllocator.Commit(table, request.ContainerId, request.IfName, null, T0, Boot)!);
         }
 
         return outcome;

@@ -9,7 +9,62 @@ public sealed class LeaseKeeperTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("yurtnet-keeper-").FullName;
 
-    private LeaseKeeper Open(TimeProvider? time = null) => new(LeaseStore.Open(_dir, NullLogger.Instance, time ?? TimeProvider.System), new DaemonOptions(), new BootId("boot-1"), time ?? TimeProvider.System, NullLogger<LeaseKeeper>.Instance);
+    private LeaseKeeper Open(TimeProvider? time = null, bool cluster = false) => new(
+        LeaseStore.Open(_dir, NullLogger.Instance, time ?? TimeProvider.System),
+        new DaemonOptions { Cluster = cluster ? new ClusterOptions { NodeName = "gw-1", TokenFile = "/dev/null" } : null },
+        new BootId("boot-1"),
+        time ?? TimeProvider.System,
+        NullLogger<LeaseKeeper>.Instance);
+
+    [Fact]
+    public async Task Committed_pod_status_is_in_the_outbox_in_the_same_durable_write_and_survives_a_restart()
+    {
+        using (var keeper = Open(cluster: true))
+        {
+            await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
+            var fsyncs = keeper.Fsyncs;
+            await keeper.CommitAsync("c1", "eth0", "0a:58:0a:16:00:02", CancellationToken.None);
+            Assert.Equal(fsyncs + 1, keeper.Fsyncs);
+        }
+
+        using var reopened = Open(cluster: true);
+        var entry = Assert.Single(await reopened.OutboxAsync(CancellationToken.None));
+        Assert.Equal("shop/till-c1", entry.PodKey);
+        Assert.Contains("\"mac\":\"0a:58:0a:16:00:02\"", entry.Status, StringComparison.Ordinal);
+        Assert.Equal(1, reopened.OutboxCount);
+    }
+
+    [Fact]
+    public async Task Delivered_entry_is_removed_but_not_one_replaced_while_in_flight()
+    {
+        using var keeper = Open(cluster: true);
+        await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
+        await keeper.CommitAsync("c1", "eth0", "0a:58:0a:16:00:02", CancellationToken.None);
+        var sent = Assert.Single(await keeper.OutboxAsync(CancellationToken.None));
+        await keeper.CommitAsync("c1", "eth0", "0a:58:0a:16:00:03", CancellationToken.None);
+
+        Assert.False(await keeper.RemoveOutboxAsync(sent.PodKey, sent.Sequence, CancellationToken.None));
+        var newer = Assert.Single(await keeper.OutboxAsync(CancellationToken.None));
+        Assert.True(await keeper.RemoveOutboxAsync(newer.PodKey, newer.Sequence, CancellationToken.None));
+        Assert.Empty(await keeper.OutboxAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Del_before_delivery_empties_the_outbox_and_standalone_never_fills_it()
+    {
+        using (var keeper = Open(cluster: true))
+        {
+            await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
+            await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
+            await keeper.ReleaseAsync("c1", "eth0", "edge", rollback: false, CancellationToken.None);
+            Assert.Empty(await keeper.OutboxAsync(CancellationToken.None));
+        }
+
+        using var standalone = Open();
+        await standalone.AllocateAsync(Request("c2"), CancellationToken.None);
+        await standalone.CommitAsync("c2", "eth0", null, CancellationToken.None);
+        Assert.Empty(await standalone.OutboxAsync(CancellationToken.None));
+    }
 
     private static AllocationRequest Request(string container) => new()
     {
@@ -29,7 +84,7 @@ public sealed class LeaseKeeperTests : IDisposable
 
         await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
         Assert.Equal(fsyncs + 1, keeper.Fsyncs);
-        await keeper.CommitAsync("c1", "eth0", CancellationToken.None);
+        await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
         Assert.Equal(fsyncs + 2, keeper.Fsyncs);
         await keeper.ReleaseAsync("c1", "eth0", "edge", rollback: false, CancellationToken.None);
         Assert.Equal(fsyncs + 3, keeper.Fsyncs);
@@ -40,11 +95,11 @@ public sealed class LeaseKeeperTests : IDisposable
     {
         using var keeper = Open();
         await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
-        await keeper.CommitAsync("c1", "eth0", CancellationToken.None);
+        await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
         var fsyncs = keeper.Fsyncs;
 
         await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
-        await keeper.CommitAsync("c1", "eth0", CancellationToken.None);
+        await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
         await keeper.ReleaseAsync("other", "eth0", "edge", rollback: false, CancellationToken.None);
 
         Assert.Equal(fsyncs, keeper.Fsyncs);
@@ -58,7 +113,7 @@ public sealed class LeaseKeeperTests : IDisposable
         {
             var outcome = Assert.IsType<AllocationOutcome.Allocated>(await keeper.AllocateAsync(Request("c1"), CancellationToken.None));
             address = outcome.Leases[0].Ip.ToString();
-            await keeper.CommitAsync("c1", "eth0", CancellationToken.None);
+            await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
         }
 
         using var reopened = Open();

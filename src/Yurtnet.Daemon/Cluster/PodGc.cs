@@ -1,0 +1,121 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.State;
+using Yurtnet.Netlink;
+
+namespace Yurtnet.Daemon.Cluster;
+
+/// <summary>
+/// Cluster-driven GC: frees the leases of pods the live API server no longer has (see <see cref="GcVerdict"/>), for
+/// runtimes that never send DEL or CNI GC (a sandbox lost in a crash, a pod deleted while the node was off). Runs
+/// on a local timer and on changes of the pod view; makes no API request of its own.
+/// </summary>
+internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger logger)
+{
+    private readonly Dictionary<IPAddress, (Lease Lease, DateTimeOffset Since)> _missing = [];
+    private readonly HashSet<IPAddress> _reportedLive = [];
+
+    private TimeSpan Interval => TimeSpan.FromMilliseconds(Math.Clamp(options.GcGrace.TotalMilliseconds / 4, 200, 30_000));
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await PassAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+                {
+                    LogFailed(logger, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    internal async Task PassAsync(CancellationToken cancellationToken)
+    {
+        var (pods, fresh, _) = view.Snapshot();
+        var leases = await keeper.SnapshotAsync(cancellationToken);
+        var due = GcVerdict.Due(leases, pods, cloud.State == CloudState.Online, fresh, _missing, time.GetUtcNow(), options.GcGrace);
+        _reportedLive.IntersectWith(_missing.Keys);
+        if (due.Count == 0)
+        {
+            return;
+        }
+
+        var free = new List<Lease>();
+        foreach (var lease in due)
+        {
+            if (!OnLiveInterface(lease, keeper.BootId))
+            {
+                free.Add(lease);
+            }
+            else if (_reportedLive.Add(lease.Ip))
+            {
+                LogStillLive(logger, lease.Ip, lease.PodKey!, lease.Netns ?? "an unknown netns");
+            }
+        }
+
+        foreach (var lease in await keeper.FreeAsync(free, cancellationToken))
+        {
+            _missing.Remove(lease.Ip);
+            LogFreed(logger, lease.Ip, lease.PodKey!, lease.State.ToString().ToLowerInvariant(), options.GcGrace);
+        }
+    }
+
+    /// <summary>
+    /// Whether the lease's address is still on an interface in its pod's network namespace. A namespace from an
+    /// earlier boot, or one that no longer exists, holds nothing; an active lease whose namespace is unknown, or
+    /// one that cannot be inspected, counts as live (never free what might be in use).
+    /// </summary>
+    private static bool OnLiveInterface(Lease lease, string bootId)
+    {
+        if (lease.BootId != bootId)
+        {
+            return false;
+        }
+
+        if (lease.Netns is not { } path)
+        {
+            return lease.State == LeaseState.Active;
+        }
+
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var netns = NetworkNamespace.Open(path);
+            using var socket = netns.OpenRouteSocket();
+            return socket.ListAddresses(0).Any(a => a.Address.Equals(lease.Ip));
+        }
+        catch (NetlinkException ex) when (ex.IsNotFound)
+        {
+            return false;
+        }
+        catch (NetlinkException)
+        {
+            return true;
+        }
+    }
+
+    [LoggerMessage(EventId = 4060, Level = LogLevel.Warning, Message = "released {Ip}: the API server has not had pod {Pod} on this node (or has it under another UID) for {Grace}; the lease was {State} and its address is on no live interface")]
+    private static partial void LogFreed(ILogger logger, IPAddress ip, string pod, string state, TimeSpan grace);
+
+    [LoggerMessage(EventId = 4061, Level = LogLevel.Warning, Message = "keeping {Ip}: pod {Pod} is gone from the API server but the address is still on an interface in {Netns}; it is released by the runtime's DEL")]
+    private static partial void LogStillLive(ILogger logger, IPAddress ip, string pod, string netns);
+
+    [LoggerMessage(EventId = 4062, Level = LogLevel.Error, Message = "cluster GC pass failed, will retry: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+}

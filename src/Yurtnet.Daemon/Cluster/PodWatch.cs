@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.PodStatus;
+
+namespace Yurtnet.Daemon.Cluster;
+
+/// <summary>
+/// Follows the pods of this node (one list+watch, field selector <c>spec.nodeName</c>, re-applied here because
+/// yurthub's offline lists ignore it) into the <see cref="PodView"/>: their UIDs and the annotations yurtnet reads
+/// and writes. Lists again whenever the cloud comes back, so the view that GC and the outbox trust is the live
+/// server's, not yurthub's cache.
+/// </summary>
+internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, PodView view, ClusterOptions options, ILogger logger)
+{
+    public Task RunAsync(CancellationToken stoppingToken)
+    {
+        var watch = new KubeListWatch(client, cloud, "api/v1/pods", $"spec.nodeName={options.NodeName}", options.WatchTimeout, logger);
+        cloud.Changed += (state, _, _) =>
+        {
+            view.Invalidate();
+            if (state == CloudState.Online)
+            {
+                watch.RequestRelist();
+            }
+        };
+        return watch.RunAsync(
+            (items, _) =>
+            {
+                var online = cloud.State == CloudState.Online;
+                var pods = items.Where(OnThisNode).Select(Facts).OfType<PodFacts>().ToList();
+                view.Replace(pods, online);
+                LogListed(logger, pods.Count, online ? "the live API server" : "yurthub's cache, possibly stale");
+                return Task.CompletedTask;
+            },
+            (type, item, _) =>
+            {
+                switch (type)
+                {
+                    case "BOOKMARK":
+                        view.Confirm();
+                        break;
+                    case "ADDED" or "MODIFIED" or "DELETED" when OnThisNode(item) && Facts(item) is { } pod:
+                        view.Apply(type == "DELETED", pod);
+                        break;
+                }
+
+                return Task.CompletedTask;
+            },
+            stoppingToken);
+    }
+
+    private bool OnThisNode(JsonElement pod) =>
+        pod.TryGetProperty("spec", out var spec) && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String && node.GetString() == options.NodeName;
+
+    internal static PodFacts? Facts(JsonElement pod)
+    {
+        if (!pod.TryGetProperty("metadata", out var metadata)
+            || Text(metadata, "namespace") is not { } ns || Text(metadata, "name") is not { } name || Text(metadata, "uid") is not { } uid)
+        {
+            return null;
+        }
+
+        var annotations = metadata.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+        return new PodFacts($"{ns}/{name}", uid,
+            annotations.ValueKind == JsonValueKind.Object ? Text(annotations, NetworkStatus.Annotation) : null,
+            annotations.ValueKind == JsonValueKind.Object ? Text(annotations, Protocol.Annotations.RequestedIp) : null);
+    }
+
+    private static string? Text(JsonElement parent, string property) =>
+        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    [LoggerMessage(EventId = 4040, Level = LogLevel.Debug, Message = "pods of this node listed: {Count}, from {Source}")]
+    private static partial void LogListed(ILogger logger, int count, string source);
+}

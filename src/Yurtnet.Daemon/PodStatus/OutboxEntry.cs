@@ -1,0 +1,28 @@
+namespace Yurtnet.Daemon.PodStatus;
+
+/// <summary>
+/// A pod annotation yurtnetd still has to deliver: the pod's latest network status. One entry per pod (a newer
+/// status replaces an older one before it is sent); <paramref name="Sequence"/> tells a delivered entry from one
+/// replaced while its patch was in flight.
+/// </summary>
+/// <param name="PodKey"><c>namespace/name</c>.</param>
+/// <param name="PodUid">The pod's UID when the runtime passed it: the patch then applies only to that pod, not to a successor of the same name.</param>
+/// <param name="Status">The <see cref="NetworkStatus.Annotation"/> value.</param>
+/// <param name="Since">When this status was decided.</param>
+internal sealed record OutboxEntry(string PodKey, string? PodUid, string Status, long Sequence, DateTimeOffset Since)
+{
+    public string Namespace => PodKey[..PodKey.IndexOf('/', StringComparison.Ordinal)];
+
+    public string Name => PodKey[(PodKey.IndexOf('/', StringComparison.Ordinal) + 1)..];
+}
+
+/// <summary>Outbox changes that go into the same transaction as the lease changes they follow from.</summary>
+internal sealed record OutboxChanges
+{
+    public List<OutboxEntry> Upserts { get; } = [];
+
+    /// <summary>Pod keys whose entry is removed.</summary>
+    public List<string> Removals { get; } = [];
+
+    public bool IsEmpty => Upserts.Count == 0 && Removals.Count == 0;
+}
