@@ -4,9 +4,14 @@ namespace Yurtnet.TestSupport;
 public static class Eventually
 {
     /// <summary>Polls <paramref name="condition"/> every 25 ms for up to 10 s; returns whether it became true.</summary>
-    public static async Task<bool> WaitForAsync(Func<bool> condition)
+    public static Task<bool> WaitForAsync(Func<bool> condition) => WaitForAsync(condition, TimeSpan.FromSeconds(10));
+
+    /// <summary>Polls <paramref name="condition"/> every 25 ms for up to <paramref name="timeout"/>; returns whether it became true.</summary>
+    public static async Task<bool> WaitForAsync(Func<bool> condition, TimeSpan timeout)
     {
-        for (var i = 0; i < 400; i++)
+        ArgumentNullException.ThrowIfNull(condition);
+        var end = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < end)
         {
             if (condition())
             {

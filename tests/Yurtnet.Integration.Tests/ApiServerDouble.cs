@@ -42,6 +42,11 @@ public sealed class ApiServerDouble : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly object _gate = new();
     private readonly Dictionary<string, JsonObject> _nodes = [];
+    private readonly Dictionary<string, JsonObject> _pods = [];
+    private Dictionary<string, JsonObject> _cachedPods = [];
+    private ApiMode _mode = ApiMode.Online;
+    private int _unauthorizedBurst;
+    private int _patchesApplied;
     private readonly List<(long Version, string Type, string Kind, JsonObject Object)> _events = [];
     private readonly ConcurrentQueue<ApiRequest> _requests = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,7 +76,33 @@ public sealed class ApiServerDouble : IAsyncDisposable
 
     public Uri HubManagement => new($"http://127.0.0.1:{_hubPort}");
 
-    public ApiMode Mode { get; set; } = ApiMode.Online;
+    /// <summary>
+    /// How the double answers. Switching to <see cref="ApiMode.Offline"/> freezes yurthub's pod cache as it is at
+    /// that moment: offline lists and PATCH answers come from that snapshot, whatever the cloud does meanwhile.
+    /// </summary>
+    public ApiMode Mode
+    {
+        get => _mode;
+        set
+        {
+            lock (_gate)
+            {
+                if (value == ApiMode.Offline && _mode != ApiMode.Offline)
+                {
+                    _cachedPods = _pods.ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone());
+                }
+
+                _mode = value;
+                Pulse();
+            }
+        }
+    }
+
+    /// <summary>Merge patches that changed a pod (online, applied by the "API server").</summary>
+    public int PatchesApplied => Volatile.Read(ref _patchesApplied);
+
+    /// <summary>Added to every API answer (a slow link).</summary>
+    public TimeSpan ResponseDelay { get; set; }
 
     /// <summary><c>node_yurthub_server_healthy_status</c>: null until yurthub has seen a change (then absent), else 1 or 0.</summary>
     public bool? HubHealthy { get; set; }
@@ -131,6 +162,65 @@ public sealed class ApiServerDouble : IAsyncDisposable
             Pulse();
         }
     }
+
+    /// <summary>Creates a pod bound to <paramref name="node"/> (an ADDED event); returns its UID.</summary>
+    public string AddPod(string ns, string name, string node, string? uid = null)
+    {
+        lock (_gate)
+        {
+            var version = ++_version;
+            uid ??= Guid.NewGuid().ToString();
+            var pod = new JsonObject
+            {
+                ["apiVersion"] = "v1",
+                ["kind"] = "Pod",
+                ["metadata"] = new JsonObject { ["namespace"] = ns, ["name"] = name, ["uid"] = uid, ["resourceVersion"] = Rv(version), ["annotations"] = new JsonObject() },
+                ["spec"] = new JsonObject { ["nodeName"] = node },
+            };
+            _pods[$"{ns}/{name}"] = pod;
+            _events.Add((version, "ADDED", "pods", pod));
+            Pulse();
+            return uid;
+        }
+    }
+
+    /// <summary>Deletes a pod in the cloud (a DELETED event). An offline yurthub's cache keeps it.</summary>
+    public void DeletePod(string ns, string name)
+    {
+        lock (_gate)
+        {
+            if (_pods.Remove($"{ns}/{name}", out var pod))
+            {
+                var version = ++_version;
+                pod["metadata"]!["resourceVersion"] = Rv(version);
+                _events.Add((version, "DELETED", "pods", pod));
+                Pulse();
+            }
+        }
+    }
+
+    /// <summary>A pod's annotation in the cloud, or null.</summary>
+    public string? PodAnnotation(string ns, string name, string annotation)
+    {
+        lock (_gate)
+        {
+            return _pods.TryGetValue($"{ns}/{name}", out var pod) ? pod["metadata"]?["annotations"]?[annotation]?.GetValue<string>() : null;
+        }
+    }
+
+    /// <summary>yurthub lost its cache (a wiped disk): offline lists are now empty (<c>items: null</c>).</summary>
+    public void WipeCache()
+    {
+        lock (_gate)
+        {
+            _cachedPods = [];
+        }
+    }
+
+    /// <summary>The next <paramref name="count"/> requests get 401, whatever their token (a rotation seen late).</summary>
+    public void RejectNext(int count) => Interlocked.Exchange(ref _unauthorizedBurst, count);
+
+    private static string Rv(long version) => version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Forgets the event history (etcd compaction): a watch from an older version gets 410 Gone.</summary>
     public void Compact()
@@ -195,40 +285,146 @@ public sealed class ApiServerDouble : IAsyncDisposable
                 return;
         }
 
+        if (ResponseDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(ResponseDelay, CancellationToken.None);
+        }
+
+        if (Interlocked.Decrement(ref _unauthorizedBurst) >= 0)
+        {
+            await StatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized");
+            return;
+        }
+
         if (Mode == ApiMode.Online && request.Headers.Authorization.ToString() != $"Bearer {Token}")
         {
             await StatusAsync(context, HttpStatusCode.Unauthorized, $"Unauthorized (got \"{request.Headers.Authorization}\")");
             return;
         }
 
-        if (request.Method == "GET" && request.Path == "/api/v1/nodes")
+        if (request.Method == "GET" && (request.Path == "/api/v1/nodes" || request.Path == "/api/v1/pods"))
         {
+            var kind = request.Path == "/api/v1/nodes" ? "nodes" : "pods";
             var selector = request.Query["fieldSelector"].ToString();
             if (watch)
             {
-                await WatchAsync(context, "nodes", selector);
+                await WatchAsync(context, kind, selector);
             }
             else
             {
-                await ListAsync(context, selector);
+                await ListAsync(context, kind, selector);
             }
 
+            return;
+        }
+
+        if (Mode == ApiMode.Offline && request.Method == "POST")
+        {
+            // yurthub's local proxy: a fake success echoing the request, nothing forwarded.
+            context.Response.StatusCode = (int)HttpStatusCode.Created;
+            context.Response.ContentType = "application/json";
+            await request.Body.CopyToAsync(context.Response.Body);
+            return;
+        }
+
+        if (Mode == ApiMode.Offline && request.Method == "DELETE")
+        {
+            await StatusAsync(context, HttpStatusCode.Forbidden, "delete request is not supported in local cache");
+            return;
+        }
+
+        if (request.Method == "PATCH" && request.Path.StartsWithSegments("/api/v1/namespaces") && request.Path.Value!.Split('/') is [_, "api", "v1", "namespaces", var ns, "pods", var name])
+        {
+            await PatchPodAsync(context, $"{ns}/{name}");
             return;
         }
 
         await StatusAsync(context, HttpStatusCode.NotFound, $"the double does not serve {request.Method} {request.Path}");
     }
 
-    private async Task ListAsync(HttpContext context, string selector)
+    private async Task PatchPodAsync(HttpContext context, string key)
+    {
+        using var body = await JsonDocument.ParseAsync(context.Request.Body);
+        JsonObject? answer;
+        string? conflict = null;
+        lock (_gate)
+        {
+            if (Mode == ApiMode.Offline)
+            {
+                // yurthub offline: the cached object, the patch NOT applied.
+                answer = _cachedPods.TryGetValue(key, out var cached) ? (JsonObject)cached.DeepClone() : null;
+            }
+            else if (context.Request.ContentType != "application/merge-patch+json")
+            {
+                answer = null;
+                conflict = $"unsupported patch type {context.Request.ContentType}";
+            }
+            else if (!_pods.TryGetValue(key, out var pod))
+            {
+                answer = null;
+            }
+            else if (body.RootElement.TryGetProperty("metadata", out var m) && m.TryGetProperty("uid", out var uid) && uid.GetString() != pod["metadata"]!["uid"]!.GetValue<string>())
+            {
+                answer = null;
+                conflict = $"Precondition failed: UID in precondition: {uid.GetString()}, UID in object meta: {pod["metadata"]!["uid"]}";
+            }
+            else
+            {
+                MergePatch(pod, JsonNode.Parse(body.RootElement.GetRawText())!.AsObject());
+                var version = ++_version;
+                pod["metadata"]!["resourceVersion"] = Rv(version);
+                _events.Add((version, "MODIFIED", "pods", (JsonObject)pod.DeepClone()));
+                Interlocked.Increment(ref _patchesApplied);
+                Pulse();
+                answer = (JsonObject)pod.DeepClone();
+            }
+        }
+
+        if (conflict is not null)
+        {
+            await StatusAsync(context, conflict.StartsWith("unsupported", StringComparison.Ordinal) ? HttpStatusCode.UnsupportedMediaType : HttpStatusCode.Conflict, conflict);
+        }
+        else if (answer is null)
+        {
+            await StatusAsync(context, HttpStatusCode.NotFound, $"pods \"{key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]}\" not found");
+        }
+        else
+        {
+            await JsonAsync(context, HttpStatusCode.OK, answer);
+        }
+    }
+
+    /// <summary>RFC 7386 JSON merge patch.</summary>
+    private static void MergePatch(JsonObject target, JsonObject patch)
+    {
+        foreach (var (name, value) in patch.ToList())
+        {
+            if (value is null)
+            {
+                target.Remove(name);
+            }
+            else if (value is JsonObject child && target[name] is JsonObject existing)
+            {
+                MergePatch(existing, child);
+            }
+            else
+            {
+                target[name] = value.DeepClone();
+            }
+        }
+    }
+
+    private async Task ListAsync(HttpContext context, string kind, string selector)
     {
         JsonObject list;
         lock (_gate)
         {
             // Offline, yurthub answers from its cache and does not apply the selector.
-            var items = _nodes.Values.Where(n => Mode == ApiMode.Offline || Matches(n, selector)).Select(n => n.DeepClone()).ToArray();
+            var source = kind == "nodes" ? _nodes : Mode == ApiMode.Offline ? _cachedPods : _pods;
+            var items = source.Values.Where(n => Mode == ApiMode.Offline || Matches(n, selector)).Select(n => n.DeepClone()).ToArray();
             list = new JsonObject
             {
-                ["kind"] = "NodeList",
+                ["kind"] = kind == "nodes" ? "NodeList" : "PodList",
                 ["apiVersion"] = "v1",
                 ["metadata"] = new JsonObject { ["resourceVersion"] = _version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 ["items"] = items.Length == 0 && Mode == ApiMode.Offline ? null : new JsonArray(items),

@@ -8,15 +8,15 @@ namespace Yurtnet.Integration.Tests;
 [Trait("requirement", "root")]
 public sealed class ClusterLinkTests
 {
-    private const string Node = "gw-7";
+    internal const string Node = "gw-7";
 
-    private static string ClusterJson(ApiServerDouble api) =>
-        $$""", "cluster": { "nodeName": "{{Node}}", "server": "{{api.Server}}", "caFile": "{{api.CaFile}}", "tokenFile": "{{api.TokenFile}}", "hubManagement": "{{api.HubManagement}}", "healthInterval": "200ms", "watchTimeout": "10s" }""";
+    internal static string ClusterJson(ApiServerDouble api, string extra = "") =>
+        $$""", "cluster": { "nodeName": "{{Node}}", "server": "{{api.Server}}", "caFile": "{{api.CaFile}}", "tokenFile": "{{api.TokenFile}}", "hubManagement": "{{api.HubManagement}}", "healthInterval": "200ms", "watchTimeout": "10s"{{extra}} }""";
 
     /// <summary>A network whose conflist has no ipam.subnets: its pool is the node's podCIDR.</summary>
-    private static JsonObject WithoutSubnets(TestNetwork network) => network.Conf(c => c.Remove("ipam"));
+    internal static JsonObject WithoutSubnets(TestNetwork network) => network.Conf(c => c.Remove("ipam"));
 
-    private static Task<bool> PodCidrLearnedAsync(DaemonProcess daemon, string cidr) =>
+    internal static Task<bool> PodCidrLearnedAsync(DaemonProcess daemon, string cidr) =>
         Eventually.WaitForAsync(() => daemon.Ask<StatusResponse>(new StatusRequest { Network = "probe" }) is { Ready: true } s && s.Pools.Any(p => p.Pool == cidr));
 
     [RootFact]
@@ -39,14 +39,14 @@ public sealed class ClusterLinkTests
     }
 
     [RootFact]
-    public async Task Api_requests_carry_the_yurtnet_agent_json_accept_http11_the_token_and_one_node_selector()
+    public async Task Api_requests_carry_the_yurtnet_agent_json_accept_http11_the_token_and_one_selector_per_resource()
     {
         await using var api = await ApiServerDouble.StartAsync();
         api.SetNode(Node, "10.79.4.0/24");
         await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api));
 
         Assert.True(await PodCidrLearnedAsync(daemon, "10.79.4.0/24"), daemon.Log);
-        Assert.True(await Eventually.WaitForAsync(() => api.Count("GET", "/api/v1/nodes", watch: true) > 0));
+        Assert.True(await Eventually.WaitForAsync(() => api.Count("GET", "/api/v1/nodes", watch: true) > 0 && api.Count("GET", "/api/v1/pods", watch: true) > 0));
 
         Assert.All(api.Requests, r =>
         {
@@ -54,8 +54,9 @@ public sealed class ClusterLinkTests
             Assert.Equal("application/json", r.Accept);
             Assert.Equal("HTTP/1.1", r.Protocol);
             Assert.Equal($"Bearer {api.Token}", r.Authorization);
-            Assert.Contains($"fieldSelector=metadata.name%3D{Node}", r.Path, StringComparison.Ordinal);
+            Assert.Contains(r.Path.StartsWith("/api/v1/pods", StringComparison.Ordinal) ? $"fieldSelector=spec.nodeName%3D{Node}" : $"fieldSelector=metadata.name%3D{Node}", r.Path, StringComparison.Ordinal);
         });
+        Assert.Contains(api.Requests, r => r.Path.StartsWith("/api/v1/pods?", StringComparison.Ordinal));
         Assert.Contains(api.Requests, r => r.Watch && r.Path.Contains("allowWatchBookmarks=true", StringComparison.Ordinal) && r.Path.Contains("timeoutSeconds=10", StringComparison.Ordinal));
     }
 

@@ -18,7 +18,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
         StateDir = Path.Combine(Root, "state");
         SpoolDir = Path.Combine(Root, "spool");
         ConfigPath = Path.Combine(Root, "yurtnetd.json");
-        File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}", "leaseHold": "10m"{{extraJson}} }""");
+        File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}"{{(extraJson.Contains("\"leaseHold\"", StringComparison.Ordinal) ? "" : ", \"leaseHold\": \"10m\"")}}{{extraJson}} }""");
     }
 
     public string Root { get; }

@@ -1,0 +1,170 @@
+using System.Text.Json;
+using Yurtnet.Protocol;
+using Yurtnet.TestSupport;
+using static Yurtnet.Integration.Tests.ClusterLinkTests;
+
+namespace Yurtnet.Integration.Tests;
+
+/// <summary>
+/// The pod network-status annotation and cluster-driven GC, with the real yurtnetd and plugin against the API server
+/// double: what reaches the cloud, when, how often, and what is never released.
+/// </summary>
+[Trait("requirement", "root")]
+public sealed class PodStatusTests
+{
+    private const string NetworkStatus = "k8s.v1.cni.cncf.io/network-status";
+
+    private static string Cloud(DaemonProcess daemon) => daemon.Ask<StatusResponse>(new StatusRequest()).Health!.Cloud;
+
+    private static int Outbox(DaemonProcess daemon) => daemon.Ask<StatusResponse>(new StatusRequest()).Outbox;
+
+    /// <summary>Online, the pod view listed from the live server and confirmed by bookmarks on both watches.</summary>
+    private static async Task SettledOnlineAsync(ApiServerDouble api, DaemonProcess daemon, string cidr)
+    {
+        Assert.True(await PodCidrLearnedAsync(daemon, cidr), daemon.Log);
+        Assert.True(await Eventually.WaitForAsync(() => Cloud(daemon) == "online"), daemon.Log);
+        var bookmarks = api.BookmarksSent;
+        Assert.True(await Eventually.WaitForAsync(() => api.BookmarksSent >= bookmarks + 4), "both watches should be open and getting bookmarks");
+    }
+
+    private static async Task<(bool Offline, string Log)> OfflineAsync(ApiServerDouble api, DaemonProcess daemon)
+    {
+        api.HubHealthy = false;
+        api.Mode = ApiMode.Offline;
+        return (await Eventually.WaitForAsync(() => Cloud(daemon) == "offline"), daemon.Log);
+    }
+
+    private static string Ip(CniRun add) => add.Json.GetProperty("ips")[0].GetProperty("address").GetString()!.Split('/')[0];
+
+    [RootFact]
+    public async Task Committed_add_annotates_its_pod_once_and_a_pod_lifecycle_costs_one_write_and_no_list()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.81.1.0/24");
+        var uid = api.AddPod("shop", "till", Node);
+        api.AddPod("shop", "elsewhere", "gw-other");
+        await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api));
+        await SettledOnlineAsync(api, daemon, "10.81.1.0/24");
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        var before = api.Requests.Count;
+
+        var add = CniRun.Exec("ADD", WithoutSubnets(network), "c-till", pod.Path, args: CniRun.PodArgs("till", "shop", uid));
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.True(await Eventually.WaitForAsync(() => api.PodAnnotation("shop", "till", NetworkStatus) is not null), daemon.Log);
+        var del = CniRun.Exec("DEL", WithoutSubnets(network), "c-till", pod.Path, args: CniRun.PodArgs("till", "shop", uid));
+        Assert.True(del.ExitCode == 0, del.ToString());
+        var bookmarks = api.BookmarksSent;
+        Assert.True(await Eventually.WaitForAsync(() => api.BookmarksSent >= bookmarks + 4), "the watches should stay open");
+
+        using var status = JsonDocument.Parse(api.PodAnnotation("shop", "till", NetworkStatus)!);
+        var entry = Assert.Single(status.RootElement.EnumerateArray());
+        Assert.Equal(network.Name, entry.GetProperty("name").GetString());
+        Assert.Equal("eth0", entry.GetProperty("interface").GetString());
+        Assert.Equal([Ip(add)], entry.GetProperty("ips").EnumerateArray().Select(i => i.GetString()));
+        Assert.Equal(add.Json.GetProperty("interfaces")[2].GetProperty("mac").GetString(), entry.GetProperty("mac").GetString());
+        Assert.True(entry.GetProperty("default").GetBoolean());
+
+        var lifecycle = api.Requests.Skip(before).Where(r => !r.Watch).ToList();
+        Assert.Equal(["PATCH /api/v1/namespaces/shop/pods/till"], lifecycle.Select(r => $"{r.Method} {r.Path}"));
+        Assert.Equal(1, api.PatchesApplied);
+        Assert.Equal(0, Outbox(daemon));
+        Assert.Null(api.PodAnnotation("shop", "elsewhere", NetworkStatus));
+    }
+
+    [RootFact]
+    public async Task Status_decided_offline_is_never_taken_from_a_fake_success_and_arrives_exactly_once_after_a_restart()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.81.2.0/24");
+        var pods = Enumerable.Range(1, 3).Select(i => (Name: $"cam-{i}", Uid: api.AddPod("plant", $"cam-{i}", Node))).ToList();
+        await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api));
+        await SettledOnlineAsync(api, daemon, "10.81.2.0/24");
+        var offline = await OfflineAsync(api, daemon);
+        Assert.True(offline.Offline, offline.Log);
+        using var network = new TestNetwork(daemon, "v4");
+        var netns = pods.Select(_ => new TestNetns()).ToList();
+        try
+        {
+            foreach (var (p, ns) in pods.Zip(netns))
+            {
+                var add = CniRun.Exec("ADD", WithoutSubnets(network), $"c-{p.Name}", ns.Path, args: CniRun.PodArgs(p.Name, "plant", p.Uid));
+                Assert.True(add.ExitCode == 0, add.ToString());
+            }
+
+            Assert.Equal(3, Outbox(daemon));
+            Assert.Equal(0, api.Count("PATCH", "/api/v1/namespaces"));
+
+            // Restarted while offline: the outbox is on disk.
+            daemon.Stop();
+            await daemon.StartAgainAsync();
+            Assert.Equal(3, Outbox(daemon));
+
+            // yurthub calls the cloud healthy while it still answers from its cache: every PATCH is a fake 200.
+            api.HubHealthy = true;
+            Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("without the change (yurthub answering offline from its cache)", StringComparison.Ordinal)), daemon.Log);
+            Assert.Equal(0, api.PatchesApplied);
+            Assert.Equal(3, Outbox(daemon));
+
+            api.Mode = ApiMode.Online;
+            Assert.True(await Eventually.WaitForAsync(() => Outbox(daemon) == 0, TimeSpan.FromSeconds(60)), daemon.Log);
+            var bookmarks = api.BookmarksSent;
+            Assert.True(await Eventually.WaitForAsync(() => api.BookmarksSent >= bookmarks + 4), "the watches should stay open");
+
+            Assert.All(pods, p => Assert.Contains(network.Name, api.PodAnnotation("plant", p.Name, NetworkStatus), StringComparison.Ordinal));
+            Assert.Equal(3, api.PatchesApplied);
+        }
+        finally
+        {
+            foreach (var (p, ns) in pods.Zip(netns))
+            {
+                CniRun.Exec("DEL", WithoutSubnets(network), $"c-{p.Name}", ns.Path);
+                ns.Dispose();
+            }
+        }
+    }
+
+    [RootFact]
+    public async Task Nothing_is_released_from_stale_data_and_a_pod_gone_from_the_live_api_is_released_after_the_grace_period()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.81.3.0/24");
+        var goneUid = api.AddPod("shop", "gone", Node);
+        var runningUid = api.AddPod("shop", "running", Node);
+        await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api, """, "gcGrace": "2s" """));
+        await SettledOnlineAsync(api, daemon, "10.81.3.0/24");
+        using var network = new TestNetwork(daemon, "v4");
+        using var goneNs = new TestNetns();
+        using var runningNs = new TestNetns();
+        var gone = CniRun.Exec("ADD", WithoutSubnets(network), "c-gone", goneNs.Path, args: CniRun.PodArgs("gone", "shop", goneUid));
+        var running = CniRun.Exec("ADD", WithoutSubnets(network), "c-running", runningNs.Path, args: CniRun.PodArgs("running", "shop", runningUid));
+        Assert.True(gone.ExitCode == 0 && running.ExitCode == 0, gone + "\n" + running);
+        CniRun.Exec("DEL", WithoutSubnets(network), "c-gone", goneNs.Path);
+
+        // Offline, both pods are deleted in the cloud and yurthub's cache is lost; a cold restart lists nothing.
+        var offline = await OfflineAsync(api, daemon);
+        Assert.True(offline.Offline, offline.Log);
+        api.DeletePod("shop", "gone");
+        api.DeletePod("shop", "running");
+        api.WipeCache();
+        daemon.Stop();
+        await daemon.StartAgainAsync();
+        Assert.True(await Eventually.WaitForAsync(() => api.Count("GET", "/api/v1/pods", watch: true) >= 3), daemon.Log);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var leases = await daemon.LeasesAsync();
+        Assert.Contains(leases, l => l.Ip == Ip(gone) && l.State == "held");
+        Assert.Contains(leases, l => l.Ip == Ip(running) && l.State == "active");
+
+        // Back online: the live list lacks both. The held lease goes after the grace period; the running pod's
+        // address is still on its interface, so it stays until the runtime's DEL.
+        api.HubHealthy = true;
+        api.Mode = ApiMode.Online;
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"released {Ip(gone)}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"keeping {Ip(running)}", StringComparison.Ordinal)), daemon.Log);
+        Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == Ip(running) && l.State == "active");
+
+        CniRun.Exec("DEL", WithoutSubnets(network), "c-running", runningNs.Path);
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"released {Ip(running)}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.Empty(await daemon.LeasesAsync());
+    }
+}
