@@ -167,4 +167,69 @@ public sealed class PodStatusTests
         Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"released {Ip(running)}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
         Assert.Empty(await daemon.LeasesAsync());
     }
+
+    [RootFact]
+    public async Task Outage_with_500_pod_churns_through_the_real_plugin_leaves_one_entry_per_live_pod_and_one_write_each_after()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.81.4.0/22");
+        var live = Enumerable.Range(0, 5).Select(i => (Name: $"till-{i}", Uid: api.AddPod("shop", $"till-{i}", Node), Netns: new TestNetns())).ToList();
+        var containers = live.ToDictionary(p => p.Name, p => $"c-{p.Name}-0");
+        await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api) + """, "leaseHold": "2s", "reconcileInterval": "1s" """);
+        await SettledOnlineAsync(api, daemon, "10.81.4.0/22");
+        var offline = await OfflineAsync(api, daemon);
+        Assert.True(offline.Offline, offline.Log);
+        using var network = new TestNetwork(daemon, "v4");
+        using var jobs = new TestNetns();
+        CniRun Cni(string command, string container, TestNetns netns, string pod, string? uid = null)
+        {
+            var run = CniRun.Exec(command, WithoutSubnets(network), container, netns.Path, args: CniRun.PodArgs(pod, "shop", uid));
+            Assert.True(run.ExitCode == 0, $"{command} {container}: {run}");
+            return run;
+        }
+
+        try
+        {
+            var adds = live.ToDictionary(p => p.Name, p => Cni("ADD", containers[p.Name], p.Netns, p.Name, p.Uid));
+            for (var churn = 0; churn < 500; churn++)
+            {
+                if (churn % 2 == 0)
+                {
+                    var p = live[churn / 2 % live.Count];
+                    Cni("DEL", containers[p.Name], p.Netns, p.Name, p.Uid);
+                    containers[p.Name] = $"c-{p.Name}-{churn}";
+                    adds[p.Name] = Cni("ADD", containers[p.Name], p.Netns, p.Name, p.Uid);
+                }
+                else
+                {
+                    Cni("ADD", $"c-job-{churn}", jobs, $"job-{churn}");
+                    Cni("DEL", $"c-job-{churn}", jobs, $"job-{churn}");
+                }
+            }
+
+            Assert.Equal(live.Count, Outbox(daemon));
+            Assert.Equal(0, api.Count("PATCH", "/api/v1/namespaces"));
+
+            api.Mode = ApiMode.Online;
+            api.HubHealthy = true;
+            Assert.True(await Eventually.WaitForAsync(() => Outbox(daemon) == 0, TimeSpan.FromSeconds(60)), daemon.Log);
+            var bookmarks = api.BookmarksSent;
+            Assert.True(await Eventually.WaitForAsync(() => api.BookmarksSent >= bookmarks + 4), "the watches should stay open");
+
+            Assert.Equal(live.Count, api.Count("PATCH", "/api/v1/namespaces"));
+            Assert.Equal(live.Count, api.PatchesApplied);
+            Assert.All(live, p => Assert.Contains(
+                adds[p.Name].Json.GetProperty("interfaces")[2].GetProperty("mac").GetString()!,
+                api.PodAnnotation("shop", p.Name, NetworkStatus),
+                StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var p in live)
+            {
+                CniRun.Exec("DEL", WithoutSubnets(network), containers[p.Name], p.Netns.Path);
+                p.Netns.Dispose();
+            }
+        }
+    }
 }
