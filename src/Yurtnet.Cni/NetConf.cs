@@ -36,4 +36,7 @@ internal sealed record NetConf
 
     /// <summary>Addresses the pod asks for through its annotation <c>yurtnet.openyurt.io/ip</c> (ADD only).</summary>
     public IReadOnlyList<IPAddress> RequestedIps { get; init; } = [];
+
+    /// <summary>Whether the runtime passed the pod's annotations (<c>io.kubernetes.cri.pod-annotations</c>) at all.</summary>
+    public bool PodAnnotationsPassed { get; init; }
 }

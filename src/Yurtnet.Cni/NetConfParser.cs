@@ -170,7 +170,8 @@ internal static partial class NetConfParser
 
         if (command == CniCommand.Add)
         {
-            conf = conf with { RequestedIps = RequestedIps(root) };
+            var requested = RequestedIps(root);
+            conf = conf with { RequestedIps = requested ?? [], PodAnnotationsPassed = requested is not null };
         }
 
         return conf;
@@ -179,39 +180,26 @@ internal static partial class NetConfParser
     /// <summary>
     /// <c>runtimeConfig["io.kubernetes.cri.pod-annotations"]["yurtnet.openyurt.io/ip"]</c>: one IPv4 and/or one IPv6
     /// address, comma separated. The runtime fills it when the conflist declares the capability; no API call is made.
+    /// Null when the runtime passed no pod annotations at all (the daemon may then know them from the pod watch).
     /// </summary>
-    private static List<IPAddress> RequestedIps(JsonElement root)
+    private static List<IPAddress>? RequestedIps(JsonElement root)
     {
         if (!root.TryGetProperty("runtimeConfig", out var runtime) || runtime.ValueKind != JsonValueKind.Object
-            || !runtime.TryGetProperty("io.kubernetes.cri.pod-annotations", out var annotations) || annotations.ValueKind != JsonValueKind.Object
-            || !annotations.TryGetProperty(Annotations.RequestedIp, out var value))
+            || !runtime.TryGetProperty("io.kubernetes.cri.pod-annotations", out var annotations) || annotations.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (!annotations.TryGetProperty(Annotations.RequestedIp, out var value))
         {
             return [];
         }
 
         var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
-        var ips = new List<IPAddress>();
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (!IPAddress.TryParse(part, out var ip) || part.Contains('/', StringComparison.Ordinal) || (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6))
-            {
-                throw BadAnnotation(text, $"\"{part}\" is not an IP address");
-            }
-
-            if (ips.Any(other => other.AddressFamily == ip.AddressFamily))
-            {
-                throw BadAnnotation(text, "at most one IPv4 and one IPv6 address");
-            }
-
-            ips.Add(ip);
-        }
-
-        return ips;
+        return Annotations.TryParseRequestedIps(text, out var ips, out var problem)
+            ? ips
+            : throw new CniException(new CniError(CniError.InvalidNetworkConfig, $"pod annotation {Annotations.RequestedIp}: \"{text}\": {problem}", Annotations.RequestedIpHint));
     }
-
-    private static CniException BadAnnotation(string value, string problem) => new(new CniError(CniError.InvalidNetworkConfig,
-        $"pod annotation {Annotations.RequestedIp}: \"{value}\": {problem}",
-        "set it to one IPv4 and/or one IPv6 address from the network's pools, comma separated, e.g. \"10.244.3.20,fd00:244:3::20\""));
 
     private static (List<IPNetwork> Subnets, List<ResultRoute> Routes) ParseIpam(JsonElement root, List<string> problems)
     {

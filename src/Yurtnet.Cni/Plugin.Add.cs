@@ -21,6 +21,7 @@ internal sealed partial class Plugin
             Pod = Pod,
             Subnets = conf.Subnets.Select(s => s.ToString()).ToList(),
             RequestedIps = conf.RequestedIps.Select(ip => ip.ToString()).ToList(),
+            PodAnnotationsPassed = conf.PodAnnotationsPassed,
         });
         var addresses = allocation.Addresses.Select(PodAddress.From).ToList();
         log.Info($"allocated {string.Join(", ", allocation.Addresses.Select(a => a.Address))}{(allocation.Existing ? " (existing)" : "")}");

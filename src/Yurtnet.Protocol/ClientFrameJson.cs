@@ -43,6 +43,7 @@ public static class ClientFrameJson
 
                     Strings(w, "subnets", r.Subnets);
                     Strings(w, "requestedIps", r.RequestedIps);
+                    w.WriteBoolean("podAnnotationsPassed", r.PodAnnotationsPassed);
                     break;
                 case CommitRequest r:
                     Attachment(w, r.ContainerId, r.IfName, r.Network);

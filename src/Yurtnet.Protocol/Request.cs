@@ -51,6 +51,12 @@ public sealed record AllocateRequest : Request
     /// <summary>Addresses the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>); empty for "any".</summary>
     public IReadOnlyList<string> RequestedIps { get; init; } = [];
 
+    /// <summary>
+    /// Whether the runtime passed the pod's annotations. When it did not, the daemon takes the annotation (and a
+    /// missing UID) from what its pod watch last saw, without asking the API.
+    /// </summary>
+    public bool PodAnnotationsPassed { get; init; }
+
     /// <inheritdoc/>
     public override string? SerializationKey => ContainerId;
 }

@@ -166,6 +166,14 @@ public sealed class NetConfParserTests
         Assert.Empty(Parse(WithAnnotation("not-an-ip"), CniCommand.Del).RequestedIps);
     }
 
+    [Fact]
+    public void Plugin_tells_the_daemon_whether_the_runtime_passed_pod_annotations_at_all()
+    {
+        Assert.True(Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","runtimeConfig":{"io.kubernetes.cri.pod-annotations":{}}}""").PodAnnotationsPassed);
+        Assert.False(Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet"}""").PodAnnotationsPassed);
+        Assert.False(Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","runtimeConfig":{"portMappings":[]}}""").PodAnnotationsPassed);
+    }
+
     [Theory]
     [InlineData("10.22.0.400", "\"10.22.0.400\" is not an IP address")]
     [InlineData("10.22.0.40/24", "\"10.22.0.40/24\" is not an IP address")]

@@ -164,7 +164,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
     }
 
     /// <summary>Creates a pod bound to <paramref name="node"/> (an ADDED event); returns its UID.</summary>
-    public string AddPod(string ns, string name, string node, string? uid = null)
+    public string AddPod(string ns, string name, string node, string? uid = null, IReadOnlyDictionary<string, string>? annotations = null)
     {
         lock (_gate)
         {
@@ -174,7 +174,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Pod",
-                ["metadata"] = new JsonObject { ["namespace"] = ns, ["name"] = name, ["uid"] = uid, ["resourceVersion"] = Rv(version), ["annotations"] = new JsonObject() },
+                ["metadata"] = new JsonObject { ["namespace"] = ns, ["name"] = name, ["uid"] = uid, ["resourceVersion"] = Rv(version), ["annotations"] = new JsonObject((annotations ?? new Dictionary<string, string>()).Select(a => KeyValuePair.Create(a.Key, (JsonNode?)JsonValue.Create(a.Value)))) },
                 ["spec"] = new JsonObject { ["nodeName"] = node },
             };
             _pods[$"{ns}/{name}"] = pod;

@@ -169,6 +169,32 @@ public sealed class PodStatusTests
     }
 
     [RootFact]
+    public async Task Runtime_without_pod_annotations_gets_the_requested_address_and_uid_from_the_pod_watch_without_an_api_request()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.81.5.0/24");
+        var uid = api.AddPod("shop", "scale", Node, annotations: new Dictionary<string, string> { ["yurtnet.openyurt.io/ip"] = "10.81.5.77" });
+        api.AddPod("shop", "bad", Node, annotations: new Dictionary<string, string> { ["yurtnet.openyurt.io/ip"] = "10.81.5.0/24" });
+        await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api));
+        await SettledOnlineAsync(api, daemon, "10.81.5.0/24");
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        using var badPod = new TestNetns();
+        var lists = api.Count("GET", "/api/v1/pods", watch: false);
+
+        var add = CniRun.Exec("ADD", WithoutSubnets(network), "c-scale", pod.Path, args: CniRun.PodArgs("scale", "shop"));
+        var bad = CniRun.Exec("ADD", WithoutSubnets(network), "c-bad", badPod.Path, args: CniRun.PodArgs("bad", "shop"));
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Equal("10.81.5.77", Ip(add));
+        Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == "10.81.5.77" && l.PodUid == uid);
+        Assert.Equal(7, bad.ErrorCode);
+        Assert.Contains("\"10.81.5.0/24\" (as the pod watch saw it): \"10.81.5.0/24\" is not an IP address", bad.ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(lists, api.Count("GET", "/api/v1/pods", watch: false));
+        CniRun.Exec("DEL", WithoutSubnets(network), "c-scale", pod.Path);
+    }
+
+    [RootFact]
     public async Task Outage_with_500_pod_churns_through_the_real_plugin_leaves_one_entry_per_live_pod_and_one_write_each_after()
     {
         await using var api = await ApiServerDouble.StartAsync();

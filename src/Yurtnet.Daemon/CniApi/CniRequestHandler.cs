@@ -1,6 +1,7 @@
 using System.Reflection;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
+using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
@@ -12,7 +13,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// Answers each request with a named result, never a dropped connection: validation problems, exhausted pools
 /// and unknown leases are <see cref="ErrorResponse"/>s the plugin turns into CNI errors.
 /// </summary>
-internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, HealthModel health, LedBlinker leds, TimeProvider time)
+internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, HealthModel health, LedBlinker leds, PodView pods, TimeProvider time)
 {
     private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -90,6 +91,25 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             requested.Add(ip);
         }
 
+        // What the runtime did not pass, the pod watch may have seen (a dictionary read, never an API call). A UID
+        // is taken only from the live server's view: a cached one may belong to an earlier pod of the same name.
+        var podUid = r.Pod?.Uid;
+        if (r.Pod is { } podRef && pods.TryGet(podRef.Key, out var seen))
+        {
+            if (podUid is null && pods.Fresh)
+            {
+                podUid = seen.Uid;
+            }
+
+            if (!r.PodAnnotationsPassed && requested.Count == 0 && seen.RequestedIp is { } annotation)
+            {
+                if (!Yurtnet.Protocol.Annotations.TryParseRequestedIps(annotation, out requested, out var problem))
+                {
+                    return Failure(Error(ErrorKind.InvalidRequest, $"pod annotation {Yurtnet.Protocol.Annotations.RequestedIp}: \"{annotation}\" (as the pod watch saw it): {problem}; {Yurtnet.Protocol.Annotations.RequestedIpHint}"));
+                }
+            }
+        }
+
         var outcome = await keeper.AllocateAsync(new AllocationRequest
         {
             RequestedIps = requested,
@@ -99,7 +119,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             Netns = r.Netns,
             PodNamespace = r.Pod?.Namespace,
             PodName = r.Pod?.Name,
-            PodUid = r.Pod?.Uid,
+            PodUid = podUid,
             Pools = pools,
         }, cancellationToken);
         if (outcome is AllocationOutcome.Allocated)

@@ -30,7 +30,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
         Reconciler = new Reconciler(Keeper, Spool, Options, Time, NullLogger<Reconciler>.Instance);
         Health = new HealthModel(Time);
         Leds = new LedBlinker(Options, leds ?? (_ => new NoneLedBackend()), Health, Time, NullLogger<LedBlinker>.Instance);
-        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Health, Leds, Time), Reconciler, Options, Health, NullLogger<CniSocketServer>.Instance);
+        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Health, Leds, new Yurtnet.Daemon.Cluster.PodView(), Time), Reconciler, Options, Health, NullLogger<CniSocketServer>.Instance);
     }
 
     public TimeProvider Time { get; }
