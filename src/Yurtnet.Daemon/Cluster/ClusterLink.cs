@@ -37,12 +37,42 @@ internal sealed partial class ClusterLink(ClusterOptions options, CloudHealth cl
         using (client)
         using (var outbox = new StatusOutbox(client, cloud, pods, keeper, options, time, logger))
         {
+            var nodes = new NodeWatch(client, cloud, keeper, options, time, logger);
+            var podWatch = new PodWatch(client, cloud, pods, options, logger);
+            var gc = new PodGc(cloud, pods, keeper, options, time, logger);
             await Task.WhenAll(
                 probe,
-                new NodeWatch(client, cloud, keeper, options, time, logger).RunAsync(stoppingToken),
-                new PodWatch(client, cloud, pods, options, logger).RunAsync(stoppingToken),
-                outbox.RunAsync(stoppingToken),
-                new PodGc(cloud, pods, keeper, options, time, logger).RunAsync(stoppingToken));
+                SuperviseAsync("node watch", nodes.RunAsync, stoppingToken),
+                SuperviseAsync("pod watch", podWatch.RunAsync, stoppingToken),
+                SuperviseAsync("pod status outbox", outbox.RunAsync, stoppingToken),
+                SuperviseAsync("cluster GC", gc.RunAsync, stoppingToken));
+        }
+    }
+
+    /// <summary>
+    /// Runs one part of the link and starts it again after an unexpected failure (a store error inside a watch
+    /// callback, say): the cluster link must never take the CNI daemon down with it.
+    /// </summary>
+    private async Task SuperviseAsync(string part, Func<CancellationToken, Task> run, CancellationToken stoppingToken)
+    {
+        var backoff = new Backoff(Random.Shared);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await run(stoppingToken);
+                return;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                var wait = backoff.Next();
+                LogPartFailed(logger, part, ex.Message, wait.TotalSeconds, ex);
+                await Task.Delay(wait, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
         }
     }
 
@@ -63,6 +93,9 @@ internal sealed partial class ClusterLink(ClusterOptions options, CloudHealth cl
 
     [LoggerMessage(EventId = 4031, Level = LogLevel.Error, Message = "cluster link not started: {Problem}. Pods are still served; networks without ipam.subnets use the pod CIDRs last learned, if any")]
     private static partial void LogNotStarted(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = 4033, Level = LogLevel.Error, Message = "cluster link: {Part} failed: {Problem}; starting it again in {Seconds:0.0} s (pods are still served)")]
+    private static partial void LogPartFailed(ILogger logger, string part, string problem, double seconds, Exception exception);
 
     [LoggerMessage(EventId = 4032, Level = LogLevel.Warning, Message = "cloud state not recorded in the store: {Problem}")]
     private static partial void LogNotPersisted(ILogger logger, string problem);

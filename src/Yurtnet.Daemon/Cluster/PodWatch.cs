@@ -13,18 +13,31 @@ namespace Yurtnet.Daemon.Cluster;
 /// </summary>
 internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, PodView view, ClusterOptions options, ILogger logger)
 {
-    public Task RunAsync(CancellationToken stoppingToken)
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         var watch = new KubeListWatch(client, cloud, "api/v1/pods", $"spec.nodeName={options.NodeName}", options.WatchTimeout, logger);
-        cloud.Changed += (state, _, _) =>
+        void OnCloudChanged(CloudState state, string detail, DateTimeOffset since)
         {
             view.Invalidate();
             if (state == CloudState.Online)
             {
                 watch.RequestRelist();
             }
-        };
-        return watch.RunAsync(
+        }
+
+        cloud.Changed += OnCloudChanged;
+        try
+        {
+            await RunWatchAsync(watch, stoppingToken);
+        }
+        finally
+        {
+            cloud.Changed -= OnCloudChanged;
+        }
+    }
+
+    private Task RunWatchAsync(KubeListWatch watch, CancellationToken stoppingToken) =>
+        watch.RunAsync(
             (items, _) =>
             {
                 var online = cloud.State == CloudState.Online;
@@ -48,7 +61,6 @@ internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, 
                 return Task.CompletedTask;
             },
             stoppingToken);
-    }
 
     private bool OnThisNode(JsonElement pod) =>
         pod.TryGetProperty("spec", out var spec) && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String && node.GetString() == options.NodeName;
