@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 
 namespace Yurtnet.Bench;
 
@@ -9,24 +11,80 @@ internal sealed class BenchLab : IDisposable
     private readonly string _reference;
     private readonly string _work = Directory.CreateTempSubdirectory("yurtnet-bench-").FullName;
     private readonly Process _daemon;
+    private readonly TcpListener _blackHole = new(IPAddress.Loopback, 0);
+    private readonly List<Socket> _held = [];
+    private Process? _linkedDaemon;
 
     public BenchLab(string bin, string reference)
     {
         _bin = bin;
         _reference = reference;
-        File.WriteAllText(Path.Combine(_work, "yurtnetd.json"), $$"""{ "socket": "{{Socket}}", "stateDir": "{{_work}}/state", "spoolDir": "{{_work}}/spool" }""");
-        var start = new ProcessStartInfo(Path.Combine(bin, "yurtnetd"), ["--config", Path.Combine(_work, "yurtnetd.json")]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        _daemon = Process.Start(start)!;
-        _daemon.BeginErrorReadLine();
-        _daemon.BeginOutputReadLine();
+        _daemon = StartDaemon("standalone", "");
+    }
+
+    private string Socket => SocketOf("standalone");
+
+    private string SocketOf(string name) => Path.Combine(_work, name, "run", "cni.sock");
+
+    private Process StartDaemon(string name, string extraJson)
+    {
+        var dir = Path.Combine(_work, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "yurtnetd.json"), $$"""{ "socket": "{{SocketOf(name)}}", "stateDir": "{{dir}}/state", "spoolDir": "{{_work}}/spool"{{extraJson}} }""");
+        var start = new ProcessStartInfo(Path.Combine(_bin, "yurtnetd"), ["--config", Path.Combine(dir, "yurtnetd.json")]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        var daemon = Process.Start(start)!;
+        daemon.BeginErrorReadLine();
+        daemon.BeginOutputReadLine();
         var waited = Stopwatch.StartNew();
-        while (!File.Exists(Socket) && waited.Elapsed < TimeSpan.FromSeconds(20))
+        while (!File.Exists(SocketOf(name)) && waited.Elapsed < TimeSpan.FromSeconds(20))
         {
             Thread.Sleep(20);
         }
+
+        return daemon;
     }
 
-    private string Socket => Path.Combine(_work, "run", "cni.sock");
+    /// <summary>
+    /// ADD+DEL of the standalone daemon against one whose cluster link points at an API server and a yurthub that
+    /// accept connections and never answer (the worst case: nothing fails fast). Interleaved, same conflist shape.
+    /// </summary>
+    public AddDelResult AddDelWithHangingCluster(int cycles)
+    {
+        if (_linkedDaemon is null)
+        {
+            _blackHole.Start();
+            _ = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    var socket = await _blackHole.AcceptSocketAsync();
+                    lock (_held)
+                    {
+                        _held.Add(socket);
+                    }
+                }
+            });
+            var port = ((IPEndPoint)_blackHole.LocalEndpoint).Port;
+            File.WriteAllText(Path.Combine(_work, "token"), "bench-token\n");
+            _linkedDaemon = StartDaemon("linked", $$""", "cluster": { "nodeName": "bench", "server": "http://127.0.0.1:{{port}}", "tokenFile": "{{_work}}/token", "hubManagement": "http://127.0.0.1:{{port}}" }""");
+        }
+
+        string Conf(string name, string bridge, string socket, string subnet) =>
+            $$$"""{"cniVersion":"1.0.0","name":"{{{name}}}","type":"yurtnet","bridge":"{{{bridge}}}","isGateway":true,"isDefaultGateway":true,"ipMasq":false,"socket":"{{{socket}}}","spoolDir":"{{{_work}}}/spool","ipam":{"subnets":["{{{subnet}}}"]}}""";
+        var standalone = Conf("bench-yn-s", "ynbenchs", Socket, "10.246.0.0/16");
+        var linked = Conf("bench-yn-l", "ynbenchl", SocketOf("linked"), "10.247.0.0/16");
+        var result = new AddDelResult();
+        for (var i = 0; i < cycles + 5; i++)
+        {
+            var warm = i < 5;
+            Cycle(Path.Combine(_bin, "yurtnet"), linked, $"ynl{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal));
+            Cycle(Path.Combine(_bin, "yurtnet"), standalone, $"yns{i}", warm ? null : (result.ReferenceAdd, result.ReferenceDel, result.ReferenceTotal));
+        }
+
+        Run("ip", "link", "delete", "ynbenchs");
+        Run("ip", "link", "delete", "ynbenchl");
+        return result;
+    }
 
     public (Samples Ours, Samples Reference) Version(int runs)
     {
@@ -137,9 +195,19 @@ internal sealed class BenchLab : IDisposable
 
     public void Dispose()
     {
-        _daemon.Kill();
-        _daemon.WaitForExit();
-        _daemon.Dispose();
+        foreach (var daemon in new[] { _daemon, _linkedDaemon }.OfType<Process>())
+        {
+            daemon.Kill();
+            daemon.WaitForExit();
+            daemon.Dispose();
+        }
+
+        _blackHole.Stop();
+        lock (_held)
+        {
+            _held.ForEach(s => s.Dispose());
+        }
+
         Directory.Delete(_work, recursive: true);
     }
 }

@@ -48,6 +48,14 @@ foreach (var masquerade in new[] { true, false })
     Report.Ratio($"ADD+DEL (ipMasq={masquerade.ToString().ToLowerInvariant()})", result.OursTotal, result.ReferenceTotal, target: 0.7);
 }
 
+var hanging = lab.AddDelWithHangingCluster(cycles);
+Report.Header("ADD+DEL latency with the cluster link's API server and yurthub hanging (accept, never answer) vs. standalone, ipMasq=false", cycles);
+Report.Row("yurtnet hanging ADD", hanging.OursAdd);
+Report.Row("yurtnet standalone ADD", hanging.ReferenceAdd);
+Report.Row("yurtnet hanging ADD+DEL", hanging.OursTotal);
+Report.Row("yurtnet standalone ADD+DEL", hanging.ReferenceTotal);
+Report.Ratio("ADD+DEL (cluster hanging / standalone)", hanging.OursTotal, hanging.ReferenceTotal, target: 1.1);
+
 return 0;
 
 static string? Arg(string name)

@@ -169,6 +169,29 @@ public sealed class PodStatusTests
     }
 
     [RootFact]
+    public async Task Slow_api_and_a_burst_of_401_still_deliver_the_status_exactly_once()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.81.6.0/24");
+        var uid = api.AddPod("shop", "slow", Node);
+        await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api));
+        await SettledOnlineAsync(api, daemon, "10.81.6.0/24");
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        api.ResponseDelay = TimeSpan.FromSeconds(1.5);
+        api.RejectNext(3);
+
+        var add = CniRun.Exec("ADD", WithoutSubnets(network), "c-slow", pod.Path, args: CniRun.PodArgs("slow", "shop", uid));
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.True(await Eventually.WaitForAsync(() => Outbox(daemon) == 0, TimeSpan.FromSeconds(60)), daemon.Log);
+        Assert.Contains("401 Unauthorized", daemon.Log, StringComparison.Ordinal);
+        Assert.Equal(1, api.PatchesApplied);
+        Assert.NotNull(api.PodAnnotation("shop", "slow", NetworkStatus));
+        CniRun.Exec("DEL", WithoutSubnets(network), "c-slow", pod.Path);
+    }
+
+    [RootFact]
     public async Task Runtime_without_pod_annotations_gets_the_requested_address_and_uid_from_the_pod_watch_without_an_api_request()
     {
         await using var api = await ApiServerDouble.StartAsync();
