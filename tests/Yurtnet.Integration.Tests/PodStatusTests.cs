@@ -150,6 +150,7 @@ public sealed class PodStatusTests
         daemon.Stop();
         await daemon.StartAgainAsync();
         Assert.True(await Eventually.WaitForAsync(() => api.Count("GET", "/api/v1/pods", watch: true) >= 3), daemon.Log);
+        // A release that must not happen has no event to wait for: let more than twice gcGrace (2 s) pass.
         await Task.Delay(TimeSpan.FromSeconds(5));
         var leases = await daemon.LeasesAsync();
         Assert.Contains(leases, l => l.Ip == Ip(gone) && l.State == "held");

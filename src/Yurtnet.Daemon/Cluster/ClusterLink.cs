@@ -7,8 +7,8 @@ namespace Yurtnet.Daemon.Cluster;
 
 /// <summary>
 /// The cluster link: yurthub's health probe, the Node and pod watches, the pod status outbox and cluster-driven GC,
-/// in the background. Nothing on the CNI path waits for
-/// it; a link that cannot start (a missing CA file) is reported and yurtnetd serves on with what the store knows.
+/// in the background. Nothing on the CNI path waits for it; a link that cannot start (a missing CA file) is
+/// reported and yurtnetd serves on with what the store knows.
 /// </summary>
 internal sealed partial class ClusterLink(ClusterOptions options, CloudHealth cloud, PodView pods, LeaseKeeper keeper, TimeProvider time, ILogger<ClusterLink> logger) : BackgroundService
 {

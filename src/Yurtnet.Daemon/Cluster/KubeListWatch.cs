@@ -173,12 +173,7 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
                 }
             }
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _relist)
-        {
-            LogRelistRequested(logger, path);
-            return null;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_relist)
         {
             // Our deadline: the connection went silent past the server's own timeout. Watch again from where we were.
             LogSilentWatchCut(logger, path);
