@@ -43,7 +43,7 @@ internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper
 
     internal async Task PassAsync(CancellationToken cancellationToken)
     {
-        var (pods, fresh, _) = view.Snapshot();
+        var (pods, fresh) = view.Snapshot();
         var leases = await keeper.SnapshotAsync(cancellationToken);
         var due = GcVerdict.Due(leases, pods, cloud.State == CloudState.Online, fresh, _missing, time.GetUtcNow(), options.GcGrace);
         _reportedLive.IntersectWith(_missing.Keys);

@@ -18,7 +18,6 @@ internal sealed class PodView
     private Dictionary<string, PodFacts> _pods = new(StringComparer.Ordinal);
     private bool _listedOnline;
     private bool _confirmed;
-    private long _generation;
 
     /// <summary>Raised after the view changed (outside the lock).</summary>
     public event Action? Changed;
@@ -35,29 +34,6 @@ internal sealed class PodView
         }
     }
 
-    /// <summary>Counts lists: a GC that waited for a grace period can tell whether it saw a new one.</summary>
-    public long Generation
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _generation;
-            }
-        }
-    }
-
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pods.Count;
-            }
-        }
-    }
-
     public bool TryGet(string key, out PodFacts pod)
     {
         lock (_gate)
@@ -70,12 +46,17 @@ internal sealed class PodView
     public void Replace(IEnumerable<PodFacts> pods, bool cloudOnline)
     {
         ArgumentNullException.ThrowIfNull(pods);
+        var replacement = new Dictionary<string, PodFacts>(StringComparer.Ordinal);
+        foreach (var pod in pods)
+        {
+            replacement[pod.Key] = pod;
+        }
+
         lock (_gate)
         {
-            _pods = pods.ToDictionary(p => p.Key, StringComparer.Ordinal);
+            _pods = replacement;
             _listedOnline = cloudOnline;
             _confirmed = false;
-            _generation++;
         }
 
         Changed?.Invoke();
@@ -128,11 +109,11 @@ internal sealed class PodView
     }
 
     /// <summary>The view's pods and whether it is fresh, read together.</summary>
-    public (IReadOnlyDictionary<string, PodFacts> Pods, bool Fresh, long Generation) Snapshot()
+    public (IReadOnlyDictionary<string, PodFacts> Pods, bool Fresh) Snapshot()
     {
         lock (_gate)
         {
-            return (new Dictionary<string, PodFacts>(_pods, StringComparer.Ordinal), _listedOnline && _confirmed, _generation);
+            return (new Dictionary<string, PodFacts>(_pods, StringComparer.Ordinal), _listedOnline && _confirmed);
         }
     }
 }

@@ -94,7 +94,7 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
     /// <summary>One pass over the outbox; false when a request failed and the next pass must wait.</summary>
     private async Task<bool> PassAsync(CancellationToken cancellationToken)
     {
-        var (pods, fresh, _) = view.Snapshot();
+        var (pods, fresh) = view.Snapshot();
         foreach (var entry in await keeper.OutboxAsync(cancellationToken))
         {
             lock (_parked)
