@@ -18,8 +18,8 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
     private CancellationTokenSource? _watch;
     private volatile bool _relist;
 
-    /// <summary>Ends the open watch and lists again (after an outage: the list then comes from the live server, not yurthub's cache).</summary>
-    public void RequestRelist()
+    /// <summary>Ends the open watch and lists again.</summary>
+    private void RequestRelist()
     {
         lock (_gate)
         {
@@ -30,12 +30,35 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
 
     /// <summary>
     /// Runs until cancelled. <paramref name="onList"/> gets every (re)list's items, <paramref name="onEvent"/> each
-    /// ADDED, MODIFIED and DELETED object, and each BOOKMARK (whose object carries only a resourceVersion).
+    /// ADDED, MODIFIED and DELETED object, and each BOOKMARK (whose object carries only a resourceVersion). Every
+    /// time the cloud comes back online the resource is listed again, so what was learned offline from yurthub's
+    /// cache is replaced by the live server's answer.
     /// </summary>
     public async Task RunAsync(Func<IReadOnlyList<JsonElement>, CancellationToken, Task> onList, Func<string, JsonElement, CancellationToken, Task> onEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onList);
         ArgumentNullException.ThrowIfNull(onEvent);
+        void OnCloudChanged(CloudState state, string detail, DateTimeOffset since)
+        {
+            if (state == CloudState.Online)
+            {
+                RequestRelist();
+            }
+        }
+
+        cloud.Changed += OnCloudChanged;
+        try
+        {
+            await ListAndWatchAsync(onList, onEvent, cancellationToken);
+        }
+        finally
+        {
+            cloud.Changed -= OnCloudChanged;
+        }
+    }
+
+    private async Task ListAndWatchAsync(Func<IReadOnlyList<JsonElement>, CancellationToken, Task> onList, Func<string, JsonElement, CancellationToken, Task> onEvent, CancellationToken cancellationToken)
+    {
         var backoff = new Backoff(Random.Shared);
         while (!cancellationToken.IsCancellationRequested)
         {

@@ -15,20 +15,13 @@ internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, 
 {
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var watch = new KubeListWatch(client, cloud, "api/v1/pods", $"spec.nodeName={options.NodeName}", options.WatchTimeout, logger);
-        void OnCloudChanged(CloudState state, string detail, DateTimeOffset since)
-        {
-            view.Invalidate();
-            if (state == CloudState.Online)
-            {
-                watch.RequestRelist();
-            }
-        }
-
+        // Whatever the cloud does next, what was seen before is not fresh until the live server speaks again.
+        void OnCloudChanged(CloudState state, string detail, DateTimeOffset since) => view.Invalidate();
         cloud.Changed += OnCloudChanged;
         try
         {
-            await RunWatchAsync(watch, stoppingToken);
+            await new KubeListWatch(client, cloud, "api/v1/pods", $"spec.nodeName={options.NodeName}", options.WatchTimeout, logger)
+                .RunAsync(OnListAsync, OnEventAsync, stoppingToken);
         }
         finally
         {
@@ -36,31 +29,29 @@ internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, 
         }
     }
 
-    private Task RunWatchAsync(KubeListWatch watch, CancellationToken stoppingToken) =>
-        watch.RunAsync(
-            (items, _) =>
-            {
-                var online = cloud.State == CloudState.Online;
-                var pods = items.Where(OnThisNode).Select(Facts).OfType<PodFacts>().ToList();
-                view.Replace(pods, online);
-                LogListed(logger, pods.Count, online ? "the live API server" : "yurthub's cache, possibly stale");
-                return Task.CompletedTask;
-            },
-            (type, item, _) =>
-            {
-                switch (type)
-                {
-                    case "BOOKMARK":
-                        view.Confirm();
-                        break;
-                    case "ADDED" or "MODIFIED" or "DELETED" when OnThisNode(item) && Facts(item) is { } pod:
-                        view.Apply(type == "DELETED", pod);
-                        break;
-                }
+    private Task OnListAsync(IReadOnlyList<JsonElement> items, CancellationToken cancellationToken)
+    {
+        var online = cloud.State == CloudState.Online;
+        var pods = items.Where(OnThisNode).Select(Facts).OfType<PodFacts>().ToList();
+        view.Replace(pods, online);
+        LogListed(logger, pods.Count, online ? "the live API server" : "yurthub's cache, possibly stale");
+        return Task.CompletedTask;
+    }
 
-                return Task.CompletedTask;
-            },
-            stoppingToken);
+    private Task OnEventAsync(string type, JsonElement item, CancellationToken cancellationToken)
+    {
+        switch (type)
+        {
+            case "BOOKMARK":
+                view.Confirm();
+                break;
+            case "ADDED" or "MODIFIED" or "DELETED" when OnThisNode(item) && Facts(item) is { } pod:
+                view.Apply(type == "DELETED", pod);
+                break;
+        }
+
+        return Task.CompletedTask;
+    }
 
     private bool OnThisNode(JsonElement pod) =>
         pod.TryGetProperty("spec", out var spec) && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String && node.GetString() == options.NodeName;
