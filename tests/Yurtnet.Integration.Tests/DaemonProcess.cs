@@ -68,6 +68,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts yurtnetd as root without any capability, as the shipped unit runs it (<c>CapabilityBoundingSet=</c>).</summary>
+    public async Task StartWithoutCapabilitiesAsync()
+    {
+        Launch(new ProcessStartInfo("setpriv", ["--bounding-set=-all", "--inh-caps=-all", "--", Binaries.Daemon, "--config", ConfigPath]), null);
+        await WaitForSocketAsync();
+    }
+
     /// <summary>
     /// Starts yurtnetd in a private mount namespace whose /sys/class is a tmpfs laid out like the kernel's LED class
     /// (brightness, max_brightness, trigger per LED), so the ledclass backend can be tested without LED hardware.

@@ -170,6 +170,32 @@ public sealed class PodStatusTests
     }
 
     [RootFact]
+    public async Task Without_capabilities_a_namespace_that_cannot_be_inspected_keeps_its_lease_until_it_is_gone()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.81.7.0/24");
+        var uid = api.AddPod("shop", "kept", Node);
+        var daemon = new DaemonProcess(ClusterJson(api, """, "gcGrace": "1s" """));
+        await using var _ = daemon;
+        await daemon.StartWithoutCapabilitiesAsync();
+        await SettledOnlineAsync(api, daemon, "10.81.7.0/24");
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        var add = CniRun.Exec("ADD", WithoutSubnets(network), "c-kept", pod.Path, args: CniRun.PodArgs("kept", "shop", uid));
+        Assert.True(add.ExitCode == 0, add.ToString());
+
+        api.DeletePod("shop", "kept");
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"keeping {Ip(add)}: pod shop/kept is gone from the API server but its network namespace {pod.Path} still exists", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == Ip(add) && l.State == "active");
+
+        // The runtime tears the sandbox down and removes its namespace (deleting it again at the end is harmless).
+        CniRun.Exec("DEL", WithoutSubnets(network), "c-kept", pod.Path);
+        pod.Dispose();
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"released {Ip(add)}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.Empty(await daemon.LeasesAsync());
+    }
+
+    [RootFact]
     public async Task Slow_api_and_a_burst_of_401_still_deliver_the_status_exactly_once()
     {
         await using var api = await ApiServerDouble.StartAsync();

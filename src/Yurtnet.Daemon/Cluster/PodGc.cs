@@ -55,13 +55,13 @@ internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper
         var free = new List<Lease>();
         foreach (var lease in due)
         {
-            if (!OnLiveInterface(lease, keeper.BootId))
+            if (StillInUse(lease, keeper.BootId) is not { } reason)
             {
                 free.Add(lease);
             }
             else if (_reportedLive.Add(lease.Ip))
             {
-                LogStillLive(logger, lease.Ip, lease.PodKey!, lease.Netns ?? "an unknown netns");
+                LogStillLive(logger, lease.Ip, lease.PodKey!, reason);
             }
         }
 
@@ -73,48 +73,49 @@ internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper
     }
 
     /// <summary>
-    /// Whether the lease's address is still on an interface in its pod's network namespace. A namespace from an
-    /// earlier boot, or one that no longer exists, holds nothing; an active lease whose namespace is unknown, or
-    /// one that cannot be inspected, counts as live (never free what might be in use).
+    /// Why the lease's address may still be in use, or null when it cannot be: a namespace from an earlier boot, or
+    /// one that no longer exists, holds nothing. Otherwise the namespace is inspected over rtnetlink. Where it cannot
+    /// be (the shipped unit runs without CAP_SYS_ADMIN and with RestrictNamespaces=, so setns is refused), or for an
+    /// active lease whose namespace is unknown, the lease counts as in use: never free what might be.
     /// </summary>
-    private static bool OnLiveInterface(Lease lease, string bootId)
+    private static string? StillInUse(Lease lease, string bootId)
     {
         if (lease.BootId != bootId)
         {
-            return false;
+            return null;
         }
 
         if (lease.Netns is not { } path)
         {
-            return lease.State == LeaseState.Active;
+            return lease.State == LeaseState.Active ? "its network namespace is unknown and the lease is active" : null;
         }
 
         if (!File.Exists(path))
         {
-            return false;
+            return null;
         }
 
         try
         {
             using var netns = NetworkNamespace.Open(path);
             using var socket = netns.OpenRouteSocket();
-            return socket.ListAddresses(0).Any(a => a.Address.Equals(lease.Ip));
+            return socket.ListAddresses(0).Any(a => a.Address.Equals(lease.Ip)) ? $"the address is still on an interface in {path}" : null;
         }
         catch (NetlinkException ex) when (ex.IsNotFound)
         {
-            return false;
+            return null;
         }
-        catch (NetlinkException)
+        catch (NetlinkException ex)
         {
-            return true;
+            return $"its network namespace {path} still exists ({ex.Message})";
         }
     }
 
     [LoggerMessage(EventId = 4060, Level = LogLevel.Warning, Message = "released {Ip}: the API server has not had pod {Pod} on this node (or has it under another UID) for {Grace}; the lease was {State} and its address is on no live interface")]
     private static partial void LogFreed(ILogger logger, IPAddress ip, string pod, string state, TimeSpan grace);
 
-    [LoggerMessage(EventId = 4061, Level = LogLevel.Warning, Message = "keeping {Ip}: pod {Pod} is gone from the API server but the address is still on an interface in {Netns}; it is released by the runtime's DEL")]
-    private static partial void LogStillLive(ILogger logger, IPAddress ip, string pod, string netns);
+    [LoggerMessage(EventId = 4061, Level = LogLevel.Warning, Message = "keeping {Ip}: pod {Pod} is gone from the API server but {Reason}; it is released by the runtime's DEL or once that namespace is gone")]
+    private static partial void LogStillLive(ILogger logger, IPAddress ip, string pod, string reason);
 
     [LoggerMessage(EventId = 4062, Level = LogLevel.Error, Message = "cluster GC pass failed, will retry: {Reason}")]
     private static partial void LogFailed(ILogger logger, string reason);
