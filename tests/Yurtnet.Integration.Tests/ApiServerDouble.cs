@@ -345,53 +345,47 @@ public sealed class ApiServerDouble : IAsyncDisposable
     private async Task PatchPodAsync(HttpContext context, string key)
     {
         using var body = await JsonDocument.ParseAsync(context.Request.Body);
-        JsonObject? answer;
-        string? conflict = null;
+        var (code, answer) = PatchPod(key, context.Request.ContentType, body.RootElement);
+        await JsonAsync(context, code, answer);
+    }
+
+    /// <summary>What kube-apiserver (or, offline, yurthub) answers a merge patch of a pod: the object, or a Status.</summary>
+    private (HttpStatusCode Code, JsonNode Answer) PatchPod(string key, string? contentType, JsonElement patch)
+    {
         lock (_gate)
         {
             if (Mode == ApiMode.Offline)
             {
                 // yurthub offline: the cached object, the patch NOT applied.
-                answer = _cachedPods.TryGetValue(key, out var cached) ? (JsonObject)cached.DeepClone() : null;
+                return _cachedPods.TryGetValue(key, out var cached) ? (HttpStatusCode.OK, cached.DeepClone()) : NotFound();
             }
-            else if (context.Request.ContentType != "application/merge-patch+json")
+
+            if (contentType != "application/merge-patch+json")
             {
-                answer = null;
-                conflict = $"unsupported patch type {context.Request.ContentType}";
+                return Status(HttpStatusCode.UnsupportedMediaType, $"unsupported patch type {contentType}");
             }
-            else if (!_pods.TryGetValue(key, out var pod))
+
+            if (!_pods.TryGetValue(key, out var pod))
             {
-                answer = null;
+                return NotFound();
             }
-            else if (body.RootElement.TryGetProperty("metadata", out var m) && m.TryGetProperty("uid", out var uid) && uid.GetString() != pod["metadata"]!["uid"]!.GetValue<string>())
+
+            var uid = pod["metadata"]!["uid"]!.GetValue<string>();
+            if (patch.TryGetProperty("metadata", out var m) && m.TryGetProperty("uid", out var wanted) && wanted.GetString() != uid)
             {
-                answer = null;
-                conflict = $"Precondition failed: UID in precondition: {uid.GetString()}, UID in object meta: {pod["metadata"]!["uid"]}";
+                return Status(HttpStatusCode.Conflict, $"Operation cannot be fulfilled on pods \"{key}\": Precondition failed: UID in precondition: {wanted.GetString()}, UID in object meta: {uid}");
             }
-            else
-            {
-                MergePatch(pod, JsonNode.Parse(body.RootElement.GetRawText())!.AsObject());
-                var version = ++_version;
-                pod["metadata"]!["resourceVersion"] = Rv(version);
-                _events.Add((version, "MODIFIED", "pods", (JsonObject)pod.DeepClone()));
-                Interlocked.Increment(ref _patchesApplied);
-                Pulse();
-                answer = (JsonObject)pod.DeepClone();
-            }
+
+            MergePatch(pod, JsonNode.Parse(patch.GetRawText())!.AsObject());
+            var version = ++_version;
+            pod["metadata"]!["resourceVersion"] = Rv(version);
+            _events.Add((version, "MODIFIED", "pods", (JsonObject)pod.DeepClone()));
+            Interlocked.Increment(ref _patchesApplied);
+            Pulse();
+            return (HttpStatusCode.OK, pod.DeepClone());
         }
 
-        if (conflict is not null)
-        {
-            await StatusAsync(context, conflict.StartsWith("unsupported", StringComparison.Ordinal) ? HttpStatusCode.UnsupportedMediaType : HttpStatusCode.Conflict, conflict);
-        }
-        else if (answer is null)
-        {
-            await StatusAsync(context, HttpStatusCode.NotFound, $"pods \"{key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]}\" not found");
-        }
-        else
-        {
-            await JsonAsync(context, HttpStatusCode.OK, answer);
-        }
+        (HttpStatusCode, JsonNode) NotFound() => Status(HttpStatusCode.NotFound, $"pods \"{key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]}\" not found");
     }
 
     /// <summary>RFC 7386 JSON merge patch.</summary>
@@ -547,7 +541,10 @@ public sealed class ApiServerDouble : IAsyncDisposable
     private static string Event(string type, JsonObject item) => new JsonObject { ["type"] = type, ["object"] = item.DeepClone() }.ToJsonString();
 
     private static Task StatusAsync(HttpContext context, HttpStatusCode code, string message) =>
-        JsonAsync(context, code, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["message"] = message, ["code"] = (int)code });
+        JsonAsync(context, code, Status(code, message).Answer);
+
+    private static (HttpStatusCode Code, JsonNode Answer) Status(HttpStatusCode code, string message) =>
+        (code, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["status"] = "Failure", ["message"] = message, ["code"] = (int)code });
 
     private static async Task JsonAsync(HttpContext context, HttpStatusCode code, JsonNode body)
     {

@@ -11,14 +11,14 @@ internal sealed class DaemonProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public DaemonProcess(string extraJson = "")
+    public DaemonProcess(string extraJson = "", string leaseHold = "10m")
     {
         Root = Directory.CreateTempSubdirectory("yurtnet-it-").FullName;
         Socket = Path.Combine(Root, "run", "cni.sock");
         StateDir = Path.Combine(Root, "state");
         SpoolDir = Path.Combine(Root, "spool");
         ConfigPath = Path.Combine(Root, "yurtnetd.json");
-        File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}"{{(extraJson.Contains("\"leaseHold\"", StringComparison.Ordinal) ? "" : ", \"leaseHold\": \"10m\"")}}{{extraJson}} }""");
+        File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}", "leaseHold": "{{leaseHold}}"{{extraJson}} }""");
     }
 
     public string Root { get; }
@@ -40,9 +40,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<DaemonProcess> StartAsync(string extraJson = "")
+    public static async Task<DaemonProcess> StartAsync(string extraJson = "", string leaseHold = "10m")
     {
-        var daemon = new DaemonProcess(extraJson);
+        var daemon = new DaemonProcess(extraJson, leaseHold);
         await daemon.StartAgainAsync();
         return daemon;
     }

@@ -46,7 +46,18 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
     /// <summary>401 answers seen (a rotated or fake token right after a reconnect); retried, never a verdict.</summary>
     public long Unauthorized => Interlocked.Read(ref _unauthorized);
 
-    public void ReportHub(HubReport report) => Update(() => _hub = report);
+    /// <summary>
+    /// yurthub's word. When it calls the cloud unhealthy, earlier proof of a live watch is void: a probe that fails
+    /// later (yurthub restarting, a slow answer) must not bring back "online" on evidence older than the outage.
+    /// </summary>
+    public void ReportHub(HubReport report) => Update(() =>
+    {
+        _hub = report;
+        if (report == HubReport.Unhealthy && _api == ApiEvidence.Live)
+        {
+            _api = ApiEvidence.None;
+        }
+    });
 
     /// <summary>Something only the live API server sends arrived (a watch event or bookmark, a write that took).</summary>
     public void ReportLive() => Update(() => _api = ApiEvidence.Live);

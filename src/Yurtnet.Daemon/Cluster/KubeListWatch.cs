@@ -108,7 +108,7 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
         await ThrowIfFailedAsync(response, cancellationToken);
         using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
         var root = document.RootElement;
-        var version = root.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() ?? "" : "";
+        var version = KubeObject.Metadata(root, "resourceVersion") ?? "";
 
         // Offline, yurthub serves an empty cached list as "items": null.
         var items = root.TryGetProperty("items", out var list) && list.ValueKind == JsonValueKind.Array
@@ -186,12 +186,12 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
                     case "BOOKMARK":
                         cloud.ReportLive();
                         await onEvent(type, item, cancellationToken);
-                        version = ResourceVersion(item) ?? version;
+                        version = KubeObject.Metadata(item, "resourceVersion") ?? version;
                         break;
                     case "ADDED" or "MODIFIED" or "DELETED":
                         cloud.ReportLive();
                         await onEvent(type, item, cancellationToken);
-                        version = ResourceVersion(item) ?? version;
+                        version = KubeObject.Metadata(item, "resourceVersion") ?? version;
                         break;
                 }
             }
@@ -204,9 +204,6 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
 
         return version;
     }
-
-    private static string? ResourceVersion(JsonElement item) =>
-        item.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
 
     private static async Task ThrowIfFailedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -26,7 +26,7 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
             async (items, ct) =>
             {
                 // Offline lists ignore the selector: pick our node ourselves.
-                var node = items.FirstOrDefault(i => Name(i) == options.NodeName);
+                var node = items.FirstOrDefault(i => KubeObject.Metadata(i, "name") == options.NodeName);
                 if (node.ValueKind == JsonValueKind.Undefined)
                 {
                     LogNodeMissing(logger, options.NodeName);
@@ -37,7 +37,7 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
             },
             async (type, node, ct) =>
             {
-                if (type is "ADDED" or "MODIFIED" && Name(node) == options.NodeName)
+                if (type is "ADDED" or "MODIFIED" && KubeObject.Metadata(node, "name") == options.NodeName)
                 {
                     await ApplyAsync(node, ct);
                 }
@@ -77,9 +77,6 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
         var stranded = leases.Count(l => gone.Contains(l.Pool));
         LogChanged(logger, options.NodeName, string.Join(", ", previous.PodCidrs), string.Join(", ", cidrs), stranded);
     }
-
-    private static string? Name(JsonElement item) =>
-        item.TryGetProperty("metadata", out var metadata) && metadata.TryGetProperty("name", out var name) ? name.GetString() : null;
 
     /// <summary><c>spec.podCIDRs</c> (or the older single <c>spec.podCIDR</c>), each checked as a pool.</summary>
     internal static (List<string> Cidrs, List<string> Problems) PodCidrs(JsonElement node)

@@ -56,22 +56,10 @@ internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, 
     private bool OnThisNode(JsonElement pod) =>
         pod.TryGetProperty("spec", out var spec) && spec.TryGetProperty("nodeName", out var node) && node.ValueKind == JsonValueKind.String && node.GetString() == options.NodeName;
 
-    internal static PodFacts? Facts(JsonElement pod)
-    {
-        if (!pod.TryGetProperty("metadata", out var metadata)
-            || Text(metadata, "namespace") is not { } ns || Text(metadata, "name") is not { } name || Text(metadata, "uid") is not { } uid)
-        {
-            return null;
-        }
-
-        var annotations = metadata.TryGetProperty("annotations", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
-        return new PodFacts($"{ns}/{name}", uid,
-            annotations.ValueKind == JsonValueKind.Object ? Text(annotations, NetworkStatus.Annotation) : null,
-            annotations.ValueKind == JsonValueKind.Object ? Text(annotations, Protocol.Annotations.RequestedIp) : null);
-    }
-
-    private static string? Text(JsonElement parent, string property) =>
-        parent.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    internal static PodFacts? Facts(JsonElement pod) =>
+        KubeObject.Metadata(pod, "namespace") is { } ns && KubeObject.Metadata(pod, "name") is { } name && KubeObject.Metadata(pod, "uid") is { } uid
+            ? new PodFacts($"{ns}/{name}", uid, KubeObject.Annotation(pod, NetworkStatus.Annotation), KubeObject.Annotation(pod, Protocol.Annotations.RequestedIp))
+            : null;
 
     [LoggerMessage(EventId = 4040, Level = LogLevel.Debug, Message = "pods of this node listed: {Count}, from {Source}")]
     private static partial void LogListed(ILogger logger, int count, string source);

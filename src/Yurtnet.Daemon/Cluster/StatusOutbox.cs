@@ -25,11 +25,6 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Backoff _backoff = new(Random.Shared);
     private readonly HashSet<(string Pod, long Sequence)> _parked = [];
-    private long _delivered;
-
-    /// <summary>Patches that took effect.</summary>
-    public long Delivered => Interlocked.Read(ref _delivered);
-
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         keeper.OutboxChanged += Wake;
@@ -177,7 +172,6 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
             switch (response.StatusCode)
             {
                 case HttpStatusCode.OK when AnnotationIn(body) == entry.Status:
-                    Interlocked.Increment(ref _delivered);
                     cloud.ReportLive();
                     await keeper.RemoveOutboxAsync(entry.PodKey, entry.Sequence, cancellationToken);
                     LogDelivered(logger, entry.PodKey, time.GetUtcNow() - entry.Since);
@@ -238,11 +232,7 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
         try
         {
             using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("metadata", out var metadata)
-                && metadata.TryGetProperty("annotations", out var annotations) && annotations.ValueKind == JsonValueKind.Object
-                && annotations.TryGetProperty(NetworkStatus.Annotation, out var value) && value.ValueKind == JsonValueKind.String
-                ? value.GetString()
-                : null;
+            return KubeObject.Annotation(document.RootElement, NetworkStatus.Annotation);
         }
         catch (JsonException)
         {

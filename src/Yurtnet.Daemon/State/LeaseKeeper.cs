@@ -261,10 +261,7 @@ internal sealed partial class LeaseKeeper : IDisposable
 
             var removal = new OutboxChanges();
             removal.Removals.Add(podKey);
-            _store.Apply(new IpamChanges(), removal);
-            _outbox.Remove(podKey);
-            Volatile.Write(ref _outboxCount, _outbox.Count);
-            _lastDurableWrite = _time.GetUtcNow();
+            Persist(new IpamChanges(), removal);
             return true;
         }
         finally
@@ -304,15 +301,18 @@ internal sealed partial class LeaseKeeper : IDisposable
         }
     }
 
-    private void Persist(IpamChanges changes)
+    /// <summary>
+    /// Makes lease changes durable with the outbox changes that follow from them (or the given ones), then applies
+    /// both to memory. Nothing to change writes nothing: the answer depends on state that is already durable.
+    /// </summary>
+    private void Persist(IpamChanges changes, OutboxChanges? outbox = null)
     {
-        // Nothing changed (a repeated DEL or COMMIT): the answer depends on state that is already durable.
-        if (changes.IsEmpty)
+        outbox ??= _reportsPodStatus && !changes.IsEmpty ? OutboxPlan.For(_table, changes, _outbox, _nextSequence, _time.GetUtcNow()) : null;
+        if (changes.IsEmpty && outbox is not { IsEmpty: false })
         {
             return;
         }
 
-        var outbox = _reportsPodStatus ? OutboxPlan.For(_table, changes, _outbox, _nextSequence, _time.GetUtcNow()) : null;
         try
         {
             _store.Apply(changes, outbox);

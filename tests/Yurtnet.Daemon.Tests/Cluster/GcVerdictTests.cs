@@ -7,7 +7,6 @@ namespace Yurtnet.Daemon.Tests.Cluster;
 
 public sealed class GcVerdictTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Grace = TimeSpan.FromMinutes(5);
     private static readonly Dictionary<string, PodFacts> NoPods = [];
 

@@ -7,7 +7,7 @@ namespace Yurtnet.Daemon.Tests.PodStatus;
 
 public sealed class NetworkStatusTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
 
     internal static Lease L(string ip, string pod = "till", LeaseState state = LeaseState.Active, string ifName = "eth0", string network = "edge", string? mac = "0a:58:0a:16:00:05", string? uid = "uid-1", string container = "c1") => new()
     {

@@ -6,7 +6,6 @@ namespace Yurtnet.Daemon.Tests.PodStatus;
 
 public sealed class OutboxPlanTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
 
     private static IpamChanges Upsert(params Lease[] leases)
     {

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Cluster;
+
+namespace Yurtnet.Daemon.Tests.Cluster;
+
+public sealed class CloudHealthTests
+{
+    private static CloudHealth New() => new(new HealthModel(TimeProvider.System), TimeProvider.System, NullLogger<CloudHealth>.Instance);
+
+    [Fact]
+    public void Failed_probe_after_yurthub_called_the_cloud_unhealthy_does_not_revive_an_older_live_watch()
+    {
+        var cloud = New();
+        cloud.ReportLive();
+        cloud.ReportHub(HubReport.Unhealthy);
+        Assert.Equal(CloudState.Offline, cloud.State);
+
+        cloud.ReportHub(HubReport.Unreachable);
+
+        Assert.Equal(CloudState.Unknown, cloud.State);
+    }
+
+    [Fact]
+    public void Live_watch_after_yurthub_went_away_is_online()
+    {
+        var cloud = New();
+        cloud.ReportHub(HubReport.Unhealthy);
+        cloud.ReportHub(HubReport.Unreachable);
+
+        cloud.ReportLive();
+
+        Assert.Equal(CloudState.Online, cloud.State);
+    }
+}
