@@ -104,7 +104,7 @@ public sealed class AddCheckDelTests
         var check = CniRun.Exec("CHECK", withPrev, "c1", pod.Path);
 
         Assert.Equal(101, check.ErrorCode);
-        Assert.Contains($"address {address} is missing on eth0", check.ErrorMessage, StringComparison.Ordinal);
+        Assert.True(check.ErrorMessage.Contains($"address {address} is missing on eth0", StringComparison.Ordinal), check.ErrorMessage);
         CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
     }
 
@@ -135,13 +135,13 @@ public sealed class AddCheckDelTests
         CniRun.Exec("ADD", network.Conf(), "c-gone", gone.Path, args: CniRun.PodArgs("gone"));
 
         var status = CniRun.Exec("STATUS", network.Conf());
-        var gc = CniRun.Exec("GC", network.Conf(c => c["cni.dev/valid-attachments"] = new JsonArray(new JsonObject { ["containerID"] = "c-keep", ["ifname"] = "eth0" })));
+        var gc = CniRun.Exec("GC", network.Conf(c => c["cni.dev/valid-attachments"] = new JsonArray(new JsonObject { ["containerID"] = CniRun.ContainerId("c-keep", network.Conf()), ["ifname"] = "eth0" })));
 
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.True(gc.ExitCode == 0, gc.ToString());
         var leases = await daemon.LeasesAsync();
-        Assert.Equal("active", Assert.Single(leases, l => l.ContainerId == "c-keep").State);
-        Assert.Equal("held", Assert.Single(leases, l => l.ContainerId == "c-gone").State);
+        Assert.Equal("active", Assert.Single(leases, l => l.ContainerId == CniRun.ContainerId("c-keep", network.Conf())).State);
+        Assert.Equal("held", Assert.Single(leases, l => l.ContainerId == CniRun.ContainerId("c-gone", network.Conf())).State);
         CniRun.Exec("DEL", network.Conf(), "c-keep", keep.Path);
         CniRun.Exec("DEL", network.Conf(), "c-gone", gone.Path);
     }

@@ -28,7 +28,7 @@ internal sealed record CniRun(int ExitCode, string Stdout, string Stderr)
         }
 
         start.Environment["CNI_COMMAND"] = command;
-        start.Environment["CNI_CONTAINERID"] = containerId;
+        start.Environment["CNI_CONTAINERID"] = ContainerId(containerId, conf);
         start.Environment["CNI_NETNS"] = netns;
         start.Environment["CNI_IFNAME"] = ifName;
         start.Environment["CNI_PATH"] = "/opt/cni/bin";
@@ -54,6 +54,17 @@ internal sealed record CniRun(int ExitCode, string Stdout, string Stderr)
         process.WaitForExit();
         return new CniRun(process.ExitCode, stdout.Result, stderr);
     }
+
+    /// <summary>
+    /// The container id the plugin sees for a test's short id ("c1") on a <see cref="TestNetwork"/>: made unique by
+    /// the network's name, as a runtime's ids are unique on a host. Tests run in parallel, and two sandboxes of one
+    /// id would share a host veth name (derived from the id) and tear down each other's pods.
+    /// </summary>
+    public static string ContainerId(string id, JsonNode? conf) =>
+        id.Length is > 0 and <= 24 && conf?["name"]?.GetValue<string>() is { } network && network.StartsWith("yt-", StringComparison.Ordinal)
+            && id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            ? $"{id}.{network}"
+            : id;
 
     /// <summary>Pod args as containerd passes them.</summary>
     public static string PodArgs(string name, string ns = "default", string? uid = null) =>
