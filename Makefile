@@ -19,7 +19,11 @@ DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace contain
 	debhelper dpkg-dev lintian debootstrap systemd-container
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: deps build publish test demo bench smoke-arm64 deb test-packages clean root-check
+.PHONY: help deps build publish test demo bench smoke-arm64 deb test-packages clean root-check
+
+help: ## list the targets
+	@echo "yurtnet: make <target> (targets that need root say so)"
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 18
 
 deps: ## install the Debian packages the build, tests, demo and bench need (idempotent)
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -54,6 +58,6 @@ deb: deps ## Debian packages for amd64 and arm64 (cross-built, NativeAOT) into o
 test-packages: deps deb ## install, upgrade, reinstall, remove, purge in a Debian 12 container with systemd as PID 1; lintian; arm64 under qemu (root)
 	./scripts/packages/test.sh
 
-clean:
+clean: ## remove build output: out/, artifacts/ and every bin/ and obj/
 	rm -rf out artifacts
-	find . -name bin -o -name obj -type d -prune -exec rm -rf {} +
+	find src tests bench -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +

@@ -1,5 +1,5 @@
-using Yurtnet.Netlink;
 using System.Text.RegularExpressions;
+using Yurtnet.Netlink;
 
 namespace Yurtnet.Cni;
 

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Yurtnet.Cni;
 
 /// <summary>An ADD result, independent of the spec version it is printed in.</summary>
@@ -12,12 +10,3 @@ internal sealed record CniResult
     /// <summary>The conflist's <c>dns</c> object, passed through verbatim.</summary>
     public string? DnsJson { get; init; }
 }
-
-internal sealed record ResultInterface(string Name, string? Mac, int? Mtu = null, string? Sandbox = null);
-
-internal sealed record ResultIp(IPAddress Address, int PrefixLength, IPAddress? Gateway, int? Interface)
-{
-    public string Cidr => $"{Address}/{PrefixLength}";
-}
-
-internal sealed record ResultRoute(IPNetwork Destination, IPAddress? Gateway);

@@ -47,7 +47,7 @@ internal sealed class Masquerade(string runDirectory)
         }
     }
 
-    /// <summary>Takes the exclusive lock for a release; pass the result to <see cref="RemoveIfIdle"/>.</summary>
+    /// <summary>Takes the exclusive lock for a release; hold it while the chain is removed.</summary>
     public IDisposable HoldForRelease() => Lock(Interop.LOCK_EX);
 
     /// <summary>
@@ -134,35 +134,6 @@ internal sealed class Masquerade(string runDirectory)
         if (process.ExitCode != 0)
         {
             throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft exited with {process.ExitCode}: {stderr.Trim()}", "check that the kernel has nf_tables with NAT (nft list ruleset)"));
-        }
-    }
-
-    private sealed class FileLock : IDisposable
-    {
-        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
-
-        private FileLock(Microsoft.Win32.SafeHandles.SafeFileHandle handle) => _handle = handle;
-
-        public static FileLock Acquire(string path, int operation)
-        {
-            var handle = Interop.OpenLockFile(path);
-            while (Interop.Flock(handle, operation) != 0)
-            {
-                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno != 4)
-                {
-                    handle.Dispose();
-                    throw new IOException($"flock {path}: {System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}");
-                }
-            }
-
-            return new FileLock(handle);
-        }
-
-        public void Dispose()
-        {
-            _ = Interop.Flock(_handle, Interop.LOCK_UN);
-            _handle.Dispose();
         }
     }
 }

@@ -1,8 +1,8 @@
-using Yurtnet.Netlink;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Yurtnet.Netlink;
 using Yurtnet.Protocol;
 
 namespace Yurtnet.Cni;
@@ -136,7 +136,7 @@ internal static partial class NetConfParser
             DnsJson = reader.RawObject("dns"),
         };
 
-        var (subnets, routes) = ParseIpam(root, problems);
+        var (subnets, routes) = IpamSectionParser.Parse(root, problems);
         if (mtu < 1280 && subnets.Any(s => s.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6))
         {
             problems.Add($"mtu: {mtu} is below 1280, the IPv6 minimum, and ipam.subnets has an IPv6 subnet");
@@ -199,106 +199,6 @@ internal static partial class NetConfParser
         return Annotations.TryParseRequestedIps(text, out var ips, out var problem)
             ? ips
             : throw new CniException(new CniError(CniError.InvalidNetworkConfig, $"pod annotation {Annotations.RequestedIp}: \"{text}\": {problem}", Annotations.RequestedIpHint));
-    }
-
-    private static (List<IPNetwork> Subnets, List<ResultRoute> Routes) ParseIpam(JsonElement root, List<string> problems)
-    {
-        var subnets = new List<IPNetwork>();
-        var routes = new List<ResultRoute>();
-        if (!root.TryGetProperty("ipam", out var ipam) || ipam.ValueKind == JsonValueKind.Null)
-        {
-            return (subnets, routes);
-        }
-
-        if (ipam.ValueKind != JsonValueKind.Object)
-        {
-            problems.Add($"ipam: expected an object, got {ipam.ValueKind}");
-            return (subnets, routes);
-        }
-
-        var reader = new ConfFieldReader(ipam, problems, "ipam.");
-        if (reader.String("type") is { } type && type != "yurtnet")
-        {
-            problems.Add($"ipam.type: \"{type}\" is not supported; yurtnet allocates through yurtnetd, so remove ipam.type or set it to \"yurtnet\"");
-        }
-
-        if (ipam.TryGetProperty("subnets", out var list))
-        {
-            if (list.ValueKind != JsonValueKind.Array)
-            {
-                problems.Add($"ipam.subnets: expected an array of CIDR strings, got {list.ValueKind}");
-            }
-            else
-            {
-                var i = 0;
-                foreach (var item in list.EnumerateArray())
-                {
-                    var key = $"ipam.subnets[{i++}]";
-                    if (item.ValueKind != JsonValueKind.String)
-                    {
-                        problems.Add($"{key}: expected a CIDR string, got {item.ValueKind}");
-                        continue;
-                    }
-
-                    if (!PoolCidr.TryParse(item.GetString()!, out var subnet, out var problem))
-                    {
-                        problems.Add($"{key}: {problem}");
-                        continue;
-                    }
-
-                    if (subnets.Any(s => s.Contains(subnet.BaseAddress) || subnet.Contains(s.BaseAddress)))
-                    {
-                        problems.Add($"{key}: {subnet} overlaps another subnet of the list");
-                        continue;
-                    }
-
-                    subnets.Add(subnet);
-                }
-            }
-        }
-
-        if (ipam.TryGetProperty("routes", out var routeList))
-        {
-            if (routeList.ValueKind != JsonValueKind.Array)
-            {
-                problems.Add($"ipam.routes: expected an array of {{\"dst\": CIDR, \"gw\": IP}} objects, got {routeList.ValueKind}");
-            }
-            else
-            {
-                var i = 0;
-                foreach (var item in routeList.EnumerateArray())
-                {
-                    var key = $"ipam.routes[{i++}]";
-                    var routeReader = new ConfFieldReader(item, problems, key + ".");
-                    if (item.ValueKind != JsonValueKind.Object)
-                    {
-                        problems.Add($"{key}: expected an object with dst and optional gw, got {item.ValueKind}");
-                        continue;
-                    }
-
-                    var dst = routeReader.String("dst");
-                    if (dst is null || !IPNetwork.TryParse(dst, out var destination))
-                    {
-                        problems.Add($"{key}.dst: {(dst is null ? "required" : $"\"{dst}\" is not a CIDR")}");
-                        continue;
-                    }
-
-                    IPAddress? gateway = null;
-                    if (routeReader.String("gw") is { } gw)
-                    {
-                        if (!IPAddress.TryParse(gw, out gateway) || gateway.AddressFamily != destination.BaseAddress.AddressFamily)
-                        {
-                            problems.Add($"{key}.gw: \"{gw}\" is not an address of the same family as dst {destination}");
-                            continue;
-                        }
-                    }
-
-                    routes.Add(new ResultRoute(destination, gateway));
-                }
-            }
-        }
-
-        return (subnets, routes);
     }
 
     private static List<AttachmentRef> ParseValidAttachments(JsonElement root, List<string> problems)

@@ -28,22 +28,4 @@ internal sealed partial class Plugin
 
         return [];
     }
-
-    /// <summary>GC: release every lease of this network whose attachment the runtime no longer knows.</summary>
-    private byte[] Gc()
-    {
-        RequireVersion("GC");
-        using var client = Connect(conf.DaemonWait, CniError.TryAgainLater);
-        var collected = Ask<GcResponse>(client, new GcRequest { Network = conf.Name, ValidAttachments = conf.ValidAttachments ?? [] });
-        log.Info($"GC released {collected.Released} lease(s)");
-        return [];
-    }
-
-    private void RequireVersion(string verb)
-    {
-        if (!CniVersion.AllowsStatusAndGc(conf.CniVersion))
-        {
-            throw new CniException(new CniError(CniError.IncompatibleVersion, $"configuration version {conf.CniVersion} does not allow {verb} (needs 1.1.0)"));
-        }
-    }
 }

@@ -22,6 +22,15 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         };
     }
 
+    /// <summary>STATUS and GC exist from CNI 1.1.0 on; an older configuration version is refused with code 2.</summary>
+    private void RequireVersion(string verb)
+    {
+        if (!CniVersion.AllowsStatusAndGc(conf.CniVersion))
+        {
+            throw new CniException(new CniError(CniError.IncompatibleVersion, $"configuration version {conf.CniVersion} does not allow {verb} (needs 1.1.0)"));
+        }
+    }
+
     /// <summary>ADD and CHECK need the sandbox's namespace; checked before anything is allocated.</summary>
     private void RequireNetns()
     {

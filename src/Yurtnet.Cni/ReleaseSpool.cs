@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
 using Yurtnet.Protocol;
 
 namespace Yurtnet.Cni;
@@ -23,7 +24,23 @@ internal static class ReleaseSpool
         }
 
         File.Move(temp, final, overwrite: true);
-        Interop.FsyncDirectory(spoolDir);
+        FsyncDirectory(spoolDir);
         return final;
+    }
+
+    /// <summary>fsyncs a directory, making the renames and creations in it durable.</summary>
+    private static void FsyncDirectory(string path)
+    {
+        var fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_DIRECTORY | Interop.O_CLOEXEC);
+        if (fd < 0)
+        {
+            throw Interop.LastError($"open directory {path}");
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        if (Interop.Fsync(handle) != 0)
+        {
+            throw Interop.LastError($"fsync directory {path}");
+        }
     }
 }

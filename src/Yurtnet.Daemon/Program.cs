@@ -4,15 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
-using Microsoft.Extensions.Hosting.Systemd;
 using Yurtnet.Daemon.Appliance;
-using Yurtnet.Daemon.Appliance.Leds;
+using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
 
-// yurtnetd: IPAM, state and the socket the yurtnet plugin talks to. The only composition root.
+// yurtnetd: IPAM, state and the socket the yurtnet plugin talks to. The only composition root: it reads the
+// arguments and the settings, sets up logging, and lets each component register itself.
 var version = typeof(DaemonOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
 string? configPath = null;
 var checkOnly = false;
@@ -76,7 +76,7 @@ catch (Exception ex) when (ex is InvalidDataException or FormatException or Syst
     return 2;
 }
 
-var options = DaemonOptionsReader.Read(configuration, out var problems);
+var options = DaemonOptions.Read(configuration, out var problems);
 if (problems.Count > 0)
 {
     foreach (var problem in problems)
@@ -89,7 +89,7 @@ if (problems.Count > 0)
 
 if (checkOnly)
 {
-    Console.WriteLine($"yurtnetd: {(File.Exists(configPath) ? configPath : "defaults")} OK: socket {options.Socket}, state {options.StateDir}, spool {options.SpoolDir}, leaseHold {options.LeaseHold}");
+    Console.WriteLine($"yurtnetd: {(File.Exists(configPath) ? configPath : "defaults")} OK: socket {options.CniApi.Socket}, state {options.State.StateDir}, spool {options.Reconcile.SpoolDir}, leaseHold {options.State.LeaseHold}");
     return 0;
 }
 
@@ -116,47 +116,15 @@ else
 }
 
 builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-builder.Services.AddSingleton<ISystemdNotifier, SystemdNotifier>();
-builder.Services.AddSingleton(options);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(_ => BootId.ReadKernel());
-builder.Services.AddSingleton<HealthModel>();
-builder.Services.AddSingleton(sp => LeaseStore.Open(options.StateDir, sp.GetRequiredService<ILoggerFactory>().CreateLogger("Yurtnet.Daemon.State"), sp.GetRequiredService<TimeProvider>()));
-builder.Services.AddSingleton<LeaseKeeper>();
-builder.Services.AddSingleton<Yurtnet.Daemon.Cluster.PodView>();
-builder.Services.AddSingleton<SpoolDrain>();
-builder.Services.AddSingleton<Reconciler>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<Reconciler>());
-builder.Services.AddSingleton<CniRequestHandler>();
-builder.Services.AddSingleton<CniSocketServer>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<CniSocketServer>());
-builder.Services.AddSingleton<Liveness>();
-builder.Services.AddSingleton(WatchdogRequest.FromEnvironment(Environment.GetEnvironmentVariable, Environment.ProcessId));
-builder.Services.AddHostedService<SystemdNotifications>();
-builder.Services.AddHostedService<UplinkCarrier>();
-builder.Services.AddSingleton<Func<LedOptions, ILedBackend>>(led => led.Backend switch
-{
-    "gpio" when led.LineName is { } lineName => GpioLedBackend.OpenNamed(led.Chip, lineName, led.ActiveLow),
-    "gpio" => GpioLedBackend.Open(led.Chip ?? "0", led.Line, led.ActiveLow),
-    "ledclass" => LedClassBackend.Open(led.Led!, led.Role == LedRole.Uplink ? options.Uplink : null),
-    "mcp23xxx" => GpioLedBackend.OpenExpander(led.Model, led.Bus, led.Address, led.Line, led.ActiveLow),
-    _ => new NoneLedBackend(),
-});
-builder.Services.AddSingleton<LedBlinker>();
-builder.Services.AddHostedService(sp => sp.GetRequiredService<LedBlinker>());
-if (options.Cluster is { } cluster)
-{
-    builder.Services.AddSingleton(cluster);
-    builder.Services.AddSingleton<Yurtnet.Daemon.Cluster.CloudHealth>();
-    builder.Services.AddHostedService<Yurtnet.Daemon.Cluster.ClusterLink>();
-}
 
-if (options.Watchdog is { } watchdog)
-{
-    builder.Services.AddSingleton(watchdog);
-    builder.Services.AddSingleton<Func<string, IWatchdogDevice>>(path => LinuxWatchdogDevice.Open(path));
-    builder.Services.AddHostedService<HardwareWatchdog>();
-}
+// Each component registers itself and what it needs from its own options; the test harness calls the same methods.
+builder.Services
+    .AddState(options.State)
+    .AddReconcile(options.Reconcile)
+    .AddCniApi(options.CniApi)
+    .AddAppliance(options.Appliance)
+    .AddClusterLink(options.Cluster);
 
 try
 {

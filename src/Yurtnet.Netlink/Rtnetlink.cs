@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Yurtnet.Netlink;
 
 /// <summary>The rtnetlink operations the plugin needs: links and bridge ports here, addresses and routes in the partials.</summary>

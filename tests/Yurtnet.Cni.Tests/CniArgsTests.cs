@@ -1,5 +1,3 @@
-using Yurtnet.Cni;
-
 namespace Yurtnet.Cni.Tests;
 
 public sealed class CniArgsTests

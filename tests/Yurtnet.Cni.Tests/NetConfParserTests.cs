@@ -1,5 +1,4 @@
 using System.Text;
-using Yurtnet.Cni;
 
 namespace Yurtnet.Cni.Tests;
 

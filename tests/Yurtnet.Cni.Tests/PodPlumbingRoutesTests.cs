@@ -1,5 +1,4 @@
 using System.Net;
-using Yurtnet.Cni;
 
 namespace Yurtnet.Cni.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using Yurtnet.Ctl;
 using Yurtnet.Protocol;
 
 namespace Yurtnet.Ctl.Tests;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Yurtnet.Protocol;
-using Yurtnet.TestSupport;
 
 namespace Yurtnet.Integration.Tests;
 

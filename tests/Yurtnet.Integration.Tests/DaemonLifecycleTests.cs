@@ -1,5 +1,3 @@
-using Yurtnet.TestSupport;
-
 namespace Yurtnet.Integration.Tests;
 
 /// <summary>What pods see when yurtnetd crashes, restarts or is not there.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Yurtnet.Protocol;
-using Yurtnet.TestSupport;
 using static Yurtnet.Integration.Tests.ClusterLinkTests;
 
 namespace Yurtnet.Integration.Tests;

@@ -1,5 +1,3 @@
-using Yurtnet.Netlink;
-
 namespace Yurtnet.Netlink.Tests;
 
 [Trait("requirement", "root")]

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using Yurtnet.Netlink;
 
 namespace Yurtnet.Netlink.Tests;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Yurtnet.Netlink;
 
 namespace Yurtnet.Netlink.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Yurtnet.Protocol;
 
 namespace Yurtnet.Protocol.Tests;
 

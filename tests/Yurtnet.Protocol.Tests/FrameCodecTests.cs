@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using Yurtnet.Protocol;
 
 namespace Yurtnet.Protocol.Tests;
 

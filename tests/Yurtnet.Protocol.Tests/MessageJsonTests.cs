@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Yurtnet.Protocol;
 
 namespace Yurtnet.Protocol.Tests;
 

@@ -1,5 +1,3 @@
-using Yurtnet.Protocol;
-
 namespace Yurtnet.Protocol.Tests;
 
 public sealed class PoolCidrTests

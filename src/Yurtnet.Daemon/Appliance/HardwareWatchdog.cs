@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Yurtnet.Daemon.CniApi;
-using Yurtnet.Daemon.Configuration;
 
 namespace Yurtnet.Daemon.Appliance;
 
@@ -44,7 +43,10 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
         health.SetHardwareWatchdog(armed);
         var withheld = false;
         var lastKeepAlive = default(DateTimeOffset);
-        while (!stoppingToken.IsCancellationRequested)
+
+        // A fixed cadence: a slow self-check delays one keep-alive, never the ones after it.
+        using var cadence = new PeriodicTimer(period, time);
+        do
         {
             var report = await liveness.CheckAsync(period, stoppingToken);
             if (report.Alive)
@@ -64,9 +66,8 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
                 health.SetHardwareWatchdog($"{options.Device}: keep-alives WITHHELD ({report.Summary}); reset within {granted} s");
                 withheld = true;
             }
-
-            await Task.Delay(period, time, stoppingToken);
         }
+        while (await cadence.WaitForNextTickAsync(stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -89,19 +90,4 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
         _device.Dispose();
         _device = null;
     }
-
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Error, Message = "hardware watchdog not used: {Reason}")]
-    private static partial void LogUnavailable(ILogger logger, string reason);
-
-    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "hardware watchdog {Device} armed: asked {Requested} s, driver granted {Granted} s; keep-alive every {Period:0.#} s while alive (nowayout {NoWayOut})")]
-    private static partial void LogArmed(ILogger logger, string device, double requested, int granted, double period, bool noWayOut);
-
-    [LoggerMessage(EventId = 6103, Level = LogLevel.Critical, Message = "hardware watchdog {Device}: keep-alives withheld because the daemon is not alive ({Summary}); the board resets within {Granted} s unless it recovers")]
-    private static partial void LogWithheld(ILogger logger, string device, string summary, int granted);
-
-    [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "hardware watchdog {Device}: alive again, keep-alives resumed")]
-    private static partial void LogResumed(ILogger logger, string device);
-
-    [LoggerMessage(EventId = 6105, Level = LogLevel.Warning, Message = "hardware watchdog {Device} left armed (nowayout): the board resets unless yurtnetd starts again in time")]
-    private static partial void LogLeftArmed(ILogger logger, string device);
 }

@@ -27,7 +27,7 @@ internal sealed class LinuxWatchdogDevice : IWatchdogDevice
             {
                 Interop.ENOENT => $"watchdog device {path} does not exist: load its driver (e.g. modprobe softdog) or remove the watchdog section",
                 Interop.EBUSY => $"watchdog device {path} is busy: another process holds it (systemd's RuntimeWatchdogSec=, a watchdog daemon); let only one of them drive it",
-                _ => $"cannot open watchdog device {path}: {Marshal.GetPInvokeErrorMessage(errno)}",
+                _ => $"open watchdog device {path}: {Interop.Describe(errno)}",
             });
         }
 
@@ -52,7 +52,7 @@ internal sealed class LinuxWatchdogDevice : IWatchdogDevice
         ReadOnlySpan<byte> magic = "V"u8;
         if (Interop.Write(_fd, magic, 1) != 1)
         {
-            throw new IOException($"magic close of {_path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw Interop.LastError($"magic close of {_path}");
         }
     }
 
@@ -62,7 +62,7 @@ internal sealed class LinuxWatchdogDevice : IWatchdogDevice
     {
         if (result != 0)
         {
-            throw new IOException($"{operation} on {_path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw Interop.LastError($"{operation} on {_path}");
         }
     }
 }

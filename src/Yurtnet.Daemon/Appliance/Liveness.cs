@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Protocol;
 
@@ -10,10 +10,10 @@ namespace Yurtnet.Daemon.Appliance;
 /// (which in turn makes the store take a durable probe write). A watchdog is petted only while this holds, so a
 /// wedged daemon is restarted instead of being kept alive by a timer that runs on regardless.
 /// </summary>
-internal sealed class Liveness(Reconciler reconciler, DaemonOptions options, TimeProvider time)
+internal sealed class Liveness(Reconciler reconciler, ReconcileOptions reconcile, CniApiOptions cniApi, TimeProvider time)
 {
     /// <summary>How long the main loop may go without a pass before the daemon counts as wedged.</summary>
-    public TimeSpan LoopGrace => (options.ReconcileInterval * 3) + TimeSpan.FromSeconds(10);
+    public TimeSpan LoopGrace => (reconcile.ReconcileInterval * 3) + TimeSpan.FromSeconds(10);
 
     public async Task<LivenessReport> CheckAsync(TimeSpan probeTimeout, CancellationToken cancellationToken)
     {
@@ -28,10 +28,10 @@ internal sealed class Liveness(Reconciler reconciler, DaemonOptions options, Tim
         try
         {
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(options.Socket), timeout.Token);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(cniApi.Socket), timeout.Token);
             await using var stream = new NetworkStream(socket, ownsSocket: false);
             await FrameCodec.WriteAsync(stream, ClientFrameJson.Encode(new StatusRequest { Id = "liveness" }), timeout.Token);
-            var frame = await FrameCodec.ReadAsync(stream, options.MaxFrameBytes, timeout.Token)
+            var frame = await FrameCodec.ReadAsync(stream, cniApi.MaxFrameBytes, timeout.Token)
                 ?? throw new IOException("the socket closed without answering");
             return ClientFrameJson.Decode(frame) switch
             {

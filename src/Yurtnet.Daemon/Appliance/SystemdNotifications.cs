@@ -23,13 +23,17 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
         await server.Serving.WaitAsync(stoppingToken);
         notifier.Notify(ServiceState.Ready);
         var watchdog = watchdogRequest.Interval;
-        var period = watchdog is { } w && w < StatusPeriod ? w : StatusPeriod;
+        // At least a millisecond, PeriodicTimer's least period (systemd would give us 1 ms only for WatchdogSec=2ms).
+        var period = watchdog is { } w && w < StatusPeriod ? TimeSpan.FromTicks(Math.Max(w.Ticks, TimeSpan.TicksPerMillisecond)) : StatusPeriod;
         LogReady(logger, notifier.IsEnabled, watchdog?.TotalSeconds ?? 0);
         health.SetSystemdWatchdog(watchdog is { } interval ? $"keep-alive every {interval.TotalSeconds:0.#} s" : "off (not run with WatchdogSec=)");
         string? lastStatus = null;
         var wasAlive = true;
         var lastKeepAlive = default(DateTimeOffset);
-        while (!stoppingToken.IsCancellationRequested)
+
+        // A fixed cadence: a slow self-check delays one keep-alive, never the ones after it.
+        using var cadence = new PeriodicTimer(period, time);
+        do
         {
             var report = await liveness.CheckAsync(period, stoppingToken);
             health.SetLiveness(report);
@@ -58,9 +62,8 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
                 notifier.Notify(new ServiceState("STATUS=" + report.Summary));
                 lastStatus = report.Summary;
             }
-
-            await Task.Delay(period, time, stoppingToken);
         }
+        while (await cadence.WaitForNextTickAsync(stoppingToken));
     }
 
     public override Task StopAsync(CancellationToken cancellationToken)
@@ -68,13 +71,4 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
         notifier.Notify(ServiceState.Stopping);
         return base.StopAsync(cancellationToken);
     }
-
-    [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "ready (systemd notify {Enabled}, watchdog every {Seconds:0.###} s)")]
-    private static partial void LogReady(ILogger logger, bool enabled, double seconds);
-
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Error, Message = "not alive: {Summary}; watchdog keep-alives withheld: {Withheld}")]
-    private static partial void LogNotAlive(ILogger logger, string summary, bool withheld);
-
-    [LoggerMessage(EventId = 6003, Level = LogLevel.Information, Message = "alive again: {Summary}")]
-    private static partial void LogAliveAgain(ILogger logger, string summary);
 }

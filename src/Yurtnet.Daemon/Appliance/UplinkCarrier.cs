@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Netlink;
 
 namespace Yurtnet.Daemon.Appliance;
@@ -10,7 +9,7 @@ namespace Yurtnet.Daemon.Appliance;
 /// polling). Runs on a thread of its own because it waits in the kernel; a failing netlink socket is logged and
 /// reopened, never fatal.
 /// </summary>
-internal sealed partial class UplinkCarrier(DaemonOptions options, HealthModel health, ILogger<UplinkCarrier> logger) : BackgroundService
+internal sealed partial class UplinkCarrier(ApplianceOptions options, HealthModel health, ILogger<UplinkCarrier> logger) : BackgroundService
 {
     private static readonly TimeSpan WaitSlice = TimeSpan.FromSeconds(1);
     private string? _reported;
@@ -61,10 +60,4 @@ internal sealed partial class UplinkCarrier(DaemonOptions options, HealthModel h
 
         health.SetUplink(uplink, state);
     }
-
-    [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "uplink {Uplink}: {State}")]
-    private static partial void LogCarrier(ILogger logger, string uplink, string state);
-
-    [LoggerMessage(EventId = 6202, Level = LogLevel.Error, Message = "following uplink {Uplink} failed, retrying in 5 s: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string uplink, string reason);
 }

@@ -1,44 +1,5 @@
 namespace Yurtnet.Daemon.Cluster;
 
-/// <summary>Whether the cloud (the API server behind yurthub) can be reached.</summary>
-internal enum CloudState
-{
-    Unknown,
-    Online,
-    Offline,
-}
-
-/// <summary>What yurthub's management port says about the cloud.</summary>
-internal enum HubReport
-{
-    /// <summary>Not asked yet.</summary>
-    None,
-
-    /// <summary>The management port did not answer: yurthub is down or restarting.</summary>
-    Unreachable,
-
-    /// <summary>yurthub answers but has no health metric yet: it publishes one only after the first change.</summary>
-    NoMetric,
-
-    /// <summary><c>node_yurthub_server_healthy_status</c> is 1 for an API server.</summary>
-    Healthy,
-
-    /// <summary><c>node_yurthub_server_healthy_status</c> is 0 for every API server.</summary>
-    Unhealthy,
-}
-
-/// <summary>What our own API requests showed last.</summary>
-internal enum ApiEvidence
-{
-    None,
-
-    /// <summary>Something only a live API server sends: a watch event or bookmark, a write that took effect.</summary>
-    Live,
-
-    /// <summary>The request did not get through: connection refused or reset, timeout, 502/503/504.</summary>
-    Failed,
-}
-
 /// <summary>
 /// The pure rule behind the cloud state. yurthub's metric decides when it exists. Without it (yurthub publishes it
 /// only after the first change) our own traffic decides, and only traffic that yurthub cannot fake counts as

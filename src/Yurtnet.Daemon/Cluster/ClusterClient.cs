@@ -3,71 +3,27 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading.RateLimiting;
 using k8s;
 using k8s.Authentication;
-using Yurtnet.Daemon.Configuration;
 
 namespace Yurtnet.Daemon.Cluster;
 
 /// <summary>
 /// yurtnetd's one connection to the API server through yurthub: KubernetesClient.Aot's configuration and HTTP
 /// pipeline (CA, bearer token), with the User-Agent yurthub names its cache after, <c>Accept: application/json</c>,
-/// HTTP/1.1, and a token bucket on everything but watches.
+/// HTTP/1.1, and a token bucket on everything but watches. A configuration that cannot be loaded (a missing CA file)
+/// does not fail the daemon: it is kept as <see cref="ConfigurationProblem"/>, and the link does not start.
 /// </summary>
 internal sealed class ClusterClient : IDisposable
 {
     /// <summary>One token, no version: yurthub's cache key, and what operators add to <c>cache_agents</c>.</summary>
     public const string UserAgent = "yurtnet";
 
-    private readonly Kubernetes _api;
+    private readonly Kubernetes? _api;
     private readonly TokenBucketRateLimiter _limiter;
 
-    private ClusterClient(Kubernetes api, TokenBucketRateLimiter limiter)
-    {
-        _api = api;
-        _limiter = limiter;
-    }
-
-    public Uri BaseUri => _api.BaseUri;
-
-    /// <summary>
-    /// Sends a request through the client's pipeline with its credentials (the generated operations add them per
-    /// request; raw requests such as watches must too).
-    /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        if (_api.Credentials is { } credentials)
-        {
-            await credentials.ProcessHttpRequestAsync(request, cancellationToken);
-        }
-
-        return await _api.HttpClient.SendAsync(request, completion, cancellationToken);
-    }
-
-    /// <exception cref="IOException">The CA, token or kubeconfig cannot be read; the message names the file.</exception>
-    public static ClusterClient Create(ClusterOptions options)
+    public ClusterClient(ClusterOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        KubernetesClientConfiguration config;
-        try
-        {
-            config = options.Kubeconfig is { } kubeconfig ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-                : options.InCluster ? KubernetesClientConfiguration.InClusterConfig()
-                : new KubernetesClientConfiguration
-                {
-                    Host = options.Server.ToString(),
-                    SslCaCerts = options.CaFile is { } ca ? LoadCa(ca) : null,
-                    TokenProvider = new FileTokenProvider(options.TokenFile!),
-                };
-        }
-        catch (Exception ex) when (ex is not IOException)
-        {
-            throw new IOException($"cluster configuration: {ex.Message}", ex);
-        }
-
-        config.UserAgent = UserAgent;
-        config.DisableHttp2 = true;
-        config.HttpClientTimeout = TimeSpan.FromSeconds(30);
-        var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = options.Burst,
             TokensPerPeriod = Math.Max(1, (int)Math.Round(options.Qps)),
@@ -76,7 +32,61 @@ internal sealed class ClusterClient : IDisposable
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
             AutoReplenishment = true,
         });
-        return new ClusterClient(new Kubernetes(config, new ApiRequestHandler(limiter)), limiter);
+        try
+        {
+            var config = Configuration(options);
+            config.UserAgent = UserAgent;
+            config.DisableHttp2 = true;
+            config.HttpClientTimeout = TimeSpan.FromSeconds(30);
+            _api = new Kubernetes(config, new ApiRequestHandler(_limiter));
+        }
+        catch (IOException ex)
+        {
+            ConfigurationProblem = ex.Message;
+        }
+    }
+
+    /// <summary>Why the CA, token or kubeconfig could not be loaded (the message names the file); null when they could.</summary>
+    public string? ConfigurationProblem { get; }
+
+    public Uri BaseUri => Api.BaseUri;
+
+    private Kubernetes Api => _api ?? throw new InvalidOperationException($"the cluster client is not configured: {ConfigurationProblem}");
+
+    /// <summary>
+    /// Sends a request through the client's pipeline with its credentials (the generated operations add them per
+    /// request; raw requests such as watches must too).
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Api.Credentials is { } credentials)
+        {
+            await credentials.ProcessHttpRequestAsync(request, cancellationToken);
+        }
+
+        return await Api.HttpClient.SendAsync(request, completion, cancellationToken);
+    }
+
+    /// <exception cref="IOException">The CA, token or kubeconfig cannot be read; the message names the file.</exception>
+    private static KubernetesClientConfiguration Configuration(ClusterOptions options)
+    {
+        try
+        {
+            return options.Kubeconfig is { } kubeconfig ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+                : options.InCluster ? KubernetesClientConfiguration.InClusterConfig()
+                : new KubernetesClientConfiguration
+                {
+                    Host = options.Server.ToString(),
+                    SslCaCerts = options.CaFile is { } ca ? LoadCa(ca) : null,
+                    // ClusterOptions.Read refuses a section with neither tokenFile, kubeconfig nor inCluster.
+                    TokenProvider = new FileTokenProvider(options.TokenFile!),
+                };
+        }
+        catch (Exception ex) when (ex is not IOException)
+        {
+            throw new IOException($"cluster configuration: {ex.Message}", ex);
+        }
     }
 
     private static X509Certificate2Collection LoadCa(string path)
@@ -96,7 +106,7 @@ internal sealed class ClusterClient : IDisposable
 
     public void Dispose()
     {
-        _api.Dispose();
+        _api?.Dispose();
         _limiter.Dispose();
     }
 

@@ -1,4 +1,3 @@
-using Yurtnet.Daemon.Configuration;
 
 namespace Yurtnet.Daemon.Cluster;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.State;
 
@@ -12,11 +11,11 @@ namespace Yurtnet.Daemon.Cluster;
 /// every (re)list; a change is logged loudly and applies to new allocations only: existing leases keep their
 /// addresses and are counted in the log.
 /// </summary>
-internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud, ClusterFacts facts, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger<NodeWatch> logger)
 {
     public Task RunAsync(CancellationToken stoppingToken)
     {
-        if (keeper.Node is { } cached)
+        if (facts.Node is { } cached)
         {
             LogCached(logger, cached.NodeName, string.Join(", ", cached.PodCidrs), cached.ObservedAt);
         }
@@ -59,13 +58,13 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
             return;
         }
 
-        var current = keeper.Node;
+        var current = facts.Node;
         if (current is not null && current.NodeName == options.NodeName && current.PodCidrs.SequenceEqual(cidrs))
         {
             return;
         }
 
-        var previous = await keeper.SaveNodeFactsAsync(new NodeFacts(options.NodeName, cidrs, time.GetUtcNow()), cancellationToken);
+        var previous = await facts.SaveNodeAsync(new NodeFacts(options.NodeName, cidrs, time.GetUtcNow()), cancellationToken);
         if (previous is null || previous.PodCidrs.Count == 0)
         {
             LogLearned(logger, options.NodeName, string.Join(", ", cidrs));
@@ -105,22 +104,4 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
 
         return (cidrs, problems);
     }
-
-    [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "node {Node}: pod CIDRs {Cidrs} (kept from {ObservedAt:u}) until the cluster says otherwise")]
-    private static partial void LogCached(ILogger logger, string node, string cidrs, DateTimeOffset observedAt);
-
-    [LoggerMessage(EventId = 4021, Level = LogLevel.Information, Message = "node {Node}: pod CIDRs {Cidrs} learned from the cluster; networks without ipam.subnets allocate from them")]
-    private static partial void LogLearned(ILogger logger, string node, string cidrs);
-
-    [LoggerMessage(EventId = 4022, Level = LogLevel.Critical, Message = "node {Node}: pod CIDRs CHANGED from {Old} to {New}. New pods get addresses from the new CIDRs; {Stranded} existing lease(s) in the old ones keep their addresses (pods are never moved silently): recreate those pods to renumber them")]
-    private static partial void LogChanged(ILogger logger, string node, string old, string @new, int stranded);
-
-    [LoggerMessage(EventId = 4023, Level = LogLevel.Warning, Message = "node {Node} has no spec.podCIDRs yet (is the controller-manager's --allocate-node-cidrs on?); networks without ipam.subnets cannot allocate")]
-    private static partial void LogNoCidrs(ILogger logger, string node);
-
-    [LoggerMessage(EventId = 4024, Level = LogLevel.Warning, Message = "node {Node} is not in the cluster's node list; check cluster.nodeName (or NODE_NAME)")]
-    private static partial void LogNodeMissing(ILogger logger, string node);
-
-    [LoggerMessage(EventId = 4025, Level = LogLevel.Error, Message = "node {Node}: ignoring pod CIDR {Problem}")]
-    private static partial void LogBadCidr(ILogger logger, string node, string problem);
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.State;
 using Yurtnet.Netlink;
@@ -12,7 +11,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// runtimes that never send DEL or CNI GC (a sandbox lost in a crash, a pod deleted while the node was off). Runs
 /// on a local timer and on changes of the pod view; makes no API request of its own.
 /// </summary>
-internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger logger)
+internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger<PodGc> logger)
 {
     private readonly Dictionary<IPAddress, (Lease Lease, DateTimeOffset Since)> _missing = [];
     private readonly HashSet<IPAddress> _reportedLive = [];
@@ -110,13 +109,4 @@ internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper
             return $"its network namespace {path} still exists ({ex.Message})";
         }
     }
-
-    [LoggerMessage(EventId = 4060, Level = LogLevel.Warning, Message = "released {Ip}: the API server has not had pod {Pod} on this node (or has it under another UID) for {Grace}; the lease was {State} and its address is on no live interface")]
-    private static partial void LogFreed(ILogger logger, IPAddress ip, string pod, string state, TimeSpan grace);
-
-    [LoggerMessage(EventId = 4061, Level = LogLevel.Warning, Message = "keeping {Ip}: pod {Pod} is gone from the API server but {Reason}; it is released by the runtime's DEL or once that namespace is gone")]
-    private static partial void LogStillLive(ILogger logger, IPAddress ip, string pod, string reason);
-
-    [LoggerMessage(EventId = 4062, Level = LogLevel.Error, Message = "cluster GC pass failed, will retry: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
 }

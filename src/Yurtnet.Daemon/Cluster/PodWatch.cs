@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.PodStatus;
 
 namespace Yurtnet.Daemon.Cluster;
@@ -11,7 +10,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// and writes. Lists again whenever the cloud comes back, so the view that GC and the outbox trust is the live
 /// server's, not yurthub's cache.
 /// </summary>
-internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, PodView view, ClusterOptions options, ILogger logger)
+internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, PodView view, ClusterOptions options, ILogger<PodWatch> logger)
 {
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -60,7 +59,4 @@ internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, 
         KubeObject.Metadata(pod, "namespace") is { } ns && KubeObject.Metadata(pod, "name") is { } name && KubeObject.Metadata(pod, "uid") is { } uid
             ? new PodFacts($"{ns}/{name}", uid, KubeObject.Annotation(pod, NetworkStatus.Annotation), KubeObject.Annotation(pod, Protocol.Annotations.RequestedIp))
             : null;
-
-    [LoggerMessage(EventId = 4040, Level = LogLevel.Debug, Message = "pods of this node listed: {Count}, from {Source}")]
-    private static partial void LogListed(ILogger logger, int count, string source);
 }

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.PodStatus;
 using Yurtnet.Daemon.State;
 
@@ -17,7 +15,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// the live API no longer has, or has under another UID, are dropped. Failures back off with jitter; nothing is
 /// polled: the outbox wakes on a new entry, a cloud transition or a change of the pod view.
 /// </summary>
-internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth cloud, PodView view, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger logger) : IDisposable
+internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth cloud, PodView view, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger<StatusOutbox> logger) : IDisposable
 {
     /// <summary>Re-checks entries waiting for their pod even when nothing wakes the outbox (a local timer, no request).</summary>
     private static readonly TimeSpan IdleRecheck = TimeSpan.FromSeconds(30);
@@ -239,19 +237,4 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
             return null;
         }
     }
-
-    [LoggerMessage(EventId = 4050, Level = LogLevel.Information, Message = "{Count} pod status annotation(s) waiting in the outbox from before the restart")]
-    private static partial void LogPending(ILogger logger, int count);
-
-    [LoggerMessage(EventId = 4051, Level = LogLevel.Debug, Message = "pod {Pod}: network-status delivered ({Age} after it was decided)")]
-    private static partial void LogDelivered(ILogger logger, string pod, TimeSpan age);
-
-    [LoggerMessage(EventId = 4052, Level = LogLevel.Information, Message = "pod {Pod}: network-status answered {Code} without the change (yurthub answering offline from its cache); kept, retrying with backoff")]
-    private static partial void LogNotApplied(ILogger logger, string pod, int code);
-
-    [LoggerMessage(EventId = 4053, Level = LogLevel.Information, Message = "pod {Pod}: network-status dropped: {Reason}")]
-    private static partial void LogDropped(ILogger logger, string pod, string reason);
-
-    [LoggerMessage(EventId = 4054, Level = LogLevel.Error, Message = "pod {Pod}: network-status patch refused with {Code}: {Body} (check yurtnet's RBAC: pods patch); retrying with backoff")]
-    private static partial void LogRefused(ILogger logger, string pod, int code, string body);
 }

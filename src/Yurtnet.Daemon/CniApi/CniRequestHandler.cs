@@ -13,7 +13,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// Answers each request with a named result, never a dropped connection: validation problems, exhausted pools
 /// and unknown leases are <see cref="ErrorResponse"/>s the plugin turns into CNI errors.
 /// </summary>
-internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, HealthModel health, LedBlinker leds, PodView pods, TimeProvider time)
+internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, StateStore store, SpoolDrain spool, HealthModel health, LedBlinker leds, PodView pods, TimeProvider time)
 {
     private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -56,72 +56,25 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             return invalid;
         }
 
-        var pools = new List<Pool>();
-        foreach (var cidr in r.Subnets)
+        // What the runtime did not pass, the pod watch may have seen: a dictionary read, never an API call.
+        var seen = r.Pod is { } pod && pods.TryGet(pod.Key, out var watched) ? new PodSighting(watched.Uid, watched.RequestedIp, pods.Fresh) : null;
+        AllocationRequest request;
+        switch (AllocationPlanner.Plan(r, facts.Node?.PodCidrs ?? [], seen))
         {
-            if (!Pool.TryParse(cidr, out var pool, out var problem))
-            {
-                return Error(ErrorKind.InvalidRequest, $"ipam.subnets: {problem}");
-            }
-
-            pools.Add(pool);
+            case AllocationPlan.Ready ready:
+                request = ready.Request;
+                break;
+            case AllocationPlan.NoPool:
+                // With a cluster link the pool is coming (transient: the runtime retries); standalone it is a config error.
+                var cloud = health.Snapshot().Cloud;
+                return Failure(Error(cloud == "standalone" ? ErrorKind.InvalidRequest : ErrorKind.TryAgainLater, NoPoolMessage(r.Network, cloud)));
+            case AllocationPlan.Invalid bad:
+                return bad.CountsAsFailure ? Failure(Error(ErrorKind.InvalidRequest, bad.Message)) : Error(ErrorKind.InvalidRequest, bad.Message);
+            default:
+                return Error(ErrorKind.Internal, "unexpected allocation plan");
         }
 
-        if (pools.Count == 0 && keeper.Node is { } node)
-        {
-            // No ipam.subnets: the node's podCIDRs, as last learned from the cluster (kept in the store).
-            pools.AddRange(node.PodCidrs.Select(c => Pool.TryParse(c, out var pool, out _) ? pool : null).OfType<Pool>());
-        }
-
-        if (pools.Count == 0)
-        {
-            // With a cluster link the pool is coming (transient: the runtime retries); standalone it is a config error.
-            var cloud = health.Snapshot().Cloud;
-            return Failure(Error(cloud == "standalone" ? ErrorKind.InvalidRequest : ErrorKind.TryAgainLater, NoPoolMessage(r.Network, cloud)));
-        }
-
-        var requested = new List<System.Net.IPAddress>();
-        foreach (var text in r.RequestedIps)
-        {
-            if (!System.Net.IPAddress.TryParse(text, out var ip))
-            {
-                return Error(ErrorKind.InvalidRequest, $"requestedIps: \"{text}\" is not an IP address");
-            }
-
-            requested.Add(ip);
-        }
-
-        // What the runtime did not pass, the pod watch may have seen (a dictionary read, never an API call). A UID
-        // is taken only from the live server's view: a cached one may belong to an earlier pod of the same name.
-        var podUid = r.Pod?.Uid;
-        if (r.Pod is { } podRef && pods.TryGet(podRef.Key, out var seen))
-        {
-            if (podUid is null && pods.Fresh)
-            {
-                podUid = seen.Uid;
-            }
-
-            if (!r.PodAnnotationsPassed && requested.Count == 0 && seen.RequestedIp is { } annotation)
-            {
-                if (!Yurtnet.Protocol.Annotations.TryParseRequestedIps(annotation, out requested, out var problem))
-                {
-                    return Failure(Error(ErrorKind.InvalidRequest, $"pod annotation {Yurtnet.Protocol.Annotations.RequestedIp}: \"{annotation}\" (as the pod watch saw it): {problem}; {Yurtnet.Protocol.Annotations.RequestedIpHint}"));
-                }
-            }
-        }
-
-        var outcome = await keeper.AllocateAsync(new AllocationRequest
-        {
-            RequestedIps = requested,
-            ContainerId = r.ContainerId,
-            IfName = r.IfName,
-            Network = r.Network,
-            Netns = r.Netns,
-            PodNamespace = r.Pod?.Namespace,
-            PodName = r.Pod?.Name,
-            PodUid = podUid,
-            Pools = pools,
-        }, cancellationToken);
+        var outcome = await keeper.AllocateAsync(request, cancellationToken);
         if (outcome is AllocationOutcome.Allocated)
         {
             health.RecordActivity();
@@ -134,7 +87,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
                 Existing = a.Existing,
                 Addresses = a.Leases.Select(l =>
                 {
-                    var pool = pools.First(p => p.Cidr == l.Pool);
+                    var pool = request.Pools.First(p => p.Cidr == l.Pool);
                     return new AllocatedAddress { Address = $"{l.Ip}/{pool.Network.PrefixLength}", Gateway = pool.Gateway.ToString(), Pool = pool.Cidr };
                 }).ToList(),
             },
@@ -186,7 +139,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
     private async Task<Response> StatusAsync(StatusRequest r, CancellationToken cancellationToken)
     {
         var leases = await keeper.SnapshotAsync(cancellationToken);
-        var (writable, problem) = await keeper.CheckWritableAsync(cancellationToken);
+        var (writable, problem) = await store.CheckWritableAsync(cancellationToken);
         health.SetStore(writable ? "ok" : problem ?? "not writable");
         string? reason = writable ? null : problem;
         foreach (var cidr in r.Subnets)
@@ -197,7 +150,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             }
         }
 
-        var nodePools = r.Subnets.Count == 0 ? keeper.Node?.PodCidrs ?? [] : [];
+        var nodePools = r.Subnets.Count == 0 ? facts.Node?.PodCidrs ?? [] : [];
         if (r.Network is { } network && r.Subnets.Count == 0 && nodePools.Count == 0)
         {
             reason ??= NoPoolMessage(network, health.Snapshot().Cloud);
@@ -210,7 +163,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, SpoolDrain spool, He
             Reason = reason,
             DaemonVersion = Version,
             StartedAt = _startedAt,
-            StatePath = keeper.StatePath,
+            StatePath = store.DataPath,
             Pending = leases.Count(l => l.State == LeaseState.Pending),
             Active = leases.Count(l => l.State == LeaseState.Active),
             Held = leases.Count(l => l.State == LeaseState.Held),

@@ -1,52 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Cluster;
+using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Reconcile;
+using Yurtnet.Daemon.State;
+
 namespace Yurtnet.Daemon.Configuration;
 
-/// <summary>yurtnetd's settings (<c>/etc/yurtnet/yurtnetd.json</c>, overridable by <c>YURTNETD_*</c> variables).</summary>
+/// <summary>
+/// yurtnetd's settings (<c>/etc/yurtnet/yurtnetd.json</c>, overridable by <c>YURTNETD_*</c> variables): one options
+/// record per component, each read and checked by the component's own <c>Read</c>, plus the log format, which is the
+/// host's. <see cref="Read(IConfiguration, out List{string})"/> reports every problem of the file at once.
+/// </summary>
 internal sealed record DaemonOptions
 {
     public const string DefaultConfigPath = "/etc/yurtnet/yurtnetd.json";
 
-    /// <summary>The Unix socket the plugin and the CLI talk to.</summary>
-    public string Socket { get; init; } = "/run/yurtnet/cni.sock";
+    /// <summary>The socket and its limits.</summary>
+    public CniApiOptions CniApi { get; init; } = new();
 
-    /// <summary>Directory of the state database.</summary>
-    public string StateDir { get; init; } = "/var/lib/yurtnet";
+    private readonly StateOptions _state = new();
 
-    /// <summary>Directory where the plugin spools releases while the daemon is down.</summary>
-    public string SpoolDir { get; init; } = "/var/lib/yurtnet/spool";
+    /// <summary>The state database and lease holds; records pod status for the cluster exactly when there is a cluster link.</summary>
+    public StateOptions State
+    {
+        get => _state with { PodStatusOutbox = Cluster is not null };
+        init => _state = value;
+    }
 
-    /// <summary>How long a released address stays reserved for its pod.</summary>
-    public TimeSpan LeaseHold { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>The spool and the reconciler's pace.</summary>
+    public ReconcileOptions Reconcile { get; init; } = new();
 
-    /// <summary>How long an allocated address may stay uncommitted before it is reclaimed.</summary>
-    public TimeSpan PendingTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>Uplink, LEDs, hardware watchdog.</summary>
+    public ApplianceOptions Appliance { get; init; } = new();
 
-    /// <summary>How often the reconciler reclaims and drains the spool.</summary>
-    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>Deadline for one request, from its first byte to its answer.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Connections served at once; more wait in the socket's backlog.</summary>
-    public int MaxConcurrentRequests { get; init; } = 32;
-
-    /// <summary>Largest request frame accepted.</summary>
-    public int MaxFrameBytes { get; init; } = Protocol.FrameCodec.DefaultMaxFrameBytes;
-
-    /// <summary>User ids allowed to use the socket.</summary>
-    public IReadOnlyList<uint> AllowedUids { get; init; } = [0];
+    /// <summary>The cluster link; null when yurtnetd runs standalone.</summary>
+    public ClusterOptions? Cluster { get; init; }
 
     /// <summary><c>text</c> or <c>json</c>.</summary>
     public string LogFormat { get; init; } = "text";
 
-    /// <summary>The uplink interface whose carrier is a health input, or null.</summary>
-    public string? Uplink { get; init; }
+    /// <summary>Every top-level key, each owned by one component (or, for <c>logFormat</c>, by the host).</summary>
+    public static IReadOnlyList<string> Keys { get; } =
+        [.. CniApiOptions.Keys, .. StateOptions.Keys, .. ReconcileOptions.Keys, "logFormat", .. ApplianceOptions.Keys, "cluster"];
 
-    /// <summary>Status LEDs.</summary>
-    public IReadOnlyList<LedOptions> Leds { get; init; } = [];
+    public static DaemonOptions Read(IConfiguration configuration, out List<string> problems) =>
+        Read(configuration, Environment.GetEnvironmentVariable("NODE_NAME"), Environment.MachineName, out problems);
 
-    /// <summary>The hardware watchdog yurtnetd drives, or null when the section is absent.</summary>
-    public WatchdogOptions? Watchdog { get; init; }
-
-    /// <summary>The cluster link; null when yurtnetd runs standalone.</summary>
-    public ClusterOptions? Cluster { get; init; }
+    /// <summary>Reads with the node name sources given, for tests.</summary>
+    public static DaemonOptions Read(IConfiguration configuration, string? nodeNameVariable, string hostName, out List<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        problems = [];
+        var settings = new SettingsReader(configuration, problems);
+        settings.RejectUnknownKeys(Keys.ToList());
+        var cluster = ClusterOptions.Read(settings.Section("cluster"), nodeNameVariable, hostName);
+        var state = StateOptions.Read(settings);
+        return new DaemonOptions
+        {
+            CniApi = CniApiOptions.Read(settings),
+            State = state,
+            Reconcile = ReconcileOptions.Read(settings, state.StateDir),
+            Appliance = ApplianceOptions.Read(settings),
+            Cluster = cluster,
+            LogFormat = settings.OneOf("logFormat", "text", ["text", "json"]),
+        };
+    }
 }

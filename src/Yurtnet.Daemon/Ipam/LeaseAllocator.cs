@@ -64,7 +64,7 @@ internal static class LeaseAllocator
             {
                 chosen = PickSticky(table, request, pools, bootId, notes)
                     ?? PickFree(table, pools, now, changes)
-                    ?? PickOldestHeld(table, pools, now, notes);
+                    ?? PickOldestHeld(table, pools, notes);
             }
 
             if (chosen is null)
@@ -287,7 +287,7 @@ internal static class LeaseAllocator
         return null;
     }
 
-    private static (IPAddress Ip, Pool Pool)? PickOldestHeld(LeaseTable table, List<Pool> pools, DateTimeOffset now, List<string> notes)
+    private static (IPAddress Ip, Pool Pool)? PickOldestHeld(LeaseTable table, List<Pool> pools, List<string> notes)
     {
         var oldest = table.All
             .Where(l => l.State == LeaseState.Held && pools.Any(p => p.Cidr == l.Pool))

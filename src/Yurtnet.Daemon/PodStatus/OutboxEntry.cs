@@ -7,6 +7,7 @@ namespace Yurtnet.Daemon.PodStatus;
 /// </summary>
 /// <param name="PodKey"><c>namespace/name</c>.</param>
 /// <param name="PodUid">The pod's UID when the runtime passed it: the patch then applies only to that pod, not to a successor of the same name.</param>
+/// <param name="Sequence">Increases with every entry written; the newest entry of a pod has the highest.</param>
 /// <param name="Status">The <see cref="NetworkStatus.Annotation"/> value.</param>
 /// <param name="Since">When this status was decided.</param>
 internal sealed record OutboxEntry(string PodKey, string? PodUid, string Status, long Sequence, DateTimeOffset Since)
@@ -14,15 +15,4 @@ internal sealed record OutboxEntry(string PodKey, string? PodUid, string Status,
     public string Namespace => PodKey[..PodKey.IndexOf('/', StringComparison.Ordinal)];
 
     public string Name => PodKey[(PodKey.IndexOf('/', StringComparison.Ordinal) + 1)..];
-}
-
-/// <summary>Outbox changes that go into the same transaction as the lease changes they follow from.</summary>
-internal sealed record OutboxChanges
-{
-    public List<OutboxEntry> Upserts { get; } = [];
-
-    /// <summary>Pod keys whose entry is removed.</summary>
-    public List<string> Removals { get; } = [];
-
-    public bool IsEmpty => Upserts.Count == 0 && Removals.Count == 0;
 }

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.State;
 
 namespace Yurtnet.Daemon.Reconcile;
@@ -9,7 +8,7 @@ namespace Yurtnet.Daemon.Reconcile;
 /// Self-reconciliation, because no runtime calls CNI GC today: periodically applies spooled releases, reclaims
 /// pending leases never committed and frees held leases whose hold expired.
 /// </summary>
-internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, DaemonOptions options, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, ReconcileOptions options, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
 {
     private long _lastPassTicks;
 
@@ -44,10 +43,4 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, D
             }
         }
     }
-
-    [LoggerMessage(EventId = 5010, Level = LogLevel.Information, Message = "reconcile: {Drained} spooled release(s) applied, {Pending} uncommitted lease(s) reclaimed, {Expired} hold(s) expired")]
-    private static partial void LogPass(ILogger logger, int drained, int pending, int expired);
-
-    [LoggerMessage(EventId = 5011, Level = LogLevel.Error, Message = "reconcile pass failed, will retry: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string reason);
 }

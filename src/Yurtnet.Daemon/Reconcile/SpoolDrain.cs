@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.State;
 using Yurtnet.Protocol;
 
@@ -11,7 +10,7 @@ namespace Yurtnet.Daemon.Reconcile;
 /// release is durable in the store, so a crash in between applies it again, which is harmless (release is
 /// idempotent).
 /// </summary>
-internal sealed partial class SpoolDrain(LeaseKeeper keeper, DaemonOptions options, ILogger<SpoolDrain> logger) : IDisposable
+internal sealed partial class SpoolDrain(LeaseKeeper keeper, ReconcileOptions options, ILogger<SpoolDrain> logger) : IDisposable
 {
     private readonly SemaphoreSlim _draining = new(1, 1);
 
@@ -64,10 +63,4 @@ internal sealed partial class SpoolDrain(LeaseKeeper keeper, DaemonOptions optio
     }
 
     public void Dispose() => _draining.Dispose();
-
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "spooled release applied: containerId={ContainerId} ifName={IfName} network={Network} released={Released} spooledAt={SpooledAt:O}")]
-    private static partial void LogApplied(ILogger logger, string containerId, string ifName, string network, int released, DateTimeOffset spooledAt);
-
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "spool file {File} is unreadable and was set aside with suffix .unreadable: {Reason}")]
-    private static partial void LogUnreadable(ILogger logger, string file, string reason);
 }

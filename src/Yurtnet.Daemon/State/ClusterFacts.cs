@@ -1,42 +1,54 @@
-using LiteDB;
-
 namespace Yurtnet.Daemon.State;
 
-/// <summary>What the cluster link learned about this node, kept so that a cold boot without the cloud still serves ADD. Times are Unix milliseconds.</summary>
-/// <param name="PodCidrs">The Node's <c>spec.podCIDRs</c>, in order.</param>
-internal sealed record NodeFacts(string NodeName, IReadOnlyList<string> PodCidrs, DateTimeOffset ObservedAt)
+/// <summary>
+/// Keeps what the cluster link learned and must outlive a restart: the node's pod CIDRs (so a cold boot without the
+/// cloud still serves ADD) and the last cloud state. Read from the store at start; each save is durable on return.
+/// </summary>
+internal sealed class ClusterFacts(StateStore store) : IDisposable
 {
-    internal const string Id = "node";
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private NodeFacts? _node = NodeFacts.FromDocument(store.LoadFact(NodeFacts.Id));
+    private CloudRecord? _cloud = CloudRecord.FromDocument(store.LoadFact(CloudRecord.Id));
 
-    internal BsonDocument ToDocument() => new()
+    /// <summary>The node's podCIDRs as last learned from the cluster, or null.</summary>
+    public NodeFacts? Node => Volatile.Read(ref _node);
+
+    /// <summary>The cloud state last recorded, or null.</summary>
+    public CloudRecord? Cloud => Volatile.Read(ref _cloud);
+
+    /// <summary>Records what the cluster says about the node; durable on return. Returns the facts it replaced.</summary>
+    public async Task<NodeFacts?> SaveNodeAsync(NodeFacts facts, CancellationToken cancellationToken)
     {
-        ["_id"] = Id,
-        ["nodeName"] = NodeName,
-        ["podCidrs"] = new BsonArray(PodCidrs.Select(c => new BsonValue(c))),
-        ["observedAt"] = ObservedAt.ToUnixTimeMilliseconds(),
-    };
+        ArgumentNullException.ThrowIfNull(facts);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var previous = _node;
+            await store.ApplyAsync([facts.ToDocument()], cancellationToken);
+            Volatile.Write(ref _node, facts);
+            return previous;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
-    internal static NodeFacts? FromDocument(BsonDocument? document) => document is null ? null : new(
-        document["nodeName"].AsString,
-        document["podCidrs"].AsArray.Select(v => v.AsString).ToList(),
-        DateTimeOffset.FromUnixTimeMilliseconds(document["observedAt"].AsInt64));
-}
-
-/// <summary>The last cloud state the cluster link saw, and since when.</summary>
-internal sealed record CloudRecord(string State, string Detail, DateTimeOffset Since)
-{
-    internal const string Id = "cloud";
-
-    internal BsonDocument ToDocument() => new()
+    /// <summary>Records a cloud state transition; durable on return.</summary>
+    public async Task SaveCloudAsync(CloudRecord record, CancellationToken cancellationToken)
     {
-        ["_id"] = Id,
-        ["state"] = State,
-        ["detail"] = Detail,
-        ["since"] = Since.ToUnixTimeMilliseconds(),
-    };
+        ArgumentNullException.ThrowIfNull(record);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await store.ApplyAsync([record.ToDocument()], cancellationToken);
+            Volatile.Write(ref _cloud, record);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
-    internal static CloudRecord? FromDocument(BsonDocument? document) => document is null ? null : new(
-        document["state"].AsString,
-        document["detail"].AsString,
-        DateTimeOffset.FromUnixTimeMilliseconds(document["since"].AsInt64));
+    public void Dispose() => _gate.Dispose();
 }

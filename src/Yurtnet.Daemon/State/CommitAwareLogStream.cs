@@ -54,7 +54,12 @@ internal sealed class CommitAwareLogStream(FileStream inner, FileStream dataFile
             }
         }
 
-        Interop.FlushData(inner);
+        inner.Flush(flushToDisk: false);
+        if (Interop.Fdatasync(inner.SafeFileHandle) != 0)
+        {
+            throw Interop.LastError($"fdatasync {inner.Name}");
+        }
+
         Interlocked.Increment(ref _fsyncs);
     }
 

@@ -1,37 +1,29 @@
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.PodStatus;
 
 namespace Yurtnet.Daemon.State;
 
 /// <summary>
-/// The one owner of lease state: the in-memory table, the store behind it, and the lock that makes every
-/// decision see the result of the one before. Each operation decides with the pure <see cref="LeaseAllocator"/>,
-/// makes the changes durable, and only then updates the table and answers.
+/// Keeps the leases and the pod-status outbox that follows from them: the in-memory table, the lock that makes
+/// every decision see the result of the one before, and the store behind both. Each operation decides with the pure
+/// <see cref="LeaseAllocator"/>, makes the changes durable (lease and outbox entry in one transaction), and only then
+/// updates memory and answers.
 /// </summary>
 internal sealed partial class LeaseKeeper : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
-    private readonly LeaseStore _store;
+    private readonly StateStore _store;
     private readonly LeaseTable _table;
     private readonly TimeProvider _time;
-    private readonly DaemonOptions _options;
+    private readonly StateOptions _options;
     private readonly ILogger<LeaseKeeper> _logger;
     private readonly Dictionary<string, OutboxEntry> _outbox;
     private readonly bool _reportsPodStatus;
     private long _nextSequence;
     private int _outboxCount;
-    private DateTimeOffset _lastDurableWrite;
-    private string? _lastWriteProblem;
 
-    /// <summary>
-    /// How often readiness proves writability with a write of its own when nothing else wrote. STATUS is polled
-    /// every few seconds; a probe write each time would wear a gateway's flash (about 140 MB a day).
-    /// </summary>
-    internal static readonly TimeSpan WriteProbeInterval = TimeSpan.FromMinutes(10);
-
-    public LeaseKeeper(LeaseStore store, DaemonOptions options, BootId bootId, TimeProvider time, ILogger<LeaseKeeper> logger)
+    public LeaseKeeper(StateStore store, StateOptions options, BootId bootId, TimeProvider time, ILogger<LeaseKeeper> logger)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(bootId);
@@ -41,66 +33,21 @@ internal sealed partial class LeaseKeeper : IDisposable
         _logger = logger;
         BootId = bootId.Value;
         _table = store.Load();
-        Node = NodeFacts.FromDocument(store.LoadFact(NodeFacts.Id));
-        Cloud = CloudRecord.FromDocument(store.LoadFact(CloudRecord.Id));
         _outbox = store.LoadOutbox().ToDictionary(e => e.PodKey, StringComparer.Ordinal);
         _nextSequence = _outbox.Count == 0 ? 1 : _outbox.Values.Max(e => e.Sequence) + 1;
         _outboxCount = _outbox.Count;
 
         // Pod status goes to the cluster; standalone there is nobody to tell, and no outbox to fill.
-        _reportsPodStatus = options.Cluster is not null;
+        _reportsPodStatus = options.PodStatusOutbox;
         LogLoaded(logger, _table.Count, store.DataPath, BootId);
     }
 
     /// <summary>Raised (under the keeper's lock: keep it short) when outbox entries were added or replaced.</summary>
     public event Action? OutboxChanged;
 
-    /// <summary>The node's podCIDRs as last learned from the cluster (durable), or null.</summary>
-    public NodeFacts? Node { get; private set; }
-
-    /// <summary>The cloud state last recorded (durable), or null.</summary>
-    public CloudRecord? Cloud { get; private set; }
-
-    /// <summary>Records what the cluster says about the node; durable on return. Returns the facts it replaced.</summary>
-    public async Task<NodeFacts?> SaveNodeFactsAsync(NodeFacts facts, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(facts);
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            var previous = Node;
-            _store.Apply(new IpamChanges(), facts.ToDocument());
-            Node = facts;
-            _lastDurableWrite = _time.GetUtcNow();
-            return previous;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    /// <summary>Records a cloud state transition; durable on return.</summary>
-    public async Task SaveCloudAsync(CloudRecord record, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            _store.Apply(new IpamChanges(), record.ToDocument());
-            Cloud = record;
-            _lastDurableWrite = _time.GetUtcNow();
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
     public string BootId { get; }
 
-    public string StatePath => _store.DataPath;
-
+    /// <summary>fdatasyncs of the store so far, for tests and diagnostics.</summary>
     public long Fsyncs => _store.Fsyncs;
 
     public async Task<AllocationOutcome> AllocateAsync(AllocationRequest request, CancellationToken cancellationToken)
@@ -271,37 +218,6 @@ internal sealed partial class LeaseKeeper : IDisposable
     }
 
     /// <summary>
-    /// Whether an ADD could be stored: the store answers a read transaction now, the last write did not fail, and
-    /// a durable write succeeded within <see cref="WriteProbeInterval"/> (probing with one when none did).
-    /// </summary>
-    public async Task<(bool Writable, string? Problem)> CheckWritableAsync(CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            _store.ProbeRead();
-            if (_lastWriteProblem is null && _time.GetUtcNow() - _lastDurableWrite < WriteProbeInterval)
-            {
-                return (true, null);
-            }
-
-            _store.Probe();
-            _lastDurableWrite = _time.GetUtcNow();
-            _lastWriteProblem = null;
-            return (true, null);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
-        {
-            _lastWriteProblem = ex.Message;
-            return (false, $"state database {_store.DataPath} is not writable: {ex.Message}");
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    /// <summary>
     /// Makes lease changes durable with the outbox changes that follow from them (or the given ones), then applies
     /// both to memory. Nothing to change writes nothing: the answer depends on state that is already durable.
     /// </summary>
@@ -313,16 +229,7 @@ internal sealed partial class LeaseKeeper : IDisposable
             return;
         }
 
-        try
-        {
-            _store.Apply(changes, outbox);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
-        {
-            _lastWriteProblem = ex.Message;
-            throw;
-        }
-
+        _store.Apply(changes, outbox);
         _table.Apply(changes);
         if (outbox is { IsEmpty: false })
         {
@@ -343,20 +250,8 @@ internal sealed partial class LeaseKeeper : IDisposable
                 OutboxChanged?.Invoke();
             }
         }
-
-        _lastDurableWrite = _time.GetUtcNow();
-        _lastWriteProblem = null;
     }
 
-    public void Dispose()
-    {
-        _store.Dispose();
-        _lock.Dispose();
-    }
-
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "state loaded: {Count} lease(s) from {Path}; boot {BootId}")]
-    private static partial void LogLoaded(ILogger logger, int count, string path, string bootId);
-
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{Note} containerId={ContainerId} ifName={IfName}")]
-    private static partial void LogDecision(ILogger logger, string containerId, string ifName, string note);
+    /// <summary>Releases the lock; the store belongs to whoever opened it.</summary>
+    public void Dispose() => _lock.Dispose();
 }

@@ -1,8 +1,6 @@
 // The structs keep their native (lower-case) names so they can be checked against <linux/netlink.h> and <linux/rtnetlink.h>.
-#pragma warning disable CS8981, IDE1006
+#pragma warning disable CS8981
 using System.Runtime.InteropServices;
-
-namespace Yurtnet.Netlink;
 
 internal static partial class Interop
 {

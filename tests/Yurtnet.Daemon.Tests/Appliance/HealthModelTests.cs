@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Tests.CniApi;
 using Yurtnet.Protocol;
@@ -33,7 +34,7 @@ public sealed class HealthModelTests
     [Fact]
     public void Failures_count_for_ten_minutes_then_drop_out()
     {
-        var time = new ShiftedTimeProvider();
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
         var health = new HealthModel(time);
         health.RecordFailure("pool full");
         time.Advance(TimeSpan.FromMinutes(6));
@@ -51,7 +52,7 @@ public sealed class HealthModelTests
     [Fact]
     public void Late_keep_alive_is_a_near_miss_failure()
     {
-        var time = new ShiftedTimeProvider();
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
         var health = new HealthModel(time);
         var last = default(DateTimeOffset);
 
@@ -71,7 +72,7 @@ public sealed class HealthModelTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
         var tiny = new AllocateRequest { ContainerId = "c0", IfName = "eth0", Network = "n", Subnets = ["10.9.0.0/30"] };
         client.Send(tiny, TimeSpan.FromSeconds(10));
         client.Send(tiny with { ContainerId = "c1" }, TimeSpan.FromSeconds(10));

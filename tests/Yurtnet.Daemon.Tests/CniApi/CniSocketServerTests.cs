@@ -43,7 +43,7 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
 
         var allocated = Assert.IsType<AllocateResponse>(client.Send(Allocate("c1") with { Id = "r1" }, Timeout));
         Assert.IsType<CommitResponse>(client.Send(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout));
@@ -62,8 +62,8 @@ public sealed class CniSocketServerTests
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
 
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(daemon.Options.Socket));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(daemon.Options.Socket)!));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(daemon.Options.CniApi.Socket));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(daemon.Options.CniApi.Socket)!));
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class CniSocketServerTests
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
 
-        var answer = await SendRawAsync(daemon.Options.Socket, Frame("{\"v\":2,\"op\":\"leases\",\"id\":\"x\"}"));
+        var answer = await SendRawAsync(daemon.Options.CniApi.Socket, Frame("{\"v\":2,\"op\":\"leases\",\"id\":\"x\"}"));
 
         var error = Assert.IsType<ErrorResponse>(answer);
         Assert.Equal(ErrorKind.UnsupportedVersion, error.Error);
@@ -82,12 +82,12 @@ public sealed class CniSocketServerTests
     [Fact]
     public async Task Oversized_frame_gets_an_error_frame_not_a_hang()
     {
-        await using var daemon = new DaemonHarness(o => o with { MaxFrameBytes = 1024 });
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { MaxFrameBytes = 1024 } });
         await daemon.StartAsync();
         var header = new byte[4];
         BinaryPrimitives.WriteInt32BigEndian(header, 1_000_000);
 
-        var error = Assert.IsType<ErrorResponse>(await SendRawAsync(daemon.Options.Socket, header));
+        var error = Assert.IsType<ErrorResponse>(await SendRawAsync(daemon.Options.CniApi.Socket, header));
 
         Assert.Equal(ErrorKind.InvalidRequest, error.Error);
         Assert.Contains("exceeds the limit of 1024", error.Message, StringComparison.Ordinal);
@@ -96,14 +96,14 @@ public sealed class CniSocketServerTests
     [Fact]
     public async Task Client_stalling_inside_a_frame_is_cut_off_at_the_request_deadline()
     {
-        await using var daemon = new DaemonHarness(o => o with { RequestTimeout = TimeSpan.FromMilliseconds(300), MaxConcurrentRequests = 1 });
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { RequestTimeout = TimeSpan.FromMilliseconds(300), MaxConcurrentRequests = 1 } });
         await daemon.StartAsync();
         using var stalled = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await stalled.ConnectAsync(new UnixDomainSocketEndPoint(daemon.Options.Socket));
+        await stalled.ConnectAsync(new UnixDomainSocketEndPoint(daemon.Options.CniApi.Socket));
         await stalled.SendAsync(Frame("{\"v\":1,\"op\":\"leases\"}")[..10]);
 
         var closed = await stalled.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
-        using var next = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var next = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
         var answer = next.Send(new LeasesRequest(), Timeout);
 
         Assert.Equal(0, closed);
@@ -116,7 +116,7 @@ public sealed class CniSocketServerTests
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
 
-        var error = Assert.IsType<ErrorResponse>(await SendRawAsync(daemon.Options.Socket, Frame("{\"v\":1,\"op\":\"allocate\",\"containerId\":5}")));
+        var error = Assert.IsType<ErrorResponse>(await SendRawAsync(daemon.Options.CniApi.Socket, Frame("{\"v\":1,\"op\":\"allocate\",\"containerId\":5}")));
 
         Assert.Equal(ErrorKind.InvalidRequest, error.Error);
     }
@@ -124,9 +124,9 @@ public sealed class CniSocketServerTests
     [Fact]
     public async Task Peer_not_in_allowed_uids_is_refused()
     {
-        await using var daemon = new DaemonHarness(o => o with { AllowedUids = [4242] });
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { AllowedUids = [4242] } });
         await daemon.StartAsync();
-        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
 
         var error = Assert.IsType<ErrorResponse>(client.Send(new LeasesRequest(), Timeout));
 
@@ -137,7 +137,7 @@ public sealed class CniSocketServerTests
     [Fact]
     public async Task Concurrent_allocations_get_unique_addresses()
     {
-        await using var daemon = new DaemonHarness(o => o with { MaxConcurrentRequests = 4 });
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { MaxConcurrentRequests = 4 } });
         await daemon.StartAsync();
 
         // Blocking clients on threads of their own: on pool threads they would starve the in-process server,
@@ -148,7 +148,7 @@ public sealed class CniSocketServerTests
         {
             try
             {
-                using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(5));
+                using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(5));
                 answers[i] = client.Send(Allocate($"c{i}", $"pod{i}"), Timeout);
             }
             catch (Exception ex)
@@ -171,7 +171,7 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
         var small = Allocate("c0") with { Subnets = ["10.9.0.0/30"] };
         Assert.IsType<AllocateResponse>(client.Send(small, Timeout));
 
@@ -186,7 +186,7 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
 
         var error = Assert.IsType<ErrorResponse>(client.Send(Allocate("c0") with { Subnets = [] }, Timeout));
 
@@ -199,10 +199,10 @@ public sealed class CniSocketServerTests
         var dir = Directory.CreateTempSubdirectory("yurtnetd-spool-").FullName;
         try
         {
-            await using (var first = new DaemonHarness(o => o with { StateDir = Path.Combine(dir, "state"), SpoolDir = Path.Combine(dir, "spool") }))
+            await using (var first = new DaemonHarness(o => o with { State = o.State with { StateDir = Path.Combine(dir, "state") }, Reconcile = o.Reconcile with { SpoolDir = Path.Combine(dir, "spool") } }))
             {
                 await first.StartAsync();
-                using var client = DaemonClient.Connect(first.Options.Socket, TimeSpan.FromSeconds(2));
+                using var client = DaemonClient.Connect(first.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
                 client.Send(Allocate("c1"), Timeout);
                 client.Send(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout);
             }
@@ -211,9 +211,9 @@ public sealed class CniSocketServerTests
             await File.WriteAllBytesAsync(Path.Combine(dir, "spool", SpooledRelease.FileNameFor("c1", "eth0")), JsonSerializer.SerializeToUtf8Bytes(
                 new SpooledRelease { ContainerId = "c1", IfName = "eth0", Network = "edge", SpooledAt = DateTimeOffset.UtcNow }, ProtocolJsonContext.Default.SpooledRelease));
 
-            await using var second = new DaemonHarness(o => o with { StateDir = Path.Combine(dir, "state"), SpoolDir = Path.Combine(dir, "spool") });
+            await using var second = new DaemonHarness(o => o with { State = o.State with { StateDir = Path.Combine(dir, "state") }, Reconcile = o.Reconcile with { SpoolDir = Path.Combine(dir, "spool") } });
             await second.StartAsync();
-            using var ctl = DaemonClient.Connect(second.Options.Socket, TimeSpan.FromSeconds(2));
+            using var ctl = DaemonClient.Connect(second.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
             var leases = Assert.IsType<LeasesResponse>(ctl.Send(new LeasesRequest(), Timeout));
 
             Assert.All(leases.Leases, l => Assert.Equal("held", l.State));
@@ -230,7 +230,7 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
-        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
         client.Send(Allocate("c1"), Timeout);
 
         var status = Assert.IsType<StatusResponse>(client.Send(new StatusRequest { Subnets = ["10.22.0.0/24"] }, Timeout));

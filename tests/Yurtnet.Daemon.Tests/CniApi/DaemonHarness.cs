@@ -1,6 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.DependencyInjection;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
+using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Reconcile;
@@ -8,10 +9,15 @@ using Yurtnet.Daemon.State;
 
 namespace Yurtnet.Daemon.Tests.CniApi;
 
-/// <summary>The daemon's components wired as Program wires them, on a temp directory and a real Unix socket.</summary>
+/// <summary>
+/// The daemon's components registered by the same <c>AddXxx</c> calls as Program's, on a temp directory and a real
+/// Unix socket. Only the machine's inputs are replaced: the clock, the boot id and the LED hardware. Nothing runs
+/// until a test starts it: <see cref="StartAsync"/> starts the socket server (which first runs one reconcile pass).
+/// </summary>
 internal sealed class DaemonHarness : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly ServiceProvider _services;
 
     public DaemonHarness(Func<DaemonOptions, DaemonOptions>? configure = null, TimeProvider? time = null, Func<LedOptions, ILedBackend>? leds = null)
     {
@@ -19,29 +25,37 @@ internal sealed class DaemonHarness : IAsyncDisposable
         Directory = System.IO.Directory.CreateTempSubdirectory("yurtnetd-test-").FullName;
         Options = new DaemonOptions
         {
-            Socket = Path.Combine(Directory, "run", "cni.sock"),
-            StateDir = Path.Combine(Directory, "state"),
-            SpoolDir = Path.Combine(Directory, "spool"),
-            RequestTimeout = TimeSpan.FromSeconds(5),
+            CniApi = new CniApiOptions { Socket = Path.Combine(Directory, "run", "cni.sock"), RequestTimeout = TimeSpan.FromSeconds(5) },
+            State = new StateOptions { StateDir = Path.Combine(Directory, "state") },
+            Reconcile = new ReconcileOptions { SpoolDir = Path.Combine(Directory, "spool") },
         };
         Options = configure?.Invoke(Options) ?? Options;
-        Keeper = new LeaseKeeper(LeaseStore.Open(Options.StateDir, NullLogger.Instance, Time), Options, new BootId("boot-test"), Time, NullLogger<LeaseKeeper>.Instance);
-        Spool = new SpoolDrain(Keeper, Options, NullLogger<SpoolDrain>.Instance);
-        Reconciler = new Reconciler(Keeper, Spool, Options, Time, NullLogger<Reconciler>.Instance);
-        Health = new HealthModel(Time);
-        Leds = new LedBlinker(Options, leds ?? (_ => new NoneLedBackend()), Health, Time, NullLogger<LedBlinker>.Instance);
-        Server = new CniSocketServer(new CniRequestHandler(Keeper, Spool, Health, Leds, new Yurtnet.Daemon.Cluster.PodView(), Time), Reconciler, Options, Health, NullLogger<CniSocketServer>.Instance);
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(Time)
+            .AddState(Options.State)
+            .AddReconcile(Options.Reconcile)
+            .AddCniApi(Options.CniApi)
+            .AddAppliance(Options.Appliance)
+            .AddClusterLink(Options.Cluster);
+        services.AddSingleton(new BootId("boot-test"));
+        services.AddSingleton(leds ?? (_ => new NoneLedBackend()));
+        _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
     public TimeProvider Time { get; }
-    public HealthModel Health { get; }
-    public LedBlinker Leds { get; }
-    public Reconciler Reconciler { get; }
     public string Directory { get; }
     public DaemonOptions Options { get; }
-    public LeaseKeeper Keeper { get; }
-    public SpoolDrain Spool { get; }
-    public CniSocketServer Server { get; }
+    public HealthModel Health => Get<HealthModel>();
+    public LedBlinker Leds => Get<LedBlinker>();
+    public Reconciler Reconciler => Get<Reconciler>();
+    public LeaseKeeper Keeper => Get<LeaseKeeper>();
+    public SpoolDrain Spool => Get<SpoolDrain>();
+    public CniSocketServer Server => Get<CniSocketServer>();
+
+    /// <summary>A component as the daemon would get it.</summary>
+    public T Get<T>()
+        where T : notnull => _services.GetRequiredService<T>();
 
     public async Task StartAsync()
     {
@@ -53,10 +67,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await Server.StopAsync(CancellationToken.None);
-        Server.Dispose();
-        Leds.Dispose();
-        Spool.Dispose();
-        Keeper.Dispose();
+        await _services.DisposeAsync();
         _stop.Dispose();
         System.IO.Directory.Delete(Directory, recursive: true);
     }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.State;
 
@@ -9,25 +7,23 @@ public sealed class LeaseKeeperTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("yurtnet-keeper-").FullName;
 
-    private LeaseKeeper Open(TimeProvider? time = null, bool cluster = false) => new(
-        LeaseStore.Open(_dir, NullLogger.Instance, time ?? TimeProvider.System),
-        new DaemonOptions { Cluster = cluster ? new ClusterOptions { NodeName = "gw-1", TokenFile = "/dev/null" } : null },
-        new BootId("boot-1"),
-        time ?? TimeProvider.System,
-        NullLogger<LeaseKeeper>.Instance);
+    private KeeperOnDisk Open(TimeProvider? time = null, bool cluster = false) =>
+        new(_dir, new StateOptions { PodStatusOutbox = cluster }, time ?? TimeProvider.System);
 
     [Fact]
     public async Task Committed_pod_status_is_in_the_outbox_in_the_same_durable_write_and_survives_a_restart()
     {
-        using (var keeper = Open(cluster: true))
+        using (var keeperOnDisk = Open(cluster: true))
         {
+            var keeper = keeperOnDisk.Keeper;
             await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
             var fsyncs = keeper.Fsyncs;
             await keeper.CommitAsync("c1", "eth0", "0a:58:0a:16:00:02", CancellationToken.None);
             Assert.Equal(fsyncs + 1, keeper.Fsyncs);
         }
 
-        using var reopened = Open(cluster: true);
+        using var reopenedOnDisk = Open(cluster: true);
+        var reopened = reopenedOnDisk.Keeper;
         var entry = Assert.Single(await reopened.OutboxAsync(CancellationToken.None));
         Assert.Equal("shop/till-c1", entry.PodKey);
         Assert.Contains("\"mac\":\"0a:58:0a:16:00:02\"", entry.Status, StringComparison.Ordinal);
@@ -37,7 +33,8 @@ public sealed class LeaseKeeperTests : IDisposable
     [Fact]
     public async Task Delivered_entry_is_removed_but_not_one_replaced_while_in_flight()
     {
-        using var keeper = Open(cluster: true);
+        using var keeperOnDisk = Open(cluster: true);
+        var keeper = keeperOnDisk.Keeper;
         await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
         await keeper.CommitAsync("c1", "eth0", "0a:58:0a:16:00:02", CancellationToken.None);
         var sent = Assert.Single(await keeper.OutboxAsync(CancellationToken.None));
@@ -52,15 +49,17 @@ public sealed class LeaseKeeperTests : IDisposable
     [Fact]
     public async Task Del_before_delivery_empties_the_outbox_and_standalone_never_fills_it()
     {
-        using (var keeper = Open(cluster: true))
+        using (var keeperOnDisk = Open(cluster: true))
         {
+            var keeper = keeperOnDisk.Keeper;
             await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
             await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
             await keeper.ReleaseAsync("c1", "eth0", "edge", rollback: false, CancellationToken.None);
             Assert.Empty(await keeper.OutboxAsync(CancellationToken.None));
         }
 
-        using var standalone = Open();
+        using var standaloneOnDisk = Open();
+        var standalone = standaloneOnDisk.Keeper;
         await standalone.AllocateAsync(Request("c2"), CancellationToken.None);
         await standalone.CommitAsync("c2", "eth0", null, CancellationToken.None);
         Assert.Empty(await standalone.OutboxAsync(CancellationToken.None));
@@ -79,7 +78,8 @@ public sealed class LeaseKeeperTests : IDisposable
     [Fact]
     public async Task Every_answer_that_changes_state_returns_after_its_change_is_on_disk()
     {
-        using var keeper = Open();
+        using var keeperOnDisk = Open();
+        var keeper = keeperOnDisk.Keeper;
         var fsyncs = keeper.Fsyncs;
 
         await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
@@ -93,7 +93,8 @@ public sealed class LeaseKeeperTests : IDisposable
     [Fact]
     public async Task Answers_that_change_nothing_write_nothing()
     {
-        using var keeper = Open();
+        using var keeperOnDisk = Open();
+        var keeper = keeperOnDisk.Keeper;
         await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
         await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
         var fsyncs = keeper.Fsyncs;
@@ -109,37 +110,19 @@ public sealed class LeaseKeeperTests : IDisposable
     public async Task State_answered_is_the_state_found_after_reopening()
     {
         string address;
-        using (var keeper = Open())
+        using (var keeperOnDisk = Open())
         {
+            var keeper = keeperOnDisk.Keeper;
             var outcome = Assert.IsType<AllocationOutcome.Allocated>(await keeper.AllocateAsync(Request("c1"), CancellationToken.None));
             address = outcome.Leases[0].Ip.ToString();
             await keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
         }
 
-        using var reopened = Open();
+        using var reopenedOnDisk = Open();
+        var reopened = reopenedOnDisk.Keeper;
         var lease = Assert.Single(await reopened.SnapshotAsync(CancellationToken.None));
         Assert.Equal(address, lease.Ip.ToString());
         Assert.Equal(LeaseState.Active, lease.State);
-    }
-
-    [Fact]
-    public async Task Readiness_polls_do_not_wear_the_flash_while_recent_writes_prove_the_store()
-    {
-        var time = new Appliance.ShiftedTimeProvider();
-        using var keeper = Open(time);
-        await keeper.AllocateAsync(Request("c1"), CancellationToken.None);
-        var fsyncs = keeper.Fsyncs;
-
-        for (var i = 0; i < 50; i++)
-        {
-            Assert.True((await keeper.CheckWritableAsync(CancellationToken.None)).Writable);
-        }
-
-        Assert.Equal(fsyncs, keeper.Fsyncs);
-        time.Advance(LeaseKeeper.WriteProbeInterval + TimeSpan.FromSeconds(1));
-        Assert.True((await keeper.CheckWritableAsync(CancellationToken.None)).Writable);
-        Assert.True((await keeper.CheckWritableAsync(CancellationToken.None)).Writable);
-        Assert.Equal(fsyncs + 1, keeper.Fsyncs);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -1,9 +1,7 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Yurtnet.Daemon.Configuration;
+using Microsoft.Extensions.Time.Testing;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.PodStatus;
 using Yurtnet.Daemon.State;
-using Yurtnet.Daemon.Tests.Appliance;
 
 namespace Yurtnet.Daemon.Tests.State;
 
@@ -19,9 +17,9 @@ public sealed class OutboxSoakTests : IDisposable
     [Fact]
     public async Task Two_hour_outage_with_500_churns_leaves_one_entry_per_live_pod_with_its_latest_status()
     {
-        var time = new ShiftedTimeProvider();
-        var options = new DaemonOptions { Cluster = new ClusterOptions { NodeName = "gw-1", TokenFile = "/dev/null" }, LeaseHold = TimeSpan.FromMinutes(10) };
-        using var keeper = new LeaseKeeper(LeaseStore.Open(_dir, NullLogger.Instance, time), options, new BootId("boot-1"), time, NullLogger<LeaseKeeper>.Instance);
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
+        using var disk = new KeeperOnDisk(_dir, new StateOptions { PodStatusOutbox = true, LeaseHold = TimeSpan.FromMinutes(10) }, time);
+        var keeper = disk.Keeper;
         var pool = Pool.TryParse("10.30.0.0/22", out var p, out _) ? p : throw new InvalidOperationException();
         var live = Enumerable.Range(0, 20).ToDictionary(i => $"till-{i}", i => $"c-{i}-0");
         var random = new Random(2026);

@@ -4,11 +4,6 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Yurtnet.Daemon.Appliance.Leds;
 
-/// <summary>One GPIO chip as the kernel describes it: <c>gpiochipN</c>, its label, and the names of its lines.</summary>
-/// <param name="Number">The N of <c>/dev/gpiochipN</c>.</param>
-/// <param name="LineNames">Indexed by line offset; empty for an unnamed line.</param>
-internal sealed record GpioChipLines(int Number, string Name, string Label, IReadOnlyList<string> LineNames);
-
 /// <summary>
 /// Finds a GPIO line by its name (device tree <c>gpio-line-names</c>, as <c>gpioinfo</c> shows them), so a
 /// configuration survives boards and kernels that number chips differently.
@@ -79,14 +74,14 @@ internal static class GpioLineNames
         var fd = Interop.Open(path, Interop.O_RDONLY | Interop.O_CLOEXEC);
         if (fd < 0)
         {
-            throw new IOException($"cannot open {path}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw Interop.LastError($"open {path}");
         }
 
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
         var info = default(Interop.GpioChipInfo);
         if (Interop.Ioctl(handle, Interop.GPIO_GET_CHIPINFO_IOCTL, ref info) < 0)
         {
-            throw new IOException($"{path} is not a GPIO chip: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+            throw Interop.LastError($"{path} is not a GPIO chip: GPIO_GET_CHIPINFO_IOCTL");
         }
 
         var names = new string[info.Lines];
@@ -123,7 +118,7 @@ internal static class GpioLineNames
     }
 
     private static IOException LineInfoFailed(string path, uint offset, int errno) =>
-        new($"{path} line {offset}: cannot read line info: {Marshal.GetPInvokeErrorMessage(errno)}");
+        Interop.Error($"GPIO line info of {path} line {offset}", errno);
 
     private static string Describe(IReadOnlyList<GpioChipLines> chips) =>
         string.Join(", ", chips.Select(c => $"{c.Name} \"{c.Label}\""));

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Yurtnet.Daemon.Configuration;
 
 namespace Yurtnet.Daemon.Appliance.Leds;
 
@@ -9,7 +8,7 @@ namespace Yurtnet.Daemon.Appliance.Leds;
 /// to each LED's pattern and writes only the LEDs whose level changes. An LED whose hardware cannot be opened is
 /// reported once and left out; all LEDs are switched off on a clean stop.
 /// </summary>
-internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions, ILedBackend> open, HealthModel health, TimeProvider time, ILogger<LedBlinker> logger) : BackgroundService
+internal sealed partial class LedBlinker(ApplianceOptions options, Func<LedOptions, ILedBackend> open, HealthModel health, TimeProvider time, ILogger<LedBlinker> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
     private readonly List<Light> _lights = [];
@@ -144,10 +143,4 @@ internal sealed partial class LedBlinker(DaemonOptions options, Func<LedOptions,
         public bool Lit { get; set; }
         public LedPattern Pattern { get; set; }
     }
-
-    [LoggerMessage(EventId = 6301, Level = LogLevel.Information, Message = "LED {Name}: {Role} on {Backend}")]
-    private static partial void LogOpened(ILogger logger, string name, LedRole role, string backend);
-
-    [LoggerMessage(EventId = 6302, Level = LogLevel.Error, Message = "LED {Name} not used: {Reason}")]
-    private static partial void LogUnavailable(ILogger logger, string name, string reason);
 }

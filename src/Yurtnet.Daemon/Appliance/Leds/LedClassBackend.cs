@@ -52,10 +52,7 @@ internal sealed class LedClassBackend : ILedBackend
 
     public void Set(bool lit)
     {
-        if (_led is not null)
-        {
-            _led.Brightness = lit ? _max : 0;
-        }
+        _led?.Brightness = lit ? _max : 0;
     }
 
     public void Dispose()

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Yurtnet.Daemon.Appliance.Leds;
-using Yurtnet.TestSupport;
 
 namespace Yurtnet.Daemon.Tests.Appliance.Leds;
 

@@ -2,7 +2,6 @@ using System.Device.Gpio;
 using Microsoft.Extensions.Logging.Abstractions;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
-using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Tests.CniApi;
 using Yurtnet.Protocol;
 
@@ -123,9 +122,9 @@ public sealed class LedTests
         var drivers = new Dictionary<string, RecordingGpioDriver> { ["power"] = power, ["activity"] = activity };
         await using var daemon = new DaemonHarness(o => o with
         {
-            Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 1 }, new LedOptions { Name = "activity", Role = LedRole.Activity, Backend = "gpio", Line = 2 }],
+            Appliance = o.Appliance with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 1 }, new LedOptions { Name = "activity", Role = LedRole.Activity, Backend = "gpio", Line = 2 }] },
         });
-        using var blinker = new LedBlinker(daemon.Options, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
+        using var blinker = new LedBlinker(daemon.Options.Appliance, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
         blinker.OpenAll();
 
         blinker.Step(1_000);
@@ -154,8 +153,8 @@ public sealed class LedTests
         var power = new RecordingGpioDriver();
         var fault = new RecordingGpioDriver();
         var drivers = new Dictionary<string, RecordingGpioDriver> { ["power"] = power, ["fault"] = fault };
-        await using var daemon = new DaemonHarness(o => o with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 1 }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "gpio", Line = 2 }] });
-        using var blinker = new LedBlinker(daemon.Options, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
+        await using var daemon = new DaemonHarness(o => o with { Appliance = o.Appliance with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 1 }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "gpio", Line = 2 }] } });
+        using var blinker = new LedBlinker(daemon.Options.Appliance, led => new GpioLedBackend(drivers[led.Name], led.Line, led.ActiveLow), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
         blinker.OpenAll();
         daemon.Health.SetServing();
         daemon.Health.SetLiveness(new LivenessReport(true, "ready"));
@@ -178,10 +177,10 @@ public sealed class LedTests
     [Fact]
     public async Task Led_test_request_is_answered_after_the_test_and_status_lists_every_led()
     {
-        await using var daemon = new DaemonHarness(o => o with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "none" }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "none" }] });
+        await using var daemon = new DaemonHarness(o => o with { Appliance = o.Appliance with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "none" }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "none" }] } });
         await daemon.Leds.StartAsync(CancellationToken.None);
         await daemon.StartAsync();
-        using var client = DaemonClient.Connect(daemon.Options.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
 
         var tested = client.Send(new LedTestRequest { Name = "fault", Milliseconds = 100 }, TimeSpan.FromSeconds(10));
         var unknown = client.Send(new LedTestRequest { Name = "nope" }, TimeSpan.FromSeconds(10));
@@ -198,8 +197,8 @@ public sealed class LedTests
     public async Task Led_whose_hardware_cannot_be_opened_is_left_out_and_the_rest_run()
     {
         var ok = new RecordingGpioDriver();
-        await using var daemon = new DaemonHarness(o => o with { Leds = [new LedOptions { Name = "gone", Role = LedRole.Fault, Backend = "gpio", Line = 9 }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "gpio", Line = 3 }] });
-        using var blinker = new LedBlinker(daemon.Options, led => led.Name == "gone" ? throw new IOException("GPIO chip \"0\" line 9: no such chip") : new GpioLedBackend(ok, led.Line, false), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
+        await using var daemon = new DaemonHarness(o => o with { Appliance = o.Appliance with { Leds = [new LedOptions { Name = "gone", Role = LedRole.Fault, Backend = "gpio", Line = 9 }, new LedOptions { Name = "fault", Role = LedRole.Fault, Backend = "gpio", Line = 3 }] } });
+        using var blinker = new LedBlinker(daemon.Options.Appliance, led => led.Name == "gone" ? throw new IOException("GPIO chip \"0\" line 9: no such chip") : new GpioLedBackend(ok, led.Line, false), daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
 
         blinker.OpenAll();
         blinker.Step(0);

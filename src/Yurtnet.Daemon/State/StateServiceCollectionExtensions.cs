@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Yurtnet.Daemon.State;
+
+/// <summary>Registers the State component: the one owner of the database file, and what it keeps.</summary>
+internal static class StateServiceCollectionExtensions
+{
+    /// <summary>
+    /// The kernel's boot id, the state database (opened, and if damaged set aside, on first use), the lease keeper
+    /// and the cluster facts. Needs a <see cref="TimeProvider"/>.
+    /// </summary>
+    public static IServiceCollection AddState(this IServiceCollection services, StateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton(options);
+        services.AddSingleton(_ => BootId.ReadKernel());
+        services.AddSingleton(sp => StateStore.Open(options.StateDir, sp.GetRequiredService<ILogger<StateStore>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<LeaseKeeper>();
+        services.AddSingleton<ClusterFacts>();
+        return services;
+    }
+}

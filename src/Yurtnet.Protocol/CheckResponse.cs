@@ -1,0 +1,11 @@
+namespace Yurtnet.Protocol;
+
+/// <summary>Answer to <see cref="CheckRequest"/>.</summary>
+public sealed record CheckResponse : Response
+{
+    /// <summary>True when every lease of the attachment is active.</summary>
+    public required bool Active { get; init; }
+
+    /// <summary>The attachment's addresses, with prefix.</summary>
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+}

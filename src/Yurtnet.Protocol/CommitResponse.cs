@@ -1,0 +1,4 @@
+namespace Yurtnet.Protocol;
+
+/// <summary>Answer to <see cref="CommitRequest"/>.</summary>
+public sealed record CommitResponse : Response;

@@ -1,0 +1,4 @@
+namespace Yurtnet.Protocol;
+
+/// <summary><c>yurtnetctl leases</c>.</summary>
+public sealed record LeasesRequest : Request;

@@ -1,0 +1,14 @@
+namespace Yurtnet.Protocol;
+
+/// <summary>Answer to <see cref="ReclaimRequest"/>.</summary>
+public sealed record ReclaimResponse : Response
+{
+    /// <summary>Pending leases never committed, freed.</summary>
+    public required int PendingReclaimed { get; init; }
+
+    /// <summary>Held leases whose hold expired, freed.</summary>
+    public required int HoldsExpired { get; init; }
+
+    /// <summary>Spooled releases applied.</summary>
+    public required int SpoolDrained { get; init; }
+}
