@@ -12,8 +12,13 @@ internal sealed class FileLock : IDisposable
 
     private FileLock(SafeFileHandle handle) => _handle = handle;
 
-    /// <summary>Waits for the lock (<see cref="Interop.LOCK_SH"/> or <see cref="Interop.LOCK_EX"/>), creating the file if needed.</summary>
-    public static FileLock Acquire(string path, int operation)
+    /// <summary>
+    /// Waits at most <paramref name="timeout"/> for the lock (<see cref="Interop.LOCK_SH"/> or
+    /// <see cref="Interop.LOCK_EX"/>), creating the file if needed: a holder that hangs (a plugin stopped by a signal)
+    /// must not hang every later ADD and DEL with it.
+    /// </summary>
+    /// <exception cref="TimeoutException">Another process held the lock for the whole timeout.</exception>
+    public static FileLock Acquire(string path, int operation, TimeSpan timeout)
     {
         var fd = Interop.Open(path, Interop.O_RDWR | Interop.O_CREAT | Interop.O_CLOEXEC, 0x180);
         if (fd < 0)
@@ -22,14 +27,25 @@ internal sealed class FileLock : IDisposable
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        while (Interop.Flock(handle, operation) != 0)
+        var deadline = Deadline.After(timeout);
+        var pause = TimeSpan.FromMilliseconds(2);
+        while (Interop.Flock(handle, operation | Interop.LOCK_NB) != 0)
         {
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno != Interop.EINTR)
+            if (errno is not (Interop.EWOULDBLOCK or Interop.EINTR))
             {
                 handle.Dispose();
                 throw Interop.Error($"flock {path}", errno);
             }
+
+            if (deadline.Remaining <= TimeSpan.Zero)
+            {
+                handle.Dispose();
+                throw new TimeoutException($"flock {path}: another process held it for {timeout.TotalSeconds:0.#} s");
+            }
+
+            Thread.Sleep(pause);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 50));
         }
 
         return new FileLock(handle);

@@ -23,10 +23,11 @@ internal sealed class Masquerade(string runDirectory)
     private readonly string _markerDirectory = Path.Combine(runDirectory, "masq");
 
     /// <summary>Makes sure the network's chain exists with rules for exactly <paramref name="subnets"/>.</summary>
-    public void Ensure(string network, IReadOnlyList<IPNetwork> subnets)
+    /// <exception cref="TimeoutException">Another plugin held the masquerade lock for <paramref name="lockTimeout"/>.</exception>
+    public void Ensure(string network, IReadOnlyList<IPNetwork> subnets, TimeSpan lockTimeout)
     {
         var marker = MarkerPath(network, subnets);
-        using (Lock(Interop.LOCK_SH))
+        using (Lock(Interop.LOCK_SH, lockTimeout))
         {
             if (File.Exists(marker))
             {
@@ -34,7 +35,7 @@ internal sealed class Masquerade(string runDirectory)
             }
         }
 
-        using (Lock(Interop.LOCK_EX))
+        using (Lock(Interop.LOCK_EX, lockTimeout))
         {
             if (File.Exists(marker))
             {
@@ -48,7 +49,8 @@ internal sealed class Masquerade(string runDirectory)
     }
 
     /// <summary>Takes the exclusive lock for a release; hold it while the chain is removed.</summary>
-    public IDisposable HoldForRelease() => Lock(Interop.LOCK_EX);
+    /// <exception cref="TimeoutException">Another plugin held the lock for <paramref name="timeout"/>.</exception>
+    public IDisposable HoldForRelease(TimeSpan timeout) => Lock(Interop.LOCK_EX, timeout);
 
     /// <summary>
     /// Removes the network's chain if this gateway installed it since boot; call while holding
@@ -108,10 +110,10 @@ internal sealed class Masquerade(string runDirectory)
         }
     }
 
-    private FileLock Lock(int operation)
+    private FileLock Lock(int operation, TimeSpan timeout)
     {
         Directory.CreateDirectory(_markerDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return FileLock.Acquire(Path.Combine(_markerDirectory, ".lock"), operation);
+        return FileLock.Acquire(Path.Combine(_markerDirectory, ".lock"), operation, timeout);
     }
 
     private static void RunNft(string script, string what)

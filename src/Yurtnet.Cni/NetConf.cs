@@ -10,6 +10,7 @@ internal sealed record NetConf
     public const string DefaultSocket = "/run/yurtnet/cni.sock";
     public const string DefaultSpoolDir = "/var/lib/yurtnet/spool";
     public const int DefaultMtu = 1500;
+    public static readonly TimeSpan DefaultDelTimeout = TimeSpan.FromSeconds(5);
 
     public required string CniVersion { get; init; }
     public required string Name { get; init; }
@@ -27,6 +28,12 @@ internal sealed record NetConf
 
     /// <summary>How long any request waits for yurtnetd's answer once connected.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The bound of a whole DEL: tearing down, asking yurtnetd, and spooling when it does not answer in time. A hung
+    /// daemon must not hold a pod's teardown (kubelet's own CNI timeout is in minutes, and it retries forever).
+    /// </summary>
+    public TimeSpan DelTimeout { get; init; } = DefaultDelTimeout;
 
     public IReadOnlyList<IPNetwork> Subnets { get; init; } = [];
     public IReadOnlyList<ResultRoute> Routes { get; init; } = [];

@@ -133,6 +133,7 @@ internal static partial class NetConfParser
             SpoolDir = reader.AbsolutePath("spoolDir") ?? NetConf.DefaultSpoolDir,
             DaemonWait = reader.Seconds("daemonWaitSeconds", 0.1, 120) ?? TimeSpan.FromSeconds(5),
             RequestTimeout = reader.Seconds("requestTimeoutSeconds", 1, 110) ?? TimeSpan.FromSeconds(30),
+            DelTimeout = reader.Seconds("delTimeoutSeconds", 1, 60) ?? NetConf.DefaultDelTimeout,
             DnsJson = reader.RawObject("dns"),
         };
 

@@ -34,7 +34,7 @@ internal sealed partial class Plugin
             attached = true;
             if (conf.IpMasq)
             {
-                _masquerade.Ensure(conf.Name, conf.Subnets.Count > 0 ? conf.Subnets : addresses.Select(a => a.Pool).Distinct().ToList());
+                _masquerade.Ensure(conf.Name, conf.Subnets.Count > 0 ? conf.Subnets : addresses.Select(a => a.Pool).Distinct().ToList(), conf.RequestTimeout);
             }
 
             Ask<CommitResponse>(client, new CommitRequest

@@ -7,15 +7,18 @@ internal sealed partial class Plugin
     private static readonly TimeSpan DelConnectBudget = TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// DEL never fails a teardown and is never lost. The runtime retries a failed DEL forever and the pod stays
-    /// Terminating (kubernetes#133081), and after a reboot containerd sends DEL with an empty CNI_NETNS and no
-    /// prevResult, up to three times per pod. So: remove what can be found (a missing netns or veth is "already
-    /// gone"), then release the addresses; if yurtnetd cannot be reached or does not answer, write the release
-    /// to the durable spool and succeed. The only error DEL returns is a spool it cannot write, because then
-    /// the release would be lost.
+    /// DEL never fails a teardown, is never lost, and ends within <see cref="NetConf.DelTimeout"/>. The runtime
+    /// retries a failed DEL forever and the pod stays Terminating (kubernetes#133081), and after a reboot containerd
+    /// sends DEL with an empty CNI_NETNS and no prevResult, up to three times per pod. So: remove what can be found (a
+    /// missing netns or veth is "already gone"), then release the addresses; if yurtnetd cannot be reached or does
+    /// not answer within what is left of the budget (down, starting, hung, stopped by a signal, its backlog full),
+    /// write the release to the durable spool and succeed. A fifth of the budget (at most a second) is kept for the
+    /// spool write. The only error DEL returns is a spool it cannot write, because then the release would be lost.
     /// </summary>
     private byte[] Del()
     {
+        var deadline = Deadline.After(conf.DelTimeout);
+        var spoolReserve = TimeSpan.FromTicks(Math.Min(conf.DelTimeout.Ticks / 5, TimeSpan.TicksPerSecond));
         RefuseOwnNetns();
         try
         {
@@ -33,7 +36,7 @@ internal sealed partial class Plugin
             {
                 try
                 {
-                    masqueradeLock = _masquerade.HoldForRelease();
+                    masqueradeLock = _masquerade.HoldForRelease(deadline.Take(conf.DelTimeout, spoolReserve));
                 }
                 catch (Exception ex)
                 {
@@ -43,8 +46,8 @@ internal sealed partial class Plugin
 
             try
             {
-                using var client = DaemonClient.Connect(conf.Socket, conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget);
-                var released = Ask<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name });
+                using var client = DaemonClient.Connect(conf.Socket, deadline.Take(conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, spoolReserve));
+                var released = Ask<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, deadline.Take(conf.RequestTimeout, spoolReserve));
                 log.Info($"released {released.Released} lease(s)");
                 if (released.NetworkIdle && conf.IpMasq && masqueradeLock is not null)
                 {

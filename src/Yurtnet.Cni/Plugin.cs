@@ -76,12 +76,15 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     }
 
     /// <summary>Sends a request and returns the expected answer; daemon errors become CNI errors.</summary>
-    private T Ask<T>(DaemonClient client, Request request) where T : Response
+    private T Ask<T>(DaemonClient client, Request request) where T : Response => Ask<T>(client, request, conf.RequestTimeout);
+
+    /// <summary>Sends a request and waits at most <paramref name="timeout"/> for the expected answer.</summary>
+    private static T Ask<T>(DaemonClient client, Request request, TimeSpan timeout) where T : Response
     {
         Response response;
         try
         {
-            response = client.Send(request with { Id = DaemonClient.NewRequestId() }, conf.RequestTimeout);
+            response = client.Send(request with { Id = DaemonClient.NewRequestId() }, timeout);
         }
         catch (TimeoutException ex)
         {

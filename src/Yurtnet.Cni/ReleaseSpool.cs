@@ -14,16 +14,34 @@ internal static class ReleaseSpool
     {
         ArgumentNullException.ThrowIfNull(release);
         Directory.CreateDirectory(spoolDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var final = Path.Combine(spoolDir, SpooledRelease.FileNameFor(release.ContainerId, release.IfName));
-        var temp = Path.Combine(spoolDir, $".tmp-{Environment.ProcessId}-{Path.GetFileName(final)}");
+        var name = SpooledRelease.FileNameFor(release.ContainerId, release.IfName);
+        var final = Path.Combine(spoolDir, name);
+        var temp = Path.Combine(spoolDir, SpooledRelease.TempFileNameFor(name, Environment.ProcessId));
         var bytes = JsonSerializer.SerializeToUtf8Bytes(release, ProtocolJsonContext.Default.SpooledRelease);
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+        try
         {
-            file.Write(bytes);
-            file.Flush(flushToDisk: true);
+            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+            {
+                file.Write(bytes);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, final, overwrite: true);
+        }
+        catch
+        {
+            // A half-written temporary file is never taken for a release; remove it if we still can.
+            try
+            {
+                File.Delete(temp);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+            }
+
+            throw;
         }
 
-        File.Move(temp, final, overwrite: true);
         FsyncDirectory(spoolDir);
         return final;
     }

@@ -39,8 +39,9 @@ public sealed class DaemonClient : IDisposable
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                // A Unix socket connect does not block on the network: it succeeds, queues in the listener's
-                // backlog (socket activation), or fails at once.
+                // A Unix socket connect does not touch the network: it succeeds, queues in the listener's backlog
+                // (socket activation), or fails at once; only a full backlog makes it wait, and SO_SNDTIMEO bounds that.
+                socket.SendTimeout = (int)Math.Clamp((budget - Stopwatch.GetElapsedTime(started)).TotalMilliseconds, 1, int.MaxValue);
                 socket.Connect(new UnixDomainSocketEndPoint(socketPath));
                 return new DaemonClient(socket, maxFrameBytes);
             }
@@ -51,6 +52,7 @@ public sealed class DaemonClient : IDisposable
                 {
                     _ when !File.Exists(socketPath) => new FileNotFoundException($"no socket at {socketPath}"),
                     { SocketErrorCode: SocketError.ConnectionRefused } => new IOException("connection refused: nothing listens on the socket"),
+                    { SocketErrorCode: SocketError.WouldBlock or SocketError.TryAgain or SocketError.TimedOut } => new IOException("the socket's backlog is full: nothing accepts connections"),
                     _ => ex,
                 };
             }

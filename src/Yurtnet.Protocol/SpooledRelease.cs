@@ -25,6 +25,19 @@ public sealed record SpooledRelease
     /// <summary>Suffix of complete spool files; anything else in the directory is a write in progress or foreign.</summary>
     public const string FileSuffix = ".release.json";
 
+    /// <summary>Suffix of a spool file being written: never taken for a complete one (it does not end in <see cref="FileSuffix"/>).</summary>
+    public const string TempSuffix = ".tmp";
+
+    /// <summary>Whether a directory entry is a complete spool file: ends in <see cref="FileSuffix"/> and is not hidden.</summary>
+    public static bool IsSpoolFile(string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(fileName);
+        return fileName.EndsWith(FileSuffix, StringComparison.Ordinal) && !fileName.StartsWith('.');
+    }
+
+    /// <summary>The temporary name a writer uses for <paramref name="fileName"/> before renaming it into place.</summary>
+    public static string TempFileNameFor(string fileName, int processId) => $".{fileName}.{processId}{TempSuffix}";
+
     /// <summary>
     /// The spool file name of an attachment. It is derived from the attachment alone, so repeated DELs of the
     /// same attachment overwrite one file instead of piling up.

@@ -18,4 +18,19 @@ public sealed class SpooledReleaseTests
         Assert.True(name.Length < 255);
         Assert.DoesNotContain('/', name);
     }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("a-very-long-container-id-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public void A_file_being_written_is_never_taken_for_a_complete_one(string containerId)
+    {
+        var name = SpooledRelease.FileNameFor(containerId, "eth0");
+        var temp = SpooledRelease.TempFileNameFor(name, 31337);
+
+        Assert.True(SpooledRelease.IsSpoolFile(name));
+        Assert.False(SpooledRelease.IsSpoolFile(temp));
+        Assert.False(SpooledRelease.IsSpoolFile(".tmp-31337-" + name));
+        Assert.False(SpooledRelease.IsSpoolFile(name + ".unreadable"));
+        Assert.True(temp.Length < 255);
+    }
 }
