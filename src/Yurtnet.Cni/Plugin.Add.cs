@@ -69,7 +69,7 @@ internal sealed partial class Plugin
         return ResultJson.Write(result, conf.CniVersion);
     }
 
-    private void RollBack(DaemonClient client, bool attached)
+    private void RollBack(DaemonSession client, bool attached)
     {
         if (attached)
         {
@@ -85,7 +85,7 @@ internal sealed partial class Plugin
 
         try
         {
-            client.Send(new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name, Rollback = true, Id = DaemonClient.NewRequestId() }, conf.RequestTimeout);
+            client.Send(new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name, Rollback = true }, conf.RequestTimeout);
         }
         catch (Exception ex)
         {

@@ -46,7 +46,7 @@ internal sealed partial class Plugin
 
             try
             {
-                using var client = DaemonClient.Connect(conf.Socket, deadline.Take(conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, spoolReserve));
+                using var client = DaemonSession.Open(conf.Socket, deadline.Take(conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, spoolReserve), log, attempts: 1);
                 var released = Ask<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, deadline.Take(conf.RequestTimeout, spoolReserve));
                 log.Info($"released {released.Released} lease(s)");
                 if (released.NetworkIdle && conf.IpMasq && masqueradeLock is not null)

@@ -63,11 +63,11 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }
         : null;
 
-    private DaemonClient Connect(TimeSpan budget, int unreachableCode)
+    private DaemonSession Connect(TimeSpan budget, int unreachableCode)
     {
         try
         {
-            return DaemonClient.Connect(conf.Socket, budget);
+            return DaemonSession.Open(conf.Socket, budget, log);
         }
         catch (DaemonUnreachableException ex)
         {
@@ -76,15 +76,15 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     }
 
     /// <summary>Sends a request and returns the expected answer; daemon errors become CNI errors.</summary>
-    private T Ask<T>(DaemonClient client, Request request) where T : Response => Ask<T>(client, request, conf.RequestTimeout);
+    private T Ask<T>(DaemonSession session, Request request) where T : Response => Ask<T>(session, request, conf.RequestTimeout);
 
     /// <summary>Sends a request and waits at most <paramref name="timeout"/> for the expected answer.</summary>
-    private static T Ask<T>(DaemonClient client, Request request, TimeSpan timeout) where T : Response
+    private static T Ask<T>(DaemonSession session, Request request, TimeSpan timeout) where T : Response
     {
         Response response;
         try
         {
-            response = client.Send(request with { Id = DaemonClient.NewRequestId() }, timeout);
+            response = session.Send(request, timeout);
         }
         catch (TimeoutException ex)
         {
@@ -93,6 +93,10 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         catch (IOException ex)
         {
             throw new CniException(new CniError(CniError.TryAgainLater, $"the connection to yurtnetd broke: {ex.Message}", "journalctl -u yurtnetd"));
+        }
+        catch (DaemonUnreachableException ex)
+        {
+            throw new CniException(new CniError(CniError.TryAgainLater, $"the connection to yurtnetd broke and it did not come back: {ex.Message}", "systemctl status yurtnetd"));
         }
 
         return response switch

@@ -129,7 +129,20 @@ builder.Services
 try
 {
     using var host = builder.Build();
-    await host.RunAsync();
+    var services = host.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
+    await host.StartAsync();
+    await host.WaitForShutdownAsync();
+
+    // A background service that failed stopped the host (BackgroundServiceExceptionBehavior.StopHost); exiting 0
+    // would tell systemd all is well and leave the gateway without a pod network (Restart=on-failure).
+    var failed = services.FirstOrDefault(s => s.ExecuteTask is { IsFaulted: true });
+    if (failed is not null)
+    {
+        // IsFaulted: the task and its exception are there.
+        Console.Error.WriteLine($"yurtnetd: fatal: {failed.GetType().Name} failed: {failed.ExecuteTask!.Exception!.GetBaseException().Message}");
+        return 1;
+    }
+
     return 0;
 }
 catch (Exception ex)

@@ -10,7 +10,8 @@ public static class FrameCodec
     /// <summary>Largest frame either side accepts unless configured otherwise (256 KiB).</summary>
     public const int DefaultMaxFrameBytes = 256 * 1024;
 
-    private const int HeaderBytes = 4;
+    /// <summary>The length prefix: 4 bytes, big-endian.</summary>
+    public const int HeaderBytes = 4;
 
     /// <summary>Writes one frame.</summary>
     public static async ValueTask WriteAsync(Stream stream, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)

@@ -212,4 +212,58 @@ public sealed class DaemonLifecycleTests
         Assert.Equal(2, run.Code);
         Assert.Contains("pendingTimeout: \"soon\" is not a duration", run.Output, StringComparison.Ordinal);
     }
+
+    [RootTheory]
+    [InlineData("TERM")]
+    [InlineData("KILL")]
+    public async Task Daemon_restarted_in_the_middle_of_a_burst_of_adds_fails_no_pod_start(string signal)
+    {
+        await using var daemon = new DaemonProcess();
+        await daemon.StartHeldAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        var pods = Enumerable.Range(0, 20).Select(_ => new TestNetns()).ToList();
+        try
+        {
+            var done = 0;
+            var burst = Parallel.ForEachAsync(Enumerable.Range(0, pods.Count), new ParallelOptions { MaxDegreeOfParallelism = 4 }, (i, _) =>
+            {
+                var add = CniRun.Exec("ADD", network.Conf(), $"c{i}", pods[i].Path, args: CniRun.PodArgs($"p{i}"));
+                Assert.True(add.ExitCode == 0, $"pod {i}: {add}");
+                Interlocked.Increment(ref done);
+                return ValueTask.CompletedTask;
+            });
+            foreach (var after in new[] { 4, 12 })
+            {
+                Assert.True(await Eventually.WaitForAsync(() => Volatile.Read(ref done) >= after || burst.IsCompleted));
+                var pid = daemon.DaemonPid;
+                Assert.Equal(0, TestNetns.Run("kill", "-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).Code);
+                Assert.True(await Eventually.WaitForAsync(() => daemon.DaemonPid != pid));
+            }
+
+            await burst;
+
+            var leases = await daemon.LeasesAsync();
+            Assert.Equal(20, leases.Count);
+            Assert.All(leases, l => Assert.Equal("active", l.State));
+            Assert.Equal(20, leases.Select(l => l.Ip).Distinct().Count());
+        }
+        finally
+        {
+            pods.ForEach(p => p.Dispose());
+        }
+    }
+
+    [RootFact]
+    public async Task Daemon_whose_socket_server_fails_exits_non_zero_so_systemd_restarts_it()
+    {
+        await using var daemon = new DaemonProcess();
+        Directory.CreateDirectory(Path.GetDirectoryName(daemon.Socket)!);
+        Directory.CreateDirectory(daemon.Socket);
+        File.WriteAllText(Path.Combine(daemon.Socket, "keep"), "a directory where the socket should be");
+
+        var run = TestNetns.Run(Binaries.Daemon, "--config", daemon.ConfigPath);
+
+        Assert.NotEqual(0, run.Code);
+        Assert.Contains("CniSocketServer failed", run.Output, StringComparison.Ordinal);
+    }
 }

@@ -67,6 +67,21 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// As systemd's socket unit and a service with Restart=always: one listening socket for every run of yurtnetd, and
+    /// yurtnetd started again whenever it exits (<see cref="DaemonPid"/> names the current run).
+    /// </summary>
+    public async Task StartHeldAsync()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Socket)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var holder = Path.Combine(Binaries.RepositoryRoot, "tests", "Yurtnet.Integration.Tests", "Tools", "socket-holder.pl");
+        Launch(new ProcessStartInfo("perl", [holder, Socket, Path.Combine(Root, "daemon.pid"), Binaries.Daemon, "--config", ConfigPath]), null);
+        await WaitForSocketAsync();
+    }
+
+    /// <summary>The pid of the yurtnetd that <see cref="StartHeldAsync"/> runs now.</summary>
+    public int DaemonPid => int.Parse(File.ReadAllText(Path.Combine(Root, "daemon.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Starts yurtnetd as root without any capability, as the shipped unit runs it (<c>CapabilityBoundingSet=</c>).</summary>
     public async Task StartWithoutCapabilitiesAsync()
     {

@@ -6,9 +6,10 @@ using Yurtnet.Protocol;
 namespace Yurtnet.Daemon.Appliance;
 
 /// <summary>
-/// Liveness, separate from health: the main loop is ticking, and the socket accepts and answers a status request
-/// (which in turn makes the store take a durable probe write). A watchdog is petted only while this holds, so a
-/// wedged daemon is restarted instead of being kept alive by a timer that runs on regardless.
+/// Liveness, separate from health: the main loop is ticking, and the socket accepts and answers a status request.
+/// A watchdog is petted only while this holds, so a wedged daemon is restarted instead of being kept alive by a
+/// timer that runs on regardless. Whether the answer says "ready" does not matter here: a daemon that cannot serve
+/// ADD because its disk is full or its pools are unknown still runs, and a reset would not fix either (it would loop).
 /// </summary>
 internal sealed class Liveness(Reconciler reconciler, ReconcileOptions reconcile, CniApiOptions cniApi, TimeProvider time)
 {
@@ -36,7 +37,7 @@ internal sealed class Liveness(Reconciler reconciler, ReconcileOptions reconcile
             return ClientFrameJson.Decode(frame) switch
             {
                 StatusResponse { Ready: true } s => new LivenessReport(true, $"ready: {s.Active} active, {s.Pending} pending, {s.Held} held lease(s); {s.Spooled} spooled release(s)"),
-                StatusResponse s => new LivenessReport(false, $"not ready: {s.Reason}"),
+                StatusResponse s => new LivenessReport(true, $"running, not ready: {s.Reason}"),
                 ErrorResponse e => new LivenessReport(false, $"self-check refused: {e.Message}"),
                 var other => new LivenessReport(false, $"self-check answered {other.GetType().Name}"),
             };

@@ -39,6 +39,21 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
 
     public static ErrorResponse Error(ErrorKind kind, string message) => new() { Error = kind, Message = message };
 
+    /// <summary>The ADD of an attachment is over without a commit: its pending lease may be reclaimed after pendingTimeout.</summary>
+    public Task EndAttemptAsync(string containerId, string ifName) => keeper.EndAttemptAsync(containerId, ifName, CancellationToken.None);
+
+    /// <summary>Frees the addresses of an ADD whose client left between allocate and commit; returns how many.</summary>
+    public async Task<int> RollBackAsync(string containerId, string ifName, string network, CancellationToken cancellationToken)
+    {
+        var outcome = await keeper.ReleaseAsync(containerId, ifName, network, rollback: true, cancellationToken);
+        if (outcome.Released > 0)
+        {
+            health.RecordFailure($"ADD of container {containerId} {ifName} on \"{network}\" was abandoned by its plugin after allocation and rolled back");
+        }
+
+        return outcome.Released;
+    }
+
     private static string NoPoolMessage(string network, string cloud) => cloud == "standalone"
         ? $"network \"{network}\" has no address pool: set ipam.subnets in its conflist, or configure yurtnetd's cluster link to use the node's podCIDRs"
         : $"network \"{network}\" has no ipam.subnets and the node's podCIDRs are not known yet (cloud {cloud}): they are learned from the Node object once the cluster link reaches it";

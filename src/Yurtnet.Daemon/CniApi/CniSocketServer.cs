@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -10,47 +11,83 @@ using Yurtnet.Protocol;
 namespace Yurtnet.Daemon.CniApi;
 
 /// <summary>
-/// Serves the framed-JSON protocol on the Unix socket. The spool is drained before the socket is opened.
-/// Connections beyond <see cref="CniApiOptions.MaxConcurrentRequests"/> wait in the kernel's backlog
-/// (back-pressure instead of unbounded memory); requests for one container run one at a time; each request has a
-/// deadline; a frame of another protocol version or over the size limit gets an error frame.
+/// Serves the framed-JSON protocol on the Unix socket. The spool is drained before the socket is opened. Limits,
+/// each against one kind of bad client: at most <see cref="CniApiOptions.MaxConnections"/> connections (an idle one
+/// holds only that); at most <see cref="CniApiOptions.MaxConcurrentRequests"/> requests processed at once (a slot is
+/// taken only once a whole frame is in); request frames in memory bounded by <see cref="Budget"/>; one request at a
+/// time per container; a deadline per request. On stop, requests being processed finish, and a client between its
+/// allocate and its commit gets until the drain deadline to commit; the rest reconnect to the next daemon.
 /// </summary>
 internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconciler reconciler, CniApiOptions options, HealthModel health, ILogger<CniSocketServer> logger) : BackgroundService
 {
+    /// <summary>Bytes of large request frames held at once, whatever the connections: a flood waits, memory does not grow.</summary>
+    internal const long FrameBytesInFlight = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Frames up to this size (every ADD, DEL, CHECK and STATUS; a GC of a few hundred attachments) are read without
+    /// waiting for the budget: with <see cref="CniApiOptions.MaxConnections"/> connections they hold 16 MiB at most.
+    /// </summary>
+    internal const int SmallFrameBytes = 16 * 1024;
+
+    private static readonly TimeSpan CutOffLogWindow = TimeSpan.FromSeconds(10);
+    private const int CutOffLogsPerWindow = 10;
+
     private readonly KeyedLock _containers = new();
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+    private readonly ConcurrentDictionary<CniConnection, Task> _connections = new();
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _inFlight;
+    private readonly CancellationTokenSource _drainOver = new();
+    private readonly object _cutOffGate = new();
+    private long _cutOffWindowStart;
+    private int _cutOffsInWindow;
+    private int _cutOffsSuppressed;
     private bool _inherited;
 
     /// <summary>Completes once the socket accepts connections.</summary>
     public Task Serving => _serving.Task;
 
+    /// <summary>The bound on request frames held in memory.</summary>
+    public FrameBudget Budget { get; } = new(Math.Max(FrameBytesInFlight, options.MaxFrameBytes));
+
+    /// <summary>Connections open now.</summary>
+    public int Connections => _connections.Count;
+
+    /// <summary>Clients cut off so far (rule broken, stranger, over the connection limit).</summary>
+    public long CutOffs { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await reconciler.RunOnceAsync(stoppingToken);
+        try
+        {
+            await reconciler.RunOnceAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            // A store that cannot be written (a full card) must not keep the socket shut: DEL and status still work,
+            // and ADD is refused with the reason. The spool is applied by a later pass, once the store takes writes.
+            LogStartPassFailed(logger, ex.Message);
+        }
+
         using var listener = Bind();
         health.SetServing();
         _serving.TrySetResult();
-        LogListening(logger, options.Socket, options.MaxConcurrentRequests);
+        LogListening(logger, options.Socket, options.MaxConcurrentRequests, options.MaxConnections);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await _slots.WaitAsync(stoppingToken);
-                Socket client;
-                try
+                var client = await listener.AcceptAsync(stoppingToken);
+                var connection = new CniConnection(client, this, options);
+                if (_connections.Count >= options.MaxConnections)
                 {
-                    client = await listener.AcceptAsync(stoppingToken);
-                }
-                catch
-                {
-                    _slots.Release();
-                    throw;
+                    CutOff(connection, $"over the limit of {options.MaxConnections} connections (maxConnections)");
+                    client.Dispose();
+                    continue;
                 }
 
-                Interlocked.Increment(ref _inFlight);
-                _ = ServeAsync(client, stoppingToken);
+                // Registered before it runs: a connection that ends at once is removed, never left counted.
+                _connections[connection] = Task.CompletedTask;
+                _connections.TryUpdate(connection, RunAsync(connection, stoppingToken), Task.CompletedTask);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -58,18 +95,154 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         }
         finally
         {
-            // Let requests in flight finish (each has its deadline) before the store closes.
-            var deadline = Stopwatch.GetTimestamp() + (long)(options.RequestTimeout.TotalSeconds * Stopwatch.Frequency);
-            while (Volatile.Read(ref _inFlight) > 0 && Stopwatch.GetTimestamp() < deadline)
-            {
-                await Task.Delay(10, CancellationToken.None);
-            }
-
+            await DrainAsync();
             if (!_inherited)
             {
                 TryDeleteSocket();
             }
         }
+    }
+
+    /// <summary>
+    /// On stop: requests in progress finish (each has its deadline); clients between allocate and commit may send
+    /// their commit until the drain deadline; every other connection ends now.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        _drainOver.CancelAfter(options.RequestTimeout);
+        var remaining = _connections.Values.ToList();
+        var all = Task.WhenAll(remaining);
+        var limit = options.RequestTimeout + options.RequestTimeout;
+        if (await Task.WhenAny(all, Task.Delay(limit, CancellationToken.None)) != all)
+        {
+            LogDrainIncomplete(logger, _connections.Count, limit.TotalSeconds);
+        }
+    }
+
+    /// <summary>The token that ends a connection's wait for its next frame: at stop, at once unless it is mid-ADD.</summary>
+    internal CancellationToken Draining(bool midAdd, CancellationToken stoppingToken) => midAdd ? _drainOver.Token : stoppingToken;
+
+    private async Task RunAsync(CniConnection connection, CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            await connection.ServeAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The peer went away or the daemon is stopping: nothing to answer.
+        }
+        catch (Exception ex)
+        {
+            LogConnectionFailed(logger, ex.GetType().Name, ex.Message);
+        }
+        finally
+        {
+            _connections.TryRemove(connection, out _);
+        }
+    }
+
+    /// <summary>Parses, checks and answers one request frame within its deadline.</summary>
+    internal async Task<(Request? Request, Response Response)> ProcessAsync(byte[] frame, PeerCredentials peer, RequestDeadline deadline)
+    {
+        var version = PeekVersion(frame);
+        if (version != ProtocolVersion.Current)
+        {
+            return (null, CniRequestHandler.Error(ErrorKind.UnsupportedVersion, $"frame speaks protocol version {(version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)")}; this yurtnetd speaks {ProtocolVersion.Current}: install matching yurtnet and yurtnetd versions"));
+        }
+
+        Request request;
+        try
+        {
+            request = JsonSerializer.Deserialize(frame, ProtocolJsonContext.Default.Request) ?? throw new JsonException("null request");
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException)
+        {
+            return (null, CniRequestHandler.Error(ErrorKind.InvalidRequest, $"cannot read the request: {ex.Message}"));
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        using var timeout = new CancellationTokenSource(deadline.Remaining > TimeSpan.Zero ? deadline.Remaining : TimeSpan.FromMilliseconds(1));
+        var slotTaken = false;
+        try
+        {
+            await _slots.WaitAsync(timeout.Token);
+            slotTaken = true;
+            using (request.SerializationKey is { } key ? await _containers.AcquireAsync(key, timeout.Token) : null)
+            {
+                var response = await handler.HandleAsync(request, timeout.Token);
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    LogRequest(logger, request.GetType().Name, request.Id, request.SerializationKey ?? "-", peer.Pid, response.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+
+                return (request, response);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return (request, CniRequestHandler.Error(ErrorKind.TryAgainLater, $"request deadline of {deadline.Budget.TotalSeconds:0.#} s exceeded") with { Id = request.Id });
+        }
+        catch (Exception ex)
+        {
+            LogRequestFailed(logger, request.GetType().Name, request.Id, ex.GetType().Name, ex.Message);
+            return (request, CniRequestHandler.Error(ErrorKind.Internal, ex.Message) with { Id = request.Id });
+        }
+        finally
+        {
+            if (slotTaken)
+            {
+                _slots.Release();
+            }
+        }
+    }
+
+    /// <summary>Frees the pending lease of a client that allocated and left before committing.</summary>
+    internal async Task RollBackAsync(string containerId, string ifName, string network, string why)
+    {
+        using var timeout = new CancellationTokenSource(options.RequestTimeout);
+        try
+        {
+            using (await _containers.AcquireAsync(containerId, timeout.Token))
+            {
+                var released = await handler.RollBackAsync(containerId, ifName, network, timeout.Token);
+                LogRolledBack(logger, containerId, ifName, released, why);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or OperationCanceledException)
+        {
+            // The lease stays pending: the reconciler frees it after pendingTimeout.
+            LogRollBackFailed(logger, containerId, ifName, why, ex.Message);
+            await handler.EndAttemptAsync(containerId, ifName);
+        }
+    }
+
+    /// <summary>Logs why a client is cut off: every one counted, at most ten lines per ten seconds, the rest summed up.</summary>
+    internal void CutOff(CniConnection connection, string reason)
+    {
+        int suppressed;
+        lock (_cutOffGate)
+        {
+            CutOffs++;
+            var now = Stopwatch.GetTimestamp();
+            if (Stopwatch.GetElapsedTime(_cutOffWindowStart, now) > CutOffLogWindow)
+            {
+                _cutOffWindowStart = now;
+                _cutOffsInWindow = 0;
+            }
+
+            if (++_cutOffsInWindow > CutOffLogsPerWindow)
+            {
+                _cutOffsSuppressed++;
+                return;
+            }
+
+            suppressed = _cutOffsSuppressed;
+            _cutOffsSuppressed = 0;
+        }
+
+        LogCutOff(logger, connection.Peer.Pid, connection.Peer.Uid, reason, suppressed > 0 ? $" ({suppressed} more cut off since, not logged)" : "");
     }
 
     private Socket Bind()
@@ -98,7 +271,7 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         {
             listener.Bind(new UnixDomainSocketEndPoint(options.Socket));
             File.SetUnixFileMode(options.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            listener.Listen(128);
+            listener.Listen(512);
             return listener;
         }
         catch
@@ -116,111 +289,6 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         }
         catch (IOException)
         {
-        }
-    }
-
-    private async Task ServeAsync(Socket client, CancellationToken stoppingToken)
-    {
-        try
-        {
-            await using var stream = new NetworkStream(client, ownsSocket: true);
-            var peer = PeerCredentials.Of(client);
-            var allowed = options.AllowedUids.Contains(peer.Uid);
-            if (!allowed)
-            {
-                LogRefusedPeer(logger, peer.Pid, peer.Uid);
-            }
-
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                deadline.CancelAfter(options.RequestTimeout);
-                byte[]? frame;
-                try
-                {
-                    frame = await FrameCodec.ReadAsync(stream, options.MaxFrameBytes, deadline.Token);
-                }
-                catch (InvalidDataException ex)
-                {
-                    await WriteAsync(stream, CniRequestHandler.Error(ErrorKind.InvalidRequest, ex.Message), stoppingToken);
-                    return;
-                }
-
-                if (frame is null)
-                {
-                    return;
-                }
-
-                if (!allowed)
-                {
-                    // Answer the request it sent (so the client sees why) and hang up.
-                    await WriteAsync(stream, CniRequestHandler.Error(ErrorKind.PermissionDenied, $"uid {peer.Uid} may not use {options.Socket}; allowed: {string.Join(", ", options.AllowedUids)} (allowedUids in yurtnetd.json)"), deadline.Token);
-                    return;
-                }
-
-                var response = await ProcessAsync(frame, peer, deadline, stoppingToken);
-                await WriteAsync(stream, response, deadline.Token);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-        {
-            // The peer went away, idled past the deadline, or the daemon is stopping: nothing to answer.
-        }
-        catch (Exception ex)
-        {
-            LogConnectionFailed(logger, ex.GetType().Name, ex.Message);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _inFlight);
-            _slots.Release();
-        }
-    }
-
-    private async Task<Response> ProcessAsync(byte[] frame, PeerCredentials peer, CancellationTokenSource deadline, CancellationToken stoppingToken)
-    {
-        var version = PeekVersion(frame);
-        if (version != ProtocolVersion.Current)
-        {
-            return CniRequestHandler.Error(ErrorKind.UnsupportedVersion, $"frame speaks protocol version {(version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)")}; this yurtnetd speaks {ProtocolVersion.Current}: install matching yurtnet and yurtnetd versions");
-        }
-
-        Request request;
-        try
-        {
-            request = JsonSerializer.Deserialize(frame, ProtocolJsonContext.Default.Request) ?? throw new JsonException("null request");
-        }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException)
-        {
-            return CniRequestHandler.Error(ErrorKind.InvalidRequest, $"cannot read the request: {ex.Message}");
-        }
-
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            using (request.SerializationKey is { } key ? await _containers.AcquireAsync(key, deadline.Token) : null)
-            {
-                var response = await handler.HandleAsync(request, deadline.Token);
-                if (logger.IsEnabled(LogLevel.Information))
-                {
-                    LogRequest(logger, request.GetType().Name, request.Id, request.SerializationKey ?? "-", peer.Pid, response.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                }
-
-                return response;
-            }
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            return CniRequestHandler.Error(ErrorKind.TryAgainLater, $"request deadline of {options.RequestTimeout.TotalSeconds:0.#} s exceeded") with { Id = request.Id };
-        }
-        catch (OperationCanceledException)
-        {
-            return CniRequestHandler.Error(ErrorKind.TryAgainLater, "yurtnetd is stopping") with { Id = request.Id };
-        }
-        catch (Exception ex)
-        {
-            LogRequestFailed(logger, request.GetType().Name, request.Id, ex.GetType().Name, ex.Message);
-            return CniRequestHandler.Error(ErrorKind.Internal, ex.Message) with { Id = request.Id };
         }
     }
 
@@ -253,12 +321,11 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         return null;
     }
 
-    private static Task WriteAsync(Stream stream, Response response, CancellationToken cancellationToken) =>
-        FrameCodec.WriteAsync(stream, JsonSerializer.SerializeToUtf8Bytes(response, ProtocolJsonContext.Default.Response), cancellationToken).AsTask();
-
     public override void Dispose()
     {
         _slots.Dispose();
+        _drainOver.Dispose();
+        Budget.Dispose();
         base.Dispose();
     }
 }

@@ -209,17 +209,23 @@ internal static class LeaseAllocator
 
     /// <summary>
     /// Frees pending leases that were never committed (older than <paramref name="pendingTimeout"/>, or from an
-    /// earlier boot) and held leases whose hold has expired.
+    /// earlier boot) unless their ADD is still <paramref name="inProgress"/>, and held leases whose hold has expired.
+    /// An active lease of an earlier boot belongs to a sandbox that died with that boot and whose DEL never came: it is
+    /// held for its pod for <paramref name="hold"/> from now (so the pod gets it back when it is recreated, also through
+    /// a requested address), then freed like any other hold; one without a pod is freed at once.
     /// </summary>
-    public static ReclaimOutcome Reclaim(LeaseTable table, DateTimeOffset now, string bootId, TimeSpan pendingTimeout)
+    public static ReclaimOutcome Reclaim(LeaseTable table, DateTimeOffset now, string bootId, TimeSpan pendingTimeout, TimeSpan hold, IReadOnlySet<(string ContainerId, string IfName)> inProgress)
     {
         ArgumentNullException.ThrowIfNull(table);
+        ArgumentNullException.ThrowIfNull(inProgress);
         var changes = new IpamChanges();
         var pending = 0;
         var expired = 0;
+        var earlierBoot = 0;
         foreach (var lease in table.All)
         {
-            if (lease.State == LeaseState.Pending && (lease.BootId != bootId || now - lease.Since >= pendingTimeout))
+            if (lease.State == LeaseState.Pending && (lease.BootId != bootId || now - lease.Since >= pendingTimeout)
+                && !(lease.BootId == bootId && inProgress.Contains((lease.ContainerId, lease.IfName))))
             {
                 changes.Removals.Add(lease.Ip);
                 pending++;
@@ -229,9 +235,21 @@ internal static class LeaseAllocator
                 changes.Removals.Add(lease.Ip);
                 expired++;
             }
+            else if (lease.State == LeaseState.Active && lease.BootId != bootId)
+            {
+                earlierBoot++;
+                if (lease.PodKey is null || hold <= TimeSpan.Zero)
+                {
+                    changes.Removals.Add(lease.Ip);
+                }
+                else
+                {
+                    changes.Upserts.Add(lease with { State = LeaseState.Held, Since = now, HeldUntil = now + hold });
+                }
+            }
         }
 
-        return new ReclaimOutcome(pending, expired, changes);
+        return new ReclaimOutcome(pending, expired, earlierBoot, changes);
     }
 
     private static (IPAddress Ip, Pool Pool)? PickSticky(LeaseTable table, AllocationRequest request, List<Pool> pools, string bootId, List<string> notes)

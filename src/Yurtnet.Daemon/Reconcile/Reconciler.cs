@@ -15,17 +15,25 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, R
     /// <summary>When the last pass finished: the daemon's main loop is alive while this keeps moving.</summary>
     public DateTimeOffset LastPass => new(Interlocked.Read(ref _lastPassTicks), TimeSpan.Zero);
 
-    /// <summary>Runs one pass; used at start-up, before the socket serves anything.</summary>
+    /// <summary>
+    /// Runs one pass; used at start-up, before the socket serves anything. The pass counts as the loop running even
+    /// when the store refuses its writes: a full disk is a degraded state the watchdogs must not reset the box over.
+    /// </summary>
     public async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var drained = await spool.DrainAsync(cancellationToken);
-        var outcome = await keeper.ReclaimAsync(cancellationToken);
-        if (drained + outcome.PendingReclaimed + outcome.HoldsExpired > 0)
+        try
         {
-            LogPass(logger, drained, outcome.PendingReclaimed, outcome.HoldsExpired);
+            var drained = await spool.DrainAsync(cancellationToken);
+            var outcome = await keeper.ReclaimAsync(cancellationToken);
+            if (drained + outcome.PendingReclaimed + outcome.HoldsExpired + outcome.EarlierBootHeld > 0)
+            {
+                LogPass(logger, drained, outcome.PendingReclaimed, outcome.HoldsExpired, outcome.EarlierBootHeld);
+            }
         }
-
-        Interlocked.Exchange(ref _lastPassTicks, time.GetUtcNow().UtcTicks);
+        finally
+        {
+            Interlocked.Exchange(ref _lastPassTicks, time.GetUtcNow().UtcTicks);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -19,6 +19,13 @@ internal sealed partial class LeaseKeeper : IDisposable
     private readonly StateOptions _options;
     private readonly ILogger<LeaseKeeper> _logger;
     private readonly Dictionary<string, OutboxEntry> _outbox;
+
+    /// <summary>
+    /// Attachments whose ADD allocated and has not yet committed or released: their pending leases are never
+    /// reclaimed or collected under them, however long the plumbing takes. In memory only: after a restart nobody is
+    /// mid-ADD any more, and pendingTimeout applies.
+    /// </summary>
+    private readonly HashSet<(string ContainerId, string IfName)> _inProgress = [];
     private readonly bool _reportsPodStatus;
     private long _nextSequence;
     private int _outboxCount;
@@ -59,6 +66,11 @@ internal sealed partial class LeaseKeeper : IDisposable
             if (outcome is AllocationOutcome.Allocated allocated)
             {
                 Persist(allocated.Changes);
+                if (!allocated.Existing)
+                {
+                    _inProgress.Add((request.ContainerId, request.IfName));
+                }
+
                 foreach (var note in allocated.Notes)
                 {
                     LogDecision(_logger, request.ContainerId, request.IfName, note);
@@ -86,7 +98,25 @@ internal sealed partial class LeaseKeeper : IDisposable
             }
 
             Persist(changes);
+            _inProgress.Remove((containerId, ifName));
             return true;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The ADD of an attachment ended without a commit or a release reaching here (its client left, and the rollback
+    /// could not be written): its pending lease is no longer protected from reclaim.
+    /// </summary>
+    public async Task EndAttemptAsync(string containerId, string ifName, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            _inProgress.Remove((containerId, ifName));
         }
         finally
         {
@@ -101,6 +131,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         {
             var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
             Persist(outcome.Changes);
+            _inProgress.Remove((containerId, ifName));
             return outcome;
         }
         finally
@@ -114,7 +145,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var outcome = LeaseAllocator.Gc(_table, network, valid, _time.GetUtcNow(), _options.LeaseHold);
+            var outcome = LeaseAllocator.Gc(_table, network, valid.Union(_inProgress).ToHashSet(), _time.GetUtcNow(), _options.LeaseHold);
             Persist(outcome.Changes);
             return outcome;
         }
@@ -136,7 +167,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var changes = LeaseAllocator.Free(_table, leases);
+            var changes = LeaseAllocator.Free(_table, leases.Where(l => !_inProgress.Contains((l.ContainerId, l.IfName))));
             Persist(changes);
             return leases.Where(l => changes.Removals.Contains(l.Ip)).ToList();
         }
@@ -151,7 +182,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var outcome = LeaseAllocator.Reclaim(_table, _time.GetUtcNow(), BootId, _options.PendingTimeout);
+            var outcome = LeaseAllocator.Reclaim(_table, _time.GetUtcNow(), BootId, _options.PendingTimeout, _options.LeaseHold, _inProgress);
             Persist(outcome.Changes);
             return outcome;
         }

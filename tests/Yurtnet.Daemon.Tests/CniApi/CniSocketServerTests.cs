@@ -239,4 +239,143 @@ public sealed class CniSocketServerTests
         Assert.Equal(2, status.Pending);
         Assert.Contains(status.Pools, p => p.Pool == "10.22.0.0/24" && p.Used == 1);
     }
+
+    private static async Task<Socket> ConnectAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        return socket;
+    }
+
+    [Fact]
+    public async Task Idle_connections_hold_no_request_slot_that_a_real_request_needs()
+    {
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { MaxConcurrentRequests = 1 } });
+        await daemon.StartAsync();
+        var idle = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                idle.Add(await ConnectAsync(daemon.Options.CniApi.Socket));
+            }
+
+            Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 50));
+            using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+
+            Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), TimeSpan.FromSeconds(2)));
+        }
+        finally
+        {
+            idle.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Client_that_sends_nothing_is_cut_off_after_the_idle_timeout()
+    {
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { IdleTimeout = TimeSpan.FromSeconds(1) } });
+        await daemon.StartAsync();
+        using var silent = await ConnectAsync(daemon.Options.CniApi.Socket);
+
+        var closed = await silent.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, closed);
+        Assert.Equal(1, daemon.Server.CutOffs);
+    }
+
+    [Fact]
+    public async Task Connection_over_the_limit_is_cut_off_at_once_and_the_others_are_served()
+    {
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { MaxConnections = 16 } });
+        await daemon.StartAsync();
+        var held = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                held.Add(await ConnectAsync(daemon.Options.CniApi.Socket));
+            }
+
+            Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 16));
+            using var extra = await ConnectAsync(daemon.Options.CniApi.Socket);
+            var closed = await extra.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
+            held[0].Dispose();
+            Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 15));
+            using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+
+            Assert.Equal(0, closed);
+            Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), Timeout));
+        }
+        finally
+        {
+            held.ForEach(s => s.Dispose());
+        }
+    }
+
+    [Fact]
+    public async Task Client_gone_between_allocate_and_commit_leaves_no_pending_lease_behind()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using (var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2)))
+        {
+            Assert.IsType<AllocateResponse>(client.Send(Allocate("c-killed"), Timeout));
+            Assert.Equal(2, (await daemon.Keeper.SnapshotAsync(CancellationToken.None)).Count);
+        }
+
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Keeper.SnapshotAsync(CancellationToken.None).Result.Count == 0));
+        Assert.Equal(1, daemon.Health.Snapshot().RecentFailures);
+    }
+
+    [Fact]
+    public async Task Repeated_allocate_after_a_reconnect_keeps_the_lease_and_is_not_rolled_back_when_the_first_connection_drops()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var first = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        var allocated = Assert.IsType<AllocateResponse>(first.Send(Allocate("c1"), Timeout));
+        using var second = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        var again = Assert.IsType<AllocateResponse>(second.Send(Allocate("c1"), Timeout));
+        Assert.IsType<CommitResponse>(second.Send(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout));
+
+        first.Dispose();
+        await Task.Delay(100);
+
+        Assert.True(again.Existing);
+        Assert.Equal(allocated.Addresses.Select(a => a.Address), again.Addresses.Select(a => a.Address));
+        Assert.All(await daemon.Keeper.SnapshotAsync(CancellationToken.None), l => Assert.Equal("Active", l.State.ToString()));
+    }
+
+    [Fact]
+    public async Task Frames_held_in_memory_stay_within_the_budget_when_a_thousand_clients_announce_the_largest_frame()
+    {
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { RequestTimeout = TimeSpan.FromSeconds(3) } });
+        await daemon.StartAsync();
+        var header = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(header, daemon.Options.CniApi.MaxFrameBytes);
+        var flood = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                var socket = await ConnectAsync(daemon.Options.CniApi.Socket);
+                await socket.SendAsync(header);
+                flood.Add(socket);
+            }
+
+            Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 1000));
+            using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+            var answered = client.Send(new LeasesRequest(), TimeSpan.FromSeconds(2));
+
+            Assert.True(daemon.Server.Budget.Used <= daemon.Server.Budget.Capacity);
+            Assert.IsType<LeasesResponse>(answered);
+        }
+        finally
+        {
+            flood.ForEach(s => s.Dispose());
+        }
+
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Budget.Used == 0 && daemon.Server.Connections == 0));
+    }
 }

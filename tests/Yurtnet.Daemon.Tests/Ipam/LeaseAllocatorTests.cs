@@ -8,6 +8,7 @@ public sealed class LeaseAllocatorTests
     private const string Boot = "boot-1";
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Hold = TimeSpan.FromMinutes(10);
+    private static readonly HashSet<(string, string)> NoneInProgress = [];
 
     private static Pool P(string cidr) => Pool.TryParse(cidr, out var p, out var problem) ? p : throw new ArgumentException(problem);
 
@@ -48,7 +49,7 @@ public sealed class LeaseAllocatorTests
         var table = new LeaseTable();
         Add(table, Req("c1"));
         Del(table, "c1");
-        table.Apply(LeaseAllocator.Reclaim(table, T0 + Hold, Boot, TimeSpan.FromMinutes(2)).Changes);
+        table.Apply(LeaseAllocator.Reclaim(table, T0 + Hold, Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress).Changes);
 
         var second = Assert.Single(Add(table, Req("c2")));
 
@@ -252,8 +253,8 @@ public sealed class LeaseAllocatorTests
         var table = new LeaseTable();
         table.Apply(Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("c1"), T0, Boot)).Changes);
 
-        Assert.Equal(0, LeaseAllocator.Reclaim(table, T0 + TimeSpan.FromMinutes(1), Boot, TimeSpan.FromMinutes(2)).PendingReclaimed);
-        var later = LeaseAllocator.Reclaim(table, T0 + TimeSpan.FromMinutes(2), Boot, TimeSpan.FromMinutes(2));
+        Assert.Equal(0, LeaseAllocator.Reclaim(table, T0 + TimeSpan.FromMinutes(1), Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress).PendingReclaimed);
+        var later = LeaseAllocator.Reclaim(table, T0 + TimeSpan.FromMinutes(2), Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress);
 
         Assert.Equal(1, later.PendingReclaimed);
     }
@@ -264,7 +265,48 @@ public sealed class LeaseAllocatorTests
         var table = new LeaseTable();
         table.Apply(Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("c1"), T0, "boot-0")).Changes);
 
-        Assert.Equal(1, LeaseAllocator.Reclaim(table, T0, Boot, TimeSpan.FromMinutes(2)).PendingReclaimed);
+        Assert.Equal(1, LeaseAllocator.Reclaim(table, T0, Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress).PendingReclaimed);
+    }
+
+    [Fact]
+    public void Pending_lease_of_an_add_still_in_progress_is_never_reclaimed_however_long_it_takes()
+    {
+        var table = new LeaseTable();
+        table.Apply(Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("slow"), T0, Boot)).Changes);
+
+        var outcome = LeaseAllocator.Reclaim(table, T0 + TimeSpan.FromHours(1), Boot, TimeSpan.FromMinutes(2), Hold, new HashSet<(string, string)> { ("slow", "eth0") });
+
+        Assert.Equal(0, outcome.PendingReclaimed);
+        Assert.Empty(outcome.Changes.Removals);
+    }
+
+    [Fact]
+    public void Active_lease_of_an_earlier_boot_is_held_for_its_pod_then_freed_after_the_hold()
+    {
+        var table = new LeaseTable();
+        var old = Add(table, Req("c-before-reboot", "till"), boot: "boot-0").Single();
+        Add(table, Req("c-anonymous"), boot: "boot-0");
+
+        var first = LeaseAllocator.Reclaim(table, T0, Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress);
+        table.Apply(first.Changes);
+
+        Assert.Equal(2, first.EarlierBootHeld);
+        var held = Assert.Single(table.All);
+        Assert.Equal((old.Ip, LeaseState.Held, T0 + Hold), (held.Ip, held.State, held.HeldUntil));
+        Assert.Empty(LeaseAllocator.Reclaim(table, T0 + Hold - TimeSpan.FromSeconds(1), Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress).Changes.Removals);
+        Assert.Equal([old.Ip], LeaseAllocator.Reclaim(table, T0 + Hold, Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress).Changes.Removals);
+    }
+
+    [Fact]
+    public void Pod_asking_for_its_address_after_a_reboot_gets_it_once_the_earlier_boots_lease_is_held()
+    {
+        var table = new LeaseTable();
+        var old = Add(table, Req("c-before-reboot", "till"), boot: "boot-0").Single();
+        table.Apply(LeaseAllocator.Reclaim(table, T0, Boot, TimeSpan.FromMinutes(2), Hold, NoneInProgress).Changes);
+
+        var outcome = LeaseAllocator.Allocate(table, Req("c-after-reboot", "till") with { RequestedIps = [old.Ip] }, T0 + TimeSpan.FromMinutes(1), Boot);
+
+        Assert.Equal(old.Ip, Assert.IsType<AllocationOutcome.Allocated>(outcome).Leases.Single().Ip);
     }
 
     [Fact]

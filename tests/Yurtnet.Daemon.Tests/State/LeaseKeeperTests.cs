@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.State;
 
@@ -123,6 +124,25 @@ public sealed class LeaseKeeperTests : IDisposable
         var lease = Assert.Single(await reopened.SnapshotAsync(CancellationToken.None));
         Assert.Equal(address, lease.Ip.ToString());
         Assert.Equal(LeaseState.Active, lease.State);
+    }
+
+    [Fact]
+    public async Task Pending_lease_of_an_add_still_in_progress_survives_reclaim_and_gc_until_its_attempt_ends()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
+        using var keeperOnDisk = Open(time);
+        var keeper = keeperOnDisk.Keeper;
+        await keeper.AllocateAsync(Request("slow"), CancellationToken.None);
+        time.Advance(TimeSpan.FromHours(1));
+
+        Assert.Equal(0, (await keeper.ReclaimAsync(CancellationToken.None)).PendingReclaimed);
+        Assert.Equal(0, (await keeper.GcAsync("edge", new HashSet<(string, string)>(), CancellationToken.None)).Released);
+        Assert.Single(await keeper.SnapshotAsync(CancellationToken.None));
+
+        await keeper.EndAttemptAsync("slow", "eth0", CancellationToken.None);
+
+        Assert.Equal(1, (await keeper.ReclaimAsync(CancellationToken.None)).PendingReclaimed);
+        Assert.Empty(await keeper.SnapshotAsync(CancellationToken.None));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

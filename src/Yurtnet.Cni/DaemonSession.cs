@@ -1,0 +1,59 @@
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni;
+
+/// <summary>
+/// The plugin's conversation with yurtnetd for one verb. When the connection breaks mid-way (yurtnetd restarted by
+/// an upgrade, <c>systemctl restart</c> or a crash), it connects again and sends the request once more: every request
+/// is idempotent by container id (a second allocate returns the addresses of the first, a second commit changes
+/// nothing), so a restart costs a pod start some milliseconds, never a failure.
+/// </summary>
+internal sealed class DaemonSession : IDisposable
+{
+    private readonly int _attempts;
+    private readonly string _socket;
+    private readonly TimeSpan _connectBudget;
+    private readonly PluginLog _log;
+    private DaemonClient _client;
+
+    private DaemonSession(string socket, TimeSpan connectBudget, PluginLog log, DaemonClient client, int attempts)
+    {
+        _attempts = attempts;
+        _socket = socket;
+        _connectBudget = connectBudget;
+        _log = log;
+        _client = client;
+    }
+
+    /// <param name="socket">yurtnetd's socket.</param>
+    /// <param name="connectBudget">How long each connect may retry.</param>
+    /// <param name="log">The plugin's log.</param>
+    /// <param name="attempts">How often a request is sent at most: 3, or 1 where a deadline leaves no room (DEL spools instead).</param>
+    /// <exception cref="DaemonUnreachableException">No connection within <paramref name="connectBudget"/>.</exception>
+    public static DaemonSession Open(string socket, TimeSpan connectBudget, PluginLog log, int attempts = 3) =>
+        new(socket, connectBudget, log, DaemonClient.Connect(socket, connectBudget), attempts);
+
+    /// <summary>Sends a request; on a broken connection, reconnects and sends it again (at most as often as the session allows).</summary>
+    /// <exception cref="TimeoutException">yurtnetd did not answer in time (not retried: it is there, but hung).</exception>
+    /// <exception cref="IOException">The connection broke on every attempt.</exception>
+    /// <exception cref="DaemonUnreachableException">The connection broke and no new one could be made.</exception>
+    public Response Send(Request request, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return _client.Send(request with { Id = DaemonClient.NewRequestId() }, timeout);
+            }
+            catch (IOException ex) when (attempt < _attempts)
+            {
+                _log.Warn($"the connection to yurtnetd broke during {request.GetType().Name} ({ex.Message}); connecting again and sending it once more");
+                _client.Dispose();
+                _client = DaemonClient.Connect(_socket, _connectBudget);
+            }
+        }
+    }
+
+    public void Dispose() => _client.Dispose();
+}
