@@ -48,7 +48,15 @@ internal sealed partial class Plugin
             {
                 using var client = DaemonSession.Open(conf.Socket, deadline.Take(conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, spoolReserve), log, attempts: 1);
                 var released = Ask<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, deadline.Take(conf.RequestTimeout, spoolReserve));
-                log.Info($"released {released.Released} lease(s)");
+                if (released.Deferred)
+                {
+                    log.Warn($"yurtnetd keeps the release of {released.Released} lease(s) in memory: its store cannot be written now (yurtnetctl status)");
+                }
+                else
+                {
+                    log.Info($"released {released.Released} lease(s)");
+                }
+
                 if (released.NetworkIdle && conf.IpMasq && masqueradeLock is not null)
                 {
                     RemoveMasquerade();

@@ -145,6 +145,11 @@ try
 
     return 0;
 }
+catch (Exception ex) when (ex.GetBaseException() is StoreTooNewException tooNew)
+{
+    Console.Error.WriteLine($"yurtnetd: {tooNew.Message}");
+    return 3;
+}
 catch (Exception ex)
 {
     Console.Error.WriteLine($"yurtnetd: fatal: {ex.GetType().Name}: {ex.Message}");

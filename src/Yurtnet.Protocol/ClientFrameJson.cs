@@ -110,7 +110,7 @@ public static class ClientFrameJson
                     Addresses = Array(o, "addresses").Select(a => new AllocatedAddress { Address = Str(a, "address") ?? "", Gateway = Str(a, "gateway") ?? "", Pool = Str(a, "pool") ?? "" }).ToList(),
                 },
                 "committed" => new CommitResponse(),
-                "released" => new ReleaseResponse { Released = Int(o, "released"), NetworkIdle = Bool(o, "networkIdle") },
+                "released" => new ReleaseResponse { Released = Int(o, "released"), NetworkIdle = Bool(o, "networkIdle"), Deferred = Bool(o, "deferred") },
                 "checked" => new CheckResponse { Active = Bool(o, "active"), Addresses = Array(o, "addresses").Select(a => a.GetString() ?? "").ToList() },
                 "status" => new StatusResponse
                 {

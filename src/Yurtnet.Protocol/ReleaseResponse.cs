@@ -8,4 +8,10 @@ public sealed record ReleaseResponse : Response
 
     /// <summary>True when the network has no lease left, so its masquerade rules can go.</summary>
     public bool NetworkIdle { get; init; }
+
+    /// <summary>
+    /// True when yurtnetd could not write the release (its disk is full or failing) and keeps it in memory until it
+    /// can: the DEL succeeds, and the plugin says so in its log.
+    /// </summary>
+    public bool Deferred { get; init; }
 }

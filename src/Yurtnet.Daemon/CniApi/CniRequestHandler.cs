@@ -58,6 +58,16 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
         ? $"network \"{network}\" has no address pool: set ipam.subnets in its conflist, or configure yurtnetd's cluster link to use the node's podCIDRs"
         : $"network \"{network}\" has no ipam.subnets and the node's podCIDRs are not known yet (cloud {cloud}): they are learned from the Node object once the cluster link reaches it";
 
+    /// <summary>
+    /// A change the store cannot make durable is refused as "try again later" (code 11 for the runtime, which retries
+    /// ADD on its own), with the reason; the health model, the fault LED and yurtnetctl status show the store's state.
+    /// </summary>
+    private ErrorResponse StoreRefused(StoreUnavailableException ex)
+    {
+        health.SetStore(ex.Message);
+        return Failure(Error(ErrorKind.TryAgainLater, $"ADD refused: the state cannot be made durable: store {ex.Message}"));
+    }
+
     private ErrorResponse Failure(ErrorResponse error)
     {
         health.RecordFailure($"ADD refused: {error.Message}");
@@ -89,7 +99,16 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
                 return Error(ErrorKind.Internal, "unexpected allocation plan");
         }
 
-        var outcome = await keeper.AllocateAsync(request, cancellationToken);
+        AllocationOutcome outcome;
+        try
+        {
+            outcome = await keeper.AllocateAsync(request, cancellationToken);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            return StoreRefused(ex);
+        }
+
         if (outcome is AllocationOutcome.Allocated)
         {
             health.RecordActivity();
@@ -119,9 +138,16 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             return invalid;
         }
 
-        return await keeper.CommitAsync(r.ContainerId, r.IfName, r.Mac, cancellationToken)
-            ? new CommitResponse()
-            : Error(ErrorKind.LeaseUnknown, $"no lease for container {r.ContainerId} interface {r.IfName} (reclaimed, or never allocated)");
+        try
+        {
+            return await keeper.CommitAsync(r.ContainerId, r.IfName, r.Mac, cancellationToken)
+                ? new CommitResponse()
+                : Error(ErrorKind.LeaseUnknown, $"no lease for container {r.ContainerId} interface {r.IfName} (reclaimed, or never allocated)");
+        }
+        catch (StoreUnavailableException ex)
+        {
+            return StoreRefused(ex);
+        }
     }
 
     private async Task<Response> ReleaseAsync(ReleaseRequest r, CancellationToken cancellationToken)
@@ -138,7 +164,12 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
 
         var outcome = await keeper.ReleaseAsync(r.ContainerId, r.IfName, r.Network, r.Rollback, cancellationToken);
         health.RecordActivity();
-        return new ReleaseResponse { Released = outcome.Released, NetworkIdle = outcome.NetworkIdle };
+        if (outcome.Deferred)
+        {
+            health.SetStore(store.Health.Problem ?? "failing");
+        }
+
+        return new ReleaseResponse { Released = outcome.Released, NetworkIdle = outcome.NetworkIdle && !outcome.Deferred, Deferred = outcome.Deferred };
     }
 
     private async Task<Response> CheckAsync(CheckRequest r, CancellationToken cancellationToken)

@@ -9,4 +9,13 @@ internal sealed partial class LeaseKeeper
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "{Note} containerId={ContainerId} ifName={IfName}")]
     private static partial void LogDecision(ILogger logger, string containerId, string ifName, string note);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "release of containerId={ContainerId} ifName={IfName} is kept in memory until the store takes writes again: {Problem}")]
+    private static partial void LogDeferred(ILogger logger, string containerId, string ifName, string problem);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Information, Message = "release of containerId={ContainerId} ifName={IfName} kept while the store was unavailable is now written ({Released} lease(s))")]
+    private static partial void LogDeferredApplied(ILogger logger, string containerId, string ifName, int released);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "{Count} lease(s) reloaded from {Path} after it was opened again: only what reached the disk counts")]
+    private static partial void LogReloaded(ILogger logger, int count, string path);
 }

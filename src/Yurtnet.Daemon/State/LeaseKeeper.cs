@@ -14,11 +14,11 @@ internal sealed partial class LeaseKeeper : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly StateStore _store;
-    private readonly LeaseTable _table;
+    private LeaseTable _table;
     private readonly TimeProvider _time;
     private readonly StateOptions _options;
     private readonly ILogger<LeaseKeeper> _logger;
-    private readonly Dictionary<string, OutboxEntry> _outbox;
+    private Dictionary<string, OutboxEntry> _outbox;
 
     /// <summary>
     /// Attachments whose ADD allocated and has not yet committed or released: their pending leases are never
@@ -27,8 +27,12 @@ internal sealed partial class LeaseKeeper : IDisposable
     /// </summary>
     private readonly HashSet<(string ContainerId, string IfName)> _inProgress = [];
     private readonly bool _reportsPodStatus;
+
+    /// <summary>Releases a full or failing store could not take: applied, in order, as soon as it takes writes again.</summary>
+    private readonly List<(string ContainerId, string IfName, string Network)> _deferred = [];
     private long _nextSequence;
     private int _outboxCount;
+    private int _generation;
 
     public LeaseKeeper(StateStore store, StateOptions options, BootId bootId, TimeProvider time, ILogger<LeaseKeeper> logger)
     {
@@ -39,6 +43,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         _time = time;
         _logger = logger;
         BootId = bootId.Value;
+        _generation = store.Generation;
         _table = store.Load();
         _outbox = store.LoadOutbox().ToDictionary(e => e.PodKey, StringComparer.Ordinal);
         _nextSequence = _outbox.Count == 0 ? 1 : _outbox.Values.Max(e => e.Sequence) + 1;
@@ -62,6 +67,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             var outcome = LeaseAllocator.Allocate(_table, request, _time.GetUtcNow(), BootId);
             if (outcome is AllocationOutcome.Allocated allocated)
             {
@@ -91,6 +97,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             var changes = LeaseAllocator.Commit(_table, containerId, ifName, mac, _time.GetUtcNow(), BootId);
             if (changes is null)
             {
@@ -116,6 +123,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             _inProgress.Remove((containerId, ifName));
         }
         finally
@@ -124,15 +132,36 @@ internal sealed partial class LeaseKeeper : IDisposable
         }
     }
 
+    /// <summary>
+    /// Releases the attachment's leases; durable on return, or, when the store cannot be written (full, failing),
+    /// kept in memory and written as soon as it can: a DEL never fails on a full card.
+    /// </summary>
     public async Task<ReleaseOutcome> ReleaseAsync(string containerId, string ifName, string network, bool rollback, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
-            Persist(outcome.Changes);
             _inProgress.Remove((containerId, ifName));
-            return outcome;
+            try
+            {
+                Refresh();
+                var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
+                Persist(outcome.Changes);
+                return outcome;
+            }
+            catch (StoreUnavailableException ex)
+            {
+                // The release waits in memory (a rollback's pending lease is reclaimed anyway). Lost only if yurtnetd
+                // dies before the card has room again: then the lease stays until GC, its pod's return, or a reboot.
+                if (!_deferred.Contains((containerId, ifName, network)))
+                {
+                    _deferred.Add((containerId, ifName, network));
+                }
+
+                LogDeferred(_logger, containerId, ifName, ex.Message);
+                var decided = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
+                return decided with { Deferred = true };
+            }
         }
         finally
         {
@@ -145,6 +174,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             var outcome = LeaseAllocator.Gc(_table, network, valid.Union(_inProgress).ToHashSet(), _time.GetUtcNow(), _options.LeaseHold);
             Persist(outcome.Changes);
             return outcome;
@@ -167,6 +197,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             var changes = LeaseAllocator.Free(_table, leases.Where(l => !_inProgress.Contains((l.ContainerId, l.IfName))));
             Persist(changes);
             return leases.Where(l => changes.Removals.Contains(l.Ip)).ToList();
@@ -182,6 +213,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             var outcome = LeaseAllocator.Reclaim(_table, _time.GetUtcNow(), BootId, _options.PendingTimeout, _options.LeaseHold, _inProgress);
             Persist(outcome.Changes);
             return outcome;
@@ -198,6 +230,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             return [.. _table.All];
         }
         finally
@@ -212,6 +245,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             return [.. _outbox.Values.OrderBy(e => e.Sequence)];
         }
         finally
@@ -232,6 +266,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
+            Refresh();
             if (!_outbox.TryGetValue(podKey, out var entry) || entry.Sequence != sequence)
             {
                 return false;
@@ -245,6 +280,63 @@ internal sealed partial class LeaseKeeper : IDisposable
         finally
         {
             _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Under the lock, before every decision: when the store was opened again after a failed write, reload what it
+    /// holds (the table may hold a change that never reached the disk); then apply the releases that waited for it.
+    /// </summary>
+    private void Refresh()
+    {
+        if (_store.Health.Condition != StoreCondition.Ok)
+        {
+            _store.Reopen();
+        }
+
+        if (_store.Generation != _generation)
+        {
+            var generation = _store.Generation;
+            _table = _store.Load();
+            _outbox = _store.LoadOutbox().ToDictionary(e => e.PodKey, StringComparer.Ordinal);
+            _nextSequence = Math.Max(_nextSequence, _outbox.Count == 0 ? 1 : _outbox.Values.Max(e => e.Sequence) + 1);
+            Volatile.Write(ref _outboxCount, _outbox.Count);
+            _generation = generation;
+            LogReloaded(_logger, _table.Count, _store.DataPath);
+        }
+
+        while (_deferred.Count > 0)
+        {
+            var (containerId, ifName, network) = _deferred[0];
+            var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback: false, _time.GetUtcNow(), _options.LeaseHold);
+            try
+            {
+                Persist(outcome.Changes);
+            }
+            catch (StoreUnavailableException)
+            {
+                return;
+            }
+
+            _deferred.RemoveAt(0);
+            LogDeferredApplied(_logger, containerId, ifName, outcome.Released);
+        }
+    }
+
+    /// <summary>Releases waiting in memory for the store to take writes.</summary>
+    public int DeferredCount
+    {
+        get
+        {
+            _lock.Wait();
+            try
+            {
+                return _deferred.Count;
+            }
+            finally
+            {
+                _lock.Release();
+            }
         }
     }
 

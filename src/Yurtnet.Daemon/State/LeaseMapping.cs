@@ -45,6 +45,11 @@ internal static class LeaseMapping
     {
         ArgumentNullException.ThrowIfNull(doc);
         var schema = doc["schema"].IsNumber ? doc["schema"].AsInt32 : 0;
+        if (schema > Schema)
+        {
+            throw new StoreTooNewException($"lease {doc["_id"]} has schema {schema}, written by a newer yurtnet; this yurtnetd reads schema {Schema}");
+        }
+
         if (schema != Schema)
         {
             throw new InvalidDataException($"lease {doc["_id"]} has schema {schema}, this yurtnetd reads schema {Schema}");

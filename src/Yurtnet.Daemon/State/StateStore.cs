@@ -8,7 +8,10 @@ namespace Yurtnet.Daemon.State;
 /// <summary>
 /// The state database: one LiteDB file under the state directory, opened by this type only. Every
 /// <c>Apply</c> is one transaction that is on disk (log fdatasync'd) when the call returns; transactions run one at a
-/// time, whoever writes. The store also knows whether it can still be written (<see cref="CheckWritableAsync"/>).
+/// time, whoever writes. A write that fails (a full card, a failing one, an fdatasync that did not take) leaves the
+/// store <see cref="StoreCondition.Full"/> or <see cref="StoreCondition.Failing"/>: the open database is dropped, and the
+/// next use opens the files again, so nothing is ever built on state that did not reach the disk
+/// (<see cref="Generation"/> tells the keepers to reload). A store written by a newer yurtnet is refused, never wiped.
 /// </summary>
 internal sealed partial class StateStore : IDisposable
 {
@@ -16,17 +19,18 @@ internal sealed partial class StateStore : IDisposable
     public const string LogFileName = "state-log.db";
     private static readonly TimeSpan CommitWriteTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly LiteDatabase _db;
-    private readonly CommitAwareLogStream _log;
-    private readonly SyncingDataStream _data;
-    private readonly ILiteCollection<BsonDocument> _leases;
-    private readonly ILiteCollection<BsonDocument> _facts;
-    private readonly ILiteCollection<BsonDocument> _outbox;
     private readonly SemaphoreSlim _writes = new(1, 1);
+    private readonly object _healthGate = new();
+    private readonly string _logPath;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private OpenDatabase? _open;
     private long _sequence;
+    private long _fsyncsBefore;
     private DateTimeOffset _lastDurableWrite;
-    private string? _lastWriteProblem;
+    private StoreCondition _condition;
+    private string? _problem;
+    private int _generation;
 
     /// <summary>
     /// How often readiness proves writability with a write of its own when nothing else wrote. STATUS is polled
@@ -34,47 +38,68 @@ internal sealed partial class StateStore : IDisposable
     /// </summary>
     internal static readonly TimeSpan WriteProbeInterval = TimeSpan.FromMinutes(10);
 
-    private StateStore(string path, LiteDatabase db, SyncingDataStream data, CommitAwareLogStream log, TimeProvider time)
+    private StateStore(string dataPath, string logPath, OpenDatabase open, TimeProvider time, ILogger logger)
     {
-        DataPath = path;
+        DataPath = dataPath;
+        _logPath = logPath;
+        _open = open;
         _time = time;
-        _db = db;
-        _data = data;
-        _log = log;
-        _leases = db.GetCollection("leases");
-        _facts = db.GetCollection("facts");
-        _outbox = db.GetCollection("outbox");
-        _sequence = _facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
+        _logger = logger;
+        _sequence = open.Facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
     }
 
     public string DataPath { get; }
 
-    /// <summary>fsyncs of the commit log so far (one per change), for tests and diagnostics.</summary>
-    public long Fsyncs => _log.Fsyncs;
+    /// <summary>Where a damaged file was moved when this store was opened, or null.</summary>
+    public string? SetAsideTo { get; private init; }
+
+    /// <summary>Documents moved to the quarantine collection when this store was opened (one unreadable document each).</summary>
+    public IReadOnlyList<QuarantinedDocument> Quarantined { get; private set; } = [];
+
+    /// <summary>Whether writes work, and if not, why.</summary>
+    public (StoreCondition Condition, string? Problem) Health
+    {
+        get
+        {
+            lock (_healthGate)
+            {
+                return (_condition, _problem);
+            }
+        }
+    }
+
+    /// <summary>Counts the reopenings after a failed write: a keeper whose data is older reloads it.</summary>
+    public int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>fdatasyncs of the commit log so far (one per change), for tests and diagnostics.</summary>
+    public long Fsyncs => _fsyncsBefore + (_open?.Log.Fsyncs ?? 0);
 
     /// <summary>
-    /// Opens the database in <paramref name="stateDir"/>. A file that cannot be read is moved aside (never
-    /// deleted) and a new one is started, so the daemon keeps serving; the log says where the old one went.
+    /// Opens the database in <paramref name="stateDir"/>. A file LiteDB cannot read is moved aside (never deleted)
+    /// and a new one is started, so the daemon keeps serving (<see cref="SetAsideTo"/> says where it went, and the
+    /// leases are rebuilt from what the host still knows); one document that cannot be mapped is quarantined alone.
     /// </summary>
+    /// <exception cref="StoreTooNewException">The store was written by a newer yurtnet (a downgrade): refused, not wiped.</exception>
     public static StateStore Open(string stateDir, ILogger logger, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(time);
         Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var dataPath = Path.Combine(stateDir, DataFileName);
+        var logPath = Path.Combine(stateDir, LogFileName);
+        StateStore store;
         try
         {
-            return OpenFiles(dataPath, Path.Combine(stateDir, LogFileName), time);
+            store = new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger);
         }
-        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException))
+        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException or StoreTooNewException))
         {
             // Whatever LiteDB throws while reading a damaged file (LiteException, range and cast errors from a
-            // garbage header) means "unreadable". A file locked by another yurtnetd (IOException) or not
-            // readable by us is not damaged and must not be moved.
+            // garbage header) means "unreadable". A file locked by another yurtnetd (IOException) or not readable by
+            // us is not damaged and must not be moved; neither is one written by a newer yurtnet.
             var suffix = $".corrupt-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
-            foreach (var name in new[] { DataFileName, LogFileName })
+            foreach (var file in new[] { dataPath, logPath })
             {
-                var file = Path.Combine(stateDir, name);
                 if (File.Exists(file))
                 {
                     File.Move(file, file + suffix, overwrite: true);
@@ -82,77 +107,38 @@ internal sealed partial class StateStore : IDisposable
             }
 
             LogCorruptStore(logger, dataPath, dataPath + suffix, ex.Message);
-            return OpenFiles(dataPath, Path.Combine(stateDir, LogFileName), time);
+            store = new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger) { SetAsideTo = dataPath + suffix };
         }
+
+        store.Quarantine();
+        return store;
     }
 
-    private static StateStore OpenFiles(string dataPath, string logPath, TimeProvider time)
+    /// <summary>Opens the files again if a failed write dropped them (bumping <see cref="Generation"/>).</summary>
+    /// <exception cref="StoreUnavailableException">They cannot be opened now.</exception>
+    public void Reopen() => _ = Current();
+
+    /// <summary>The leases and cursors. Call after <see cref="Open"/> (which quarantined what cannot be read).</summary>
+    public LeaseTable Load()
     {
-        var dataFile = new FileStream(dataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess);
-        CommitAwareLogStream? log = null;
-        try
-        {
-            var isNew = dataFile.Length == 0;
-            log = new CommitAwareLogStream(new FileStream(logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess), dataFile);
-            var data = new SyncingDataStream(dataFile);
-            LiteDatabase? db = null;
-            try
-            {
-                db = new LiteDatabase(data, mapper: null, logStream: log);
-                var store = new StateStore(dataPath, db, data, log, time);
-                foreach (var lease in store._leases.FindAll())
-                {
-                    _ = LeaseMapping.FromDocument(lease);
-                }
-
-                if (isNew)
-                {
-                    dataFile.Flush(flushToDisk: true);
-                }
-
-                return store;
-            }
-            catch
-            {
-                DisposeQuietly(db);
-                throw;
-            }
-
-        }
-        catch
-        {
-            log?.Dispose();
-            dataFile.Dispose();
-            throw;
-        }
+        var open = Current();
+        return new LeaseTable(
+            open.Leases.FindAll().Select(LeaseMapping.FromDocument).ToList(),
+            open.Facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList());
     }
-
-    private static void DisposeQuietly(LiteDatabase? disposable)
-    {
-        try
-        {
-            disposable?.Dispose();
-        }
-        catch (Exception)
-        {
-            // Closing a database that failed to open: its own error is the one to report.
-        }
-    }
-
-    public LeaseTable Load() => new(
-        _leases.FindAll().Select(LeaseMapping.FromDocument).ToList(),
-        _facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList());
 
     /// <summary>The pod annotations still to deliver.</summary>
-    public List<OutboxEntry> LoadOutbox() => _outbox.FindAll().Select(OutboxMapping.FromDocument).ToList();
+    public List<OutboxEntry> LoadOutbox() => Current().Outbox.FindAll().Select(OutboxMapping.FromDocument).ToList();
 
     /// <summary>A fact document (node facts, cloud state) by id, or null.</summary>
-    public BsonDocument? LoadFact(string id) => _facts.FindById(id);
+    public BsonDocument? LoadFact(string id) => Current().Facts.FindById(id);
 
     /// <summary>Persists <paramref name="changes"/> (and fact documents) in one transaction and returns when it is durable.</summary>
+    /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
     public void Apply(IpamChanges changes, params IReadOnlyList<BsonDocument> facts) => Apply(changes, null, facts);
 
     /// <summary>Persists lease changes, the outbox changes that follow from them and fact documents in one transaction; returns when it is durable.</summary>
+    /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
     public void Apply(IpamChanges changes, OutboxChanges? outbox, params IReadOnlyList<BsonDocument> facts)
     {
         ArgumentNullException.ThrowIfNull(changes);
@@ -169,6 +155,7 @@ internal sealed partial class StateStore : IDisposable
     }
 
     /// <summary>Persists fact documents in one transaction, waiting for other writers without blocking a thread.</summary>
+    /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
     public async Task ApplyAsync(IReadOnlyList<BsonDocument> facts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(facts);
@@ -184,16 +171,16 @@ internal sealed partial class StateStore : IDisposable
     }
 
     /// <summary>
-    /// Whether a change could be stored now: the store answers a read transaction, the last write did not fail, and
-    /// a durable write succeeded within <see cref="WriteProbeInterval"/> (probing with one when none did).
+    /// Whether a change could be stored now: the last write did not fail and a durable write succeeded within
+    /// <see cref="WriteProbeInterval"/>, or else a probe write succeeds now. A full or failing store is probed on every
+    /// call, so it is back in service as soon as the card has room again.
     /// </summary>
     public async Task<(bool Writable, string? Problem)> CheckWritableAsync(CancellationToken cancellationToken)
     {
         await _writes.WaitAsync(cancellationToken);
         try
         {
-            _ = _facts.FindById("sequence");
-            if (_lastWriteProblem is null && _time.GetUtcNow() - _lastDurableWrite < WriteProbeInterval)
+            if (_condition == StoreCondition.Ok && _open is not null && _time.GetUtcNow() - _lastDurableWrite < WriteProbeInterval)
             {
                 return (true, null);
             }
@@ -201,10 +188,9 @@ internal sealed partial class StateStore : IDisposable
             CommitTracked(new IpamChanges(), null, []);
             return (true, null);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+        catch (StoreUnavailableException ex)
         {
-            _lastWriteProblem = ex.Message;
-            return (false, $"state database {DataPath} is not writable: {ex.Message}");
+            return (false, ex.Message);
         }
         finally
         {
@@ -217,73 +203,288 @@ internal sealed partial class StateStore : IDisposable
     {
         try
         {
-            Commit(changes, outbox, facts);
+            Commit(EnsureOpen(), changes, outbox, facts);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
         {
-            _lastWriteProblem = ex.Message;
-            throw;
+            throw Fail(ex);
+        }
+
+        if (_condition != StoreCondition.Ok)
+        {
+            LogRecovered(_logger, DataPath, _problem ?? "");
         }
 
         _lastDurableWrite = _time.GetUtcNow();
-        _lastWriteProblem = null;
+        lock (_healthGate)
+        {
+            (_condition, _problem) = (StoreCondition.Ok, null);
+        }
     }
 
-    private void Commit(IpamChanges changes, OutboxChanges? outbox, IReadOnlyList<BsonDocument> facts)
+    /// <summary>
+    /// A write did not reach the disk: the open database may hold it in its cache, so it is dropped (the next use opens
+    /// the files again and sees only what is durable), and the store says why it cannot be written.
+    /// </summary>
+    private StoreUnavailableException Fail(Exception ex)
     {
-        var seen = _log.ConfirmedPages;
-        _db.BeginTrans();
+        // LiteDB writes its log from a queue of its own, so ENOSPC may reach us as one of its exceptions: the file
+        // system's own free space decides then.
+        var errno = ex is IOException { HResult: > 0 and < 4096 } io ? io.HResult : 0;
+        var condition = errno is Interop.ENOSPC or Interop.EDQUOT || FreeBytes() < FullBelowBytes ? StoreCondition.Full : StoreCondition.Failing;
+        var problem = condition == StoreCondition.Full
+            ? $"full: state database {DataPath} cannot be written, its file system has no room ({ex.Message}); free space on {Path.GetDirectoryName(DataPath)} and it is used again without a restart"
+            : $"failing: state database {DataPath} cannot be written ({ex.Message}); check the storage (dmesg) and the file system";
+        if (condition != _condition || problem != _problem)
+        {
+            LogWriteFailed(_logger, problem);
+        }
+
+        lock (_healthGate)
+        {
+            (_condition, _problem) = (condition, problem);
+        }
+
+        Drop();
+        return new StoreUnavailableException(condition, problem, ex);
+    }
+
+    /// <summary>Below this much room (a few log pages) the file system counts as full.</summary>
+    private const long FullBelowBytes = 256 * 1024;
+
+    private long FreeBytes()
+    {
+        try
+        {
+            return new DriveInfo(Path.GetDirectoryName(DataPath)!).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return long.MaxValue;
+        }
+    }
+
+    private OpenDatabase EnsureOpen()
+    {
+        if (_open is { } open)
+        {
+            return open;
+        }
+
+        _open = OpenDatabase.Open(DataPath, _logPath);
+        _sequence = _open.Facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
+        Interlocked.Increment(ref _generation);
+        LogReopened(_logger, DataPath);
+        return _open;
+    }
+
+    private OpenDatabase Current()
+    {
+        _writes.Wait();
+        try
+        {
+            return EnsureOpen();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+        {
+            throw Fail(ex);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private void Drop()
+    {
+        if (_open is { } open)
+        {
+            _fsyncsBefore += open.Log.Fsyncs;
+            open.DisposeQuietly();
+            _open = null;
+        }
+    }
+
+    private void Commit(OpenDatabase open, IpamChanges changes, OutboxChanges? outbox, IReadOnlyList<BsonDocument> facts)
+    {
+        var seen = open.Log.ConfirmedPages;
+        open.Database.BeginTrans();
         try
         {
             foreach (var ip in changes.Removals)
             {
-                _leases.Delete(ip.ToString());
+                open.Leases.Delete(ip.ToString());
             }
 
             foreach (var lease in changes.Upserts)
             {
-                _leases.Upsert(LeaseMapping.ToDocument(lease));
+                open.Leases.Upsert(LeaseMapping.ToDocument(lease));
             }
 
             foreach (var (pool, offset) in changes.Cursors)
             {
-                _facts.Upsert(LeaseMapping.CursorDocument(pool, offset));
+                open.Facts.Upsert(LeaseMapping.CursorDocument(pool, offset));
             }
 
             foreach (var pod in outbox?.Removals ?? [])
             {
-                _outbox.Delete(pod);
+                open.Outbox.Delete(pod);
             }
 
             foreach (var entry in outbox?.Upserts ?? [])
             {
-                _outbox.Upsert(OutboxMapping.ToDocument(entry));
+                open.Outbox.Upsert(OutboxMapping.ToDocument(entry));
             }
 
             foreach (var fact in facts)
             {
-                _facts.Upsert(fact);
+                open.Facts.Upsert(fact);
             }
 
             // Every transaction changes at least this document, so it always ends in a confirmed log page.
-            _facts.Upsert(new BsonDocument { ["_id"] = "sequence", ["n"] = ++_sequence, ["schema"] = LeaseMapping.Schema });
-            _db.Commit();
+            open.Facts.Upsert(new BsonDocument { ["_id"] = "sequence", ["n"] = ++_sequence, ["schema"] = LeaseMapping.Schema });
+            open.Database.Commit();
         }
         catch
         {
-            _db.Rollback();
+            open.Database.Rollback();
             throw;
         }
 
-        _log.WaitDurable(seen, CommitWriteTimeout);
+        open.Log.WaitDurable(seen, CommitWriteTimeout);
+    }
+
+    /// <summary>
+    /// Moves every document that cannot be mapped into the <c>quarantine</c> collection, each with the reason, so that
+    /// one damaged document costs only itself. Its address (the lease's _id) is kept: the rebuild from the host
+    /// finds out whether it is still in use.
+    /// </summary>
+    private void Quarantine()
+    {
+        var open = Current();
+        var found = new List<(ILiteCollection<BsonDocument> Collection, BsonValue Id, string Reason)>();
+        foreach (var (collection, check) in new (ILiteCollection<BsonDocument>, Action<BsonDocument>)[]
+        {
+            (open.Leases, d => LeaseMapping.FromDocument(d)),
+            (open.Outbox, d => OutboxMapping.FromDocument(d)),
+        })
+        {
+            foreach (var document in collection.FindAll().ToList())
+            {
+                try
+                {
+                    check(document);
+                }
+                catch (StoreTooNewException)
+                {
+                    throw;
+                }
+                catch (Exception ex) when (ex is InvalidCastException or InvalidDataException or FormatException or ArgumentException or KeyNotFoundException or NullReferenceException)
+                {
+                    found.Add((collection, document["_id"], ex.Message));
+                }
+            }
+        }
+
+        if (found.Count == 0)
+        {
+            return;
+        }
+
+        var quarantine = open.Database.GetCollection("quarantine");
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        open.Database.BeginTrans();
+        foreach (var (collection, id, reason) in found)
+        {
+            quarantine.Upsert(new BsonDocument { ["_id"] = $"{collection.Name}:{id.RawValue}:{now}", ["reason"] = reason, ["document"] = collection.FindById(id) });
+            collection.Delete(id);
+            LogQuarantined(_logger, collection.Name, id.RawValue?.ToString() ?? "?", reason, DataPath);
+        }
+
+        open.Database.Commit();
+        Quarantined = found.Select(f => new QuarantinedDocument(f.Collection.Name, f.Id.RawValue?.ToString() ?? "", f.Reason)).ToList();
     }
 
     /// <summary>Checkpoints and closes the database, then the files (LiteDB does not close streams it was given).</summary>
     public void Dispose()
     {
+        _open?.Dispose();
+        _open = null;
         _writes.Dispose();
-        _db.Dispose();
-        _log.Dispose();
-        _data.Dispose();
+    }
+
+    /// <summary>The open files and LiteDB on them; replaced as a whole after a failed write.</summary>
+    private sealed class OpenDatabase(LiteDatabase database, SyncingDataStream data, CommitAwareLogStream log) : IDisposable
+    {
+        public LiteDatabase Database => database;
+        public CommitAwareLogStream Log => log;
+        public ILiteCollection<BsonDocument> Leases { get; } = database.GetCollection("leases");
+        public ILiteCollection<BsonDocument> Facts { get; } = database.GetCollection("facts");
+        public ILiteCollection<BsonDocument> Outbox { get; } = database.GetCollection("outbox");
+
+        /// <exception cref="StoreTooNewException">The files were written by a newer yurtnet.</exception>
+        public static OpenDatabase Open(string dataPath, string logPath)
+        {
+            var dataFile = new FileStream(dataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess);
+            CommitAwareLogStream? log = null;
+            LiteDatabase? db = null;
+            try
+            {
+                var isNew = dataFile.Length == 0;
+                log = new CommitAwareLogStream(new FileStream(logPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess), dataFile);
+                var data = new SyncingDataStream(dataFile);
+                db = new LiteDatabase(data, mapper: null, logStream: log);
+                var open = new OpenDatabase(db, data, log);
+                if (open.Facts.FindById("sequence") is { } sequence && sequence["schema"].IsNumber && sequence["schema"].AsInt32 > LeaseMapping.Schema)
+                {
+                    throw new StoreTooNewException($"state database {dataPath} was written by a newer yurtnet (schema {sequence["schema"].AsInt32}; this yurtnetd reads schema {LeaseMapping.Schema}): install that version again, or move the file away to start empty (its leases are then rebuilt from the host)");
+                }
+
+                if (isNew)
+                {
+                    dataFile.Flush(flushToDisk: true);
+                }
+
+                return open;
+            }
+            catch
+            {
+                try
+                {
+                    db?.Dispose();
+                }
+                catch (Exception)
+                {
+                    // Closing a database that failed to open: its own error is the one to report.
+                }
+
+                log?.Dispose();
+                dataFile.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Drops a database whose last write failed: whatever it still holds in memory is not on disk.</summary>
+        public void DisposeQuietly()
+        {
+            try
+            {
+                database.Dispose();
+            }
+            catch (Exception)
+            {
+                // A poisoned LiteDB ("page must be writable") fails to checkpoint on close; the files stay as they are.
+            }
+
+            log.Dispose();
+            data.Dispose();
+        }
+
+        public void Dispose()
+        {
+            database.Dispose();
+            log.Dispose();
+            data.Dispose();
+        }
     }
 }

@@ -190,5 +190,57 @@ public sealed class StateStoreTests : IDisposable
         Assert.Equal(fsyncs + 1, store.Fsyncs);
     }
 
+    [Fact]
+    public void Store_written_by_a_newer_yurtnet_is_refused_and_left_as_it_is()
+    {
+        using (var store = Open())
+        {
+            var changes = new IpamChanges();
+            changes.Upserts.Add(Lease("10.22.0.7"));
+            store.Apply(changes);
+        }
+
+        using (var db = new LiteDB.LiteDatabase(Path.Combine(_dir, StateStore.DataFileName)))
+        {
+            db.GetCollection("facts").Upsert(new LiteDB.BsonDocument { ["_id"] = "sequence", ["n"] = 9L, ["schema"] = 99 });
+        }
+
+        var before = File.ReadAllBytes(Path.Combine(_dir, StateStore.DataFileName));
+        var refused = Assert.Throws<StoreTooNewException>(Open);
+
+        Assert.Contains("written by a newer yurtnet (schema 99", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(_dir, StateStore.DataFileName)));
+        Assert.Empty(Directory.GetFiles(_dir, "*.corrupt-*"));
+    }
+
+    [Fact]
+    public void One_unreadable_lease_is_quarantined_alone_and_the_others_are_kept()
+    {
+        using (var store = Open())
+        {
+            var changes = new IpamChanges();
+            changes.Upserts.Add(Lease("10.22.0.7"));
+            changes.Upserts.Add(Lease("10.22.0.8"));
+            store.Apply(changes);
+        }
+
+        using (var db = new LiteDB.LiteDatabase(Path.Combine(_dir, StateStore.DataFileName)))
+        {
+            var leases = db.GetCollection("leases");
+            var damaged = leases.FindById("10.22.0.8");
+            damaged["state"] = "half-written";
+            damaged.Remove("since");
+            leases.Update(damaged);
+        }
+
+        using var reopened = Open();
+
+        var kept = Assert.Single(reopened.Load().All);
+        Assert.Equal("10.22.0.7", kept.Ip.ToString());
+        var quarantined = Assert.Single(reopened.Quarantined);
+        Assert.Equal(("leases", "10.22.0.8"), (quarantined.Collection, quarantined.Id));
+        Assert.Null(reopened.SetAsideTo);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
