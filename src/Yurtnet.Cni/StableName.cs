@@ -1,3 +1,5 @@
+using Yurtnet.Protocol;
+
 namespace Yurtnet.Cni;
 
 /// <summary>
@@ -7,8 +9,8 @@ namespace Yurtnet.Cni;
 /// </summary>
 internal static class StableName
 {
-    /// <summary>The host side of an attachment's veth pair: <c>yn</c> + 12 hex digits (14 bytes, under the 15-byte limit).</summary>
-    public static string HostVeth(string containerId, string ifName) => "yn" + Hash($"{containerId}/{ifName}").ToString("x16", System.Globalization.CultureInfo.InvariantCulture)[..12];
+    /// <summary>The host side of an attachment's veth pair (the daemon derives it too: <see cref="HostVethName"/>).</summary>
+    public static string HostVeth(string containerId, string ifName) => HostVethName.For(containerId, ifName);
 
     /// <summary>A locally administered unicast MAC for a bridge, fixed so the pods' neighbour caches stay valid.</summary>
     public static byte[] BridgeMac(string bridge)
@@ -29,15 +31,5 @@ internal static class StableName
         return $"net_{safe}_{(uint)Hash(network):x8}";
     }
 
-    public static ulong Hash(string text)
-    {
-        var h = 14695981039346656037UL;
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes(text))
-        {
-            h ^= b;
-            h *= 1099511628211UL;
-        }
-
-        return h;
-    }
+    public static ulong Hash(string text) => HostVethName.Fnv1a(text);
 }

@@ -266,4 +266,34 @@ public sealed class DaemonLifecycleTests
         Assert.NotEqual(0, run.Code);
         Assert.Contains("CniSocketServer failed", run.Output, StringComparison.Ordinal);
     }
+
+    [RootFact]
+    public async Task Damaged_store_is_rebuilt_from_the_runtimes_result_cache_and_no_address_is_handed_out_twice()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var a = new TestNetns();
+        using var b = new TestNetns();
+        var addA = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"));
+        var addB = CniRun.Exec("ADD", network.Conf(), "cb", b.Path, args: CniRun.PodArgs("b"));
+        CniResultCache.Write(daemon.CniResultsDir, network.Conf(), "ca", "eth0", a.Path, CniRun.PodArgs("a"), addA.Stdout);
+        CniResultCache.Write(daemon.CniResultsDir, network.Conf(), "cb", "eth0", b.Path, CniRun.PodArgs("b"), addB.Stdout);
+        var before = (await daemon.LeasesAsync()).Select(l => (l.Ip, l.ContainerId)).Order().ToList();
+        daemon.Kill();
+        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
+        File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
+
+        await daemon.StartAgainAsync();
+        var rebuilt = await daemon.LeasesAsync();
+        using var c = new TestNetns();
+        var addC = CniRun.Exec("ADD", network.Conf(), "cc", c.Path, args: CniRun.PodArgs("c"));
+
+        Assert.Contains("could not be read and was moved to", daemon.Log, StringComparison.Ordinal);
+        Assert.Equal(before, rebuilt.Select(l => (l.Ip, l.ContainerId)).Order().ToList());
+        Assert.All(rebuilt, l => Assert.Equal("active", l.State));
+        var given = addC.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0]);
+        Assert.Empty(given.Intersect(before.Select(l => l.Ip)));
+        CniRun.Exec("DEL", network.Conf(), "ca", a.Path);
+        Assert.All((await daemon.LeasesAsync()).Where(l => l.ContainerId == CniRun.ContainerId("ca", network.Conf())), l => Assert.Equal("held", l.State));
+    }
 }

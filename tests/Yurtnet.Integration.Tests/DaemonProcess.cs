@@ -17,7 +17,8 @@ internal sealed class DaemonProcess : IAsyncDisposable
         StateDir = Path.Combine(Root, "state");
         SpoolDir = Path.Combine(Root, "spool");
         ConfigPath = Path.Combine(Root, "yurtnetd.json");
-        File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}", "leaseHold": "{{leaseHold}}"{{extraJson}} }""");
+        CniResultsDir = Path.Combine(Root, "cni-results");
+        File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}", "cniResultsDir": "{{CniResultsDir}}", "leaseHold": "{{leaseHold}}"{{extraJson}} }""");
     }
 
     public string Root { get; }
@@ -25,6 +26,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
     public string StateDir { get; }
     public string SpoolDir { get; }
     public string ConfigPath { get; }
+
+    /// <summary>This daemon's view of the runtime's CNI result cache (libcni's /var/lib/cni/results).</summary>
+    public string CniResultsDir { get; }
 
     public int ProcessId => _process?.Id ?? 0;
 

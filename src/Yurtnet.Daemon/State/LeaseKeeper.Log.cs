@@ -18,4 +18,10 @@ internal sealed partial class LeaseKeeper
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "{Count} lease(s) reloaded from {Path} after it was opened again: only what reached the disk counts")]
     private static partial void LogReloaded(ILogger logger, int count, string path);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "rebuilt from the host: {Note}")]
+    private static partial void LogRebuilt(ILogger logger, string note);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "{Count} lease(s) found on the host could not be rebuilt: {Problem}; they are tried again at the next start")]
+    private static partial void LogRebuildFailed(ILogger logger, int count, string problem);
 }

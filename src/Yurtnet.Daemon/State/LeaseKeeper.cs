@@ -34,7 +34,7 @@ internal sealed partial class LeaseKeeper : IDisposable
     private int _outboxCount;
     private int _generation;
 
-    public LeaseKeeper(StateStore store, StateOptions options, BootId bootId, TimeProvider time, ILogger<LeaseKeeper> logger)
+    public LeaseKeeper(StateStore store, StateOptions options, BootId bootId, TimeProvider time, ILogger<LeaseKeeper> logger, HostEvidence evidence)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(bootId);
@@ -52,6 +52,7 @@ internal sealed partial class LeaseKeeper : IDisposable
         // Pod status goes to the cluster; standalone there is nobody to tell, and no outbox to fill.
         _reportsPodStatus = options.PodStatusOutbox;
         LogLoaded(logger, _table.Count, store.DataPath, BootId);
+        Rebuild(evidence);
     }
 
     /// <summary>Raised (under the keeper's lock: keep it short) when outbox entries were added or replaced.</summary>
@@ -280,6 +281,35 @@ internal sealed partial class LeaseKeeper : IDisposable
         finally
         {
             _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Before the socket serves: every address a live attachment has on the host is leased again, so that a store that
+    /// was damaged (set aside, a document quarantined) or lost never hands out an address twice. Runs at every start,
+    /// because it costs a directory read and it also covers a state file an operator removed.
+    /// </summary>
+    private void Rebuild(HostEvidence evidence)
+    {
+        var found = evidence.Gather();
+        var (changes, notes) = RecoveryPlanner.Plan(_table, found, _time.GetUtcNow(), BootId, _options.LeaseHold);
+        if (changes.IsEmpty)
+        {
+            return;
+        }
+
+        try
+        {
+            Persist(changes);
+            foreach (var note in notes)
+            {
+                LogRebuilt(_logger, note);
+            }
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // Nothing is handed out anyway while the store cannot be written; the next start tries again.
+            LogRebuildFailed(_logger, changes.Upserts.Count, ex.Message);
         }
     }
 

@@ -16,6 +16,7 @@ internal static class StateServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(_ => BootId.ReadKernel());
         services.AddSingleton(sp => StateStore.Open(options.StateDir, sp.GetRequiredService<ILogger<StateStore>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<HostEvidence>();
         services.AddSingleton<LeaseKeeper>();
         services.AddSingleton<ClusterFacts>();
         return services;

@@ -26,7 +26,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
         Options = new DaemonOptions
         {
             CniApi = new CniApiOptions { Socket = Path.Combine(Directory, "run", "cni.sock"), RequestTimeout = TimeSpan.FromSeconds(5) },
-            State = new StateOptions { StateDir = Path.Combine(Directory, "state") },
+            State = new StateOptions { StateDir = Path.Combine(Directory, "state"), CniResultsDir = Path.Combine(Directory, "cni-results") },
             Reconcile = new ReconcileOptions { SpoolDir = Path.Combine(Directory, "spool") },
         };
         Options = configure?.Invoke(Options) ?? Options;

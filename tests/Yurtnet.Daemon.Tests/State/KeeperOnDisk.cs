@@ -9,7 +9,8 @@ internal sealed class KeeperOnDisk : IDisposable
     public KeeperOnDisk(string directory, StateOptions options, TimeProvider time, string bootId = "boot-1")
     {
         Store = StateStore.Open(directory, NullLogger.Instance, time);
-        Keeper = new LeaseKeeper(Store, options, new BootId(bootId), time, NullLogger<LeaseKeeper>.Instance);
+        options = options.CniResultsDir == new StateOptions().CniResultsDir ? options with { CniResultsDir = Path.Combine(directory, "no-cni-results") } : options;
+        Keeper = new LeaseKeeper(Store, options, new BootId(bootId), time, NullLogger<LeaseKeeper>.Instance, new HostEvidence(options, NullLogger<HostEvidence>.Instance));
     }
 
     public StateStore Store { get; }

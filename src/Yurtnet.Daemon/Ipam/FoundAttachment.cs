@@ -1,0 +1,24 @@
+using System.Net;
+
+namespace Yurtnet.Daemon.Ipam;
+
+/// <summary>An attachment of ours that the host still knows about (the runtime's CNI result cache), with what it was given.</summary>
+/// <param name="ContainerId">The sandbox.</param>
+/// <param name="IfName">The pod's interface.</param>
+/// <param name="Network">The CNI network name.</param>
+/// <param name="Addresses">Each address with the prefix length of its pool.</param>
+/// <param name="PodNamespace">From the runtime's K8S_POD_NAMESPACE, if it passed one.</param>
+/// <param name="PodName">From K8S_POD_NAME.</param>
+/// <param name="PodUid">From K8S_POD_UID.</param>
+/// <param name="Netns">The sandbox's network namespace.</param>
+/// <param name="Plumbed">Whether its host veth still exists: the sandbox is live.</param>
+internal sealed record FoundAttachment(
+    string ContainerId,
+    string IfName,
+    string Network,
+    IReadOnlyList<(IPAddress Address, int PrefixLength)> Addresses,
+    string? PodNamespace,
+    string? PodName,
+    string? PodUid,
+    string? Netns,
+    bool Plumbed);

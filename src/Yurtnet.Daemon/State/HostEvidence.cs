@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Ipam;
+using Yurtnet.Netlink;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Daemon.State;
+
+/// <summary>
+/// What the host still knows about our attachments, read before the socket serves: the result cache the runtime's CNI
+/// library keeps for every attachment (<c>/var/lib/cni/results/&lt;network&gt;-&lt;container&gt;-&lt;ifname&gt;</c>, kind
+/// <c>cniCacheV1</c>: the conflist, the pod's K8S_POD_* args, the result with its addresses), checked against the host
+/// ends of our veths (a sandbox whose veth is gone is not live). Unreadable files are skipped with the reason.
+/// </summary>
+internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvidence> logger)
+{
+    public List<FoundAttachment> Gather()
+    {
+        var found = new List<FoundAttachment>();
+        if (!Directory.Exists(options.CniResultsDir))
+        {
+            return found;
+        }
+
+        using var host = OpenHostNetlink();
+        foreach (var file in Directory.EnumerateFiles(options.CniResultsDir).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                if (Read(File.ReadAllBytes(file)) is { } attachment)
+                {
+                    found.Add(attachment with { Plumbed = host is null || host.TryGetLink(HostVethName.For(attachment.ContainerId, attachment.IfName), out _) });
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+            {
+                LogUnreadable(logger, file, ex.Message);
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>One cache file, or null when it is not an attachment of a network with a yurtnet plugin.</summary>
+    internal static FoundAttachment? Read(ReadOnlySpan<byte> json)
+    {
+        using var document = JsonDocument.Parse(json.ToArray());
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || Text(root, "kind") != "cniCacheV1"
+            || Text(root, "containerId") is not { } containerId || Text(root, "ifName") is not { } ifName || Text(root, "networkName") is not { } network
+            || !root.TryGetProperty("config", out var config) || config.ValueKind != JsonValueKind.String || !IsYurtnetNetwork(config.GetBytesFromBase64())
+            || !root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object
+            || !result.TryGetProperty("ips", out var ips) || ips.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        var addresses = new List<(IPAddress, int)>();
+        foreach (var ip in ips.EnumerateArray())
+        {
+            if (Text(ip, "address") is { } cidr && cidr.Split('/') is [var address, var prefix]
+                && IPAddress.TryParse(address, out var parsed) && int.TryParse(prefix, System.Globalization.CultureInfo.InvariantCulture, out var length))
+            {
+                addresses.Add((parsed, length));
+            }
+        }
+
+        var args = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root.TryGetProperty("cniArgs", out var cniArgs) && cniArgs.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var pair in cniArgs.EnumerateArray())
+            {
+                if (pair.ValueKind == JsonValueKind.Array && pair.GetArrayLength() == 2 && pair[0].GetString() is { } key && pair[1].GetString() is { } value)
+                {
+                    args[key] = value;
+                }
+            }
+        }
+
+        return new FoundAttachment(containerId, ifName, network, addresses,
+            args.GetValueOrDefault("K8S_POD_NAMESPACE") is { Length: > 0 } ns ? ns : null,
+            args.GetValueOrDefault("K8S_POD_NAME") is { Length: > 0 } name ? name : null,
+            args.GetValueOrDefault("K8S_POD_UID") is { Length: > 0 } uid ? uid : null,
+            Text(root, "netns"),
+            Plumbed: true);
+    }
+
+    /// <summary>A conflist (or single conf) with a plugin of type yurtnet: the result's addresses are ours.</summary>
+    private static bool IsYurtnetNetwork(byte[] conf)
+    {
+        using var document = JsonDocument.Parse(conf);
+        var root = document.RootElement;
+        return Text(root, "type") == "yurtnet"
+            || (root.TryGetProperty("plugins", out var plugins) && plugins.ValueKind == JsonValueKind.Array && plugins.EnumerateArray().Any(p => Text(p, "type") == "yurtnet"));
+    }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>rtnetlink needs no privilege to read links; without it, every cached attachment counts as live (never freed on a guess).</summary>
+    private NetlinkSocket? OpenHostNetlink()
+    {
+        try
+        {
+            return NetlinkSocket.Open();
+        }
+        catch (NetlinkException ex)
+        {
+            LogNoNetlink(logger, ex.Message);
+            return null;
+        }
+    }
+}
