@@ -115,7 +115,7 @@ internal static class IpamSectionParser
         }
 
         IPAddress? gateway = null;
-        if (reader.String("gw") is { } gw && (!IPAddress.TryParse(gw, out gateway) || gateway.AddressFamily != destination.BaseAddress.AddressFamily))
+        if (reader.String("gw") is { } gw && (!AddressText.TryParse(gw, out gateway, out _) || gateway.AddressFamily != destination.BaseAddress.AddressFamily))
         {
             problems.Add($"{key}.gw: \"{gw}\" is not an address of the same family as dst {destination}");
             return null;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Yurtnet.Protocol;
 
@@ -20,9 +19,9 @@ public static class Annotations
         problem = null;
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (!IPAddress.TryParse(part, out var ip) || part.Contains('/', StringComparison.Ordinal) || (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.IsIPv4MappedToIPv6))
+            if (!AddressText.TryParse(part, out var ip, out var partProblem))
             {
-                problem = $"\"{part}\" is not an IP address";
+                problem = partProblem;
                 return false;
             }
 

@@ -17,7 +17,7 @@ public static class PoolCidr
         network = default;
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0
-            || !IPAddress.TryParse(text.AsSpan(0, slash), out var address)
+            || !AddressText.TryParse(text[..slash], out var address, out _)
             || !int.TryParse(text.AsSpan(slash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var prefix)
             || prefix > (address.AddressFamily == AddressFamily.InterNetworkV6 ? 128 : 32))
         {

@@ -2,8 +2,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
-using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Cluster;
+using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
 

@@ -238,7 +238,7 @@ public sealed class PodStatusTests
         Assert.Equal("10.81.5.77", Ip(add));
         Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == "10.81.5.77" && l.PodUid == uid);
         Assert.Equal(7, bad.ErrorCode);
-        Assert.Contains("\"10.81.5.0/24\" (as the pod watch saw it): \"10.81.5.0/24\" is not an IP address", bad.ErrorMessage, StringComparison.Ordinal);
+        Assert.Contains("\"10.81.5.0/24\" (as the pod watch saw it): \"10.81.5.0/24\" is not an IPv4 address in dotted decimal", bad.ErrorMessage, StringComparison.Ordinal);
         Assert.Equal(lists, api.Count("GET", "/api/v1/pods", watch: false));
         CniRun.Exec("DEL", WithoutSubnets(network), "c-scale", pod.Path);
     }

@@ -46,9 +46,9 @@ internal static class AllocationPlanner
         var requested = new List<IPAddress>();
         foreach (var text in request.RequestedIps)
         {
-            if (!IPAddress.TryParse(text, out var ip))
+            if (!AddressText.TryParse(text, out var ip, out var problem))
             {
-                return new AllocationPlan.Invalid($"requestedIps: \"{text}\" is not an IP address", CountsAsFailure: false);
+                return new AllocationPlan.Invalid($"requestedIps: {problem}", CountsAsFailure: false);
             }
 
             requested.Add(ip);

@@ -60,7 +60,7 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
         foreach (var ip in ips.EnumerateArray())
         {
             if (Text(ip, "address") is { } cidr && cidr.Split('/') is [var address, var prefix]
-                && IPAddress.TryParse(address, out var parsed) && int.TryParse(prefix, System.Globalization.CultureInfo.InvariantCulture, out var length))
+                && AddressText.TryParse(address, out var parsed, out _) && int.TryParse(prefix, System.Globalization.CultureInfo.InvariantCulture, out var length))
             {
                 addresses.Add((parsed, length));
             }
