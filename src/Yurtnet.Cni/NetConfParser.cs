@@ -39,7 +39,7 @@ internal static partial class NetConfParser
                 reader.Skip();
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
         }
 
@@ -48,6 +48,12 @@ internal static partial class NetConfParser
 
     public static NetConf Parse(ReadOnlySpan<byte> stdin, CniCommand command)
     {
+        // The JSON reader checks a string's UTF-8 only when the string is read, deep in the parse: check it all first.
+        if (!System.Text.Unicode.Utf8.IsValid(stdin))
+        {
+            throw new CniException(new CniError(CniError.DecodeFailure, "cannot decode the network configuration on stdin: it is not valid UTF-8", "stdin must be the JSON network configuration"));
+        }
+
         JsonDocument document;
         try
         {

@@ -103,7 +103,7 @@ public static class ClientFrameJson
             var kind = Str(o, "kind") ?? throw new InvalidDataException("response frame has no kind");
             Response response = kind switch
             {
-                "error" => new ErrorResponse { Error = Enum.Parse<ErrorKind>(Str(o, "error") ?? nameof(ErrorKind.Internal)), Message = Str(o, "message") ?? "" },
+                "error" => new ErrorResponse { Error = Enum.TryParse<ErrorKind>(Str(o, "error"), out var errorKind) ? errorKind : ErrorKind.Internal, Message = Str(o, "message") ?? "" },
                 "allocated" => new AllocateResponse
                 {
                     Existing = Bool(o, "existing"),
