@@ -37,6 +37,9 @@ internal sealed class LeaseTable
     public IReadOnlyList<Lease> ForAttachment(string containerId, string ifName) =>
         _byAttachment.TryGetValue((containerId, ifName), out var ips) ? ips.Select(ip => _byIp[ip]).ToList() : [];
 
+    /// <summary>Every pool's round-robin position, as persisted.</summary>
+    public IReadOnlyDictionary<string, UInt128> Cursors => _cursors;
+
     public UInt128 Cursor(string pool) => _cursors.TryGetValue(pool, out var offset) ? offset : 0;
 
     public void Apply(IpamChanges changes)
