@@ -10,16 +10,16 @@ SLN := Appliance.sln
 # Build: clang + llvm (NativeAOT link and strip). Tests and demo: iproute2, ping, nftables; systemd for
 # systemd-analyze and systemd-socket-activate (unit and activation tests; it need not be PID 1); strace
 # for the test that proves each answer leaves only after its state reached the disk.
-# Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against.
+# Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against. Fuzz: AFL++.
 # arm64: the cross linker and libraries NativeAOT needs, and qemu-user to run the result.
 # Packages: debhelper to build them, lintian to check them, debootstrap + systemd-container to boot a Debian 12
 # with systemd as PID 1 that installs them.
-DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins \
+DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins afl++ \
 	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file \
 	debhelper dpkg-dev lintian debootstrap systemd-container
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: help deps build publish test demo bench smoke-arm64 deb test-packages clean root-check
+.PHONY: help deps build publish test demo bench fuzz smoke-arm64 deb test-packages clean root-check
 
 help: ## list the targets
 	@echo "yurtnet: make <target> (targets that need root say so)"
@@ -49,6 +49,9 @@ root-check:
 bench: deps publish ## yurtnet vs Debian's bridge + host-local: exec and ADD+DEL latency, with ratios
 	OUT=$(OUT) ./scripts/bench.sh
 
+fuzz: deps ## coverage-guided fuzzing of the decoders (AFL++ + SharpFuzz), FUZZ_SECONDS per target (default 60); fails on any crash
+	./scripts/fuzz.sh
+
 smoke-arm64: deps ## cross-compile for linux-arm64 and run ADD/DEL with the arm64 binaries under qemu-user (root)
 	./scripts/smoke-arm64.sh
 
@@ -60,4 +63,4 @@ test-packages: deps deb ## install, upgrade, reinstall, remove, purge in a Debia
 
 clean: ## remove build output: out/, artifacts/ and every bin/ and obj/
 	rm -rf out artifacts
-	find src tests bench -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+	find src tests bench fuzz -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
