@@ -22,29 +22,49 @@ internal sealed class Masquerade(string runDirectory)
     private static readonly string[] NftLocations = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
     private readonly string _markerDirectory = Path.Combine(runDirectory, "masq");
 
-    /// <summary>Makes sure the network's chain exists with rules for exactly <paramref name="subnets"/>.</summary>
+    /// <summary>
+    /// Makes sure the network's chain exists with rules for exactly <paramref name="subnets"/>. The marker says what
+    /// was installed; the kernel is asked whether it is still there (a reload of nftables.service flushes every table),
+    /// over netlink, without an exec. Returns true when a chain the marker promised was missing and was installed again.
+    /// </summary>
     /// <exception cref="TimeoutException">Another plugin held the masquerade lock for <paramref name="lockTimeout"/>.</exception>
-    public void Ensure(string network, IReadOnlyList<IPNetwork> subnets, TimeSpan lockTimeout)
+    public bool Ensure(string network, IReadOnlyList<IPNetwork> subnets, TimeSpan lockTimeout)
     {
         var marker = MarkerPath(network, subnets);
+        var chain = StableName.NftChain(network);
         using (Lock(Interop.LOCK_SH, lockTimeout))
         {
-            if (File.Exists(marker))
+            if (File.Exists(marker) && ChainPresent(chain))
             {
-                return;
+                return false;
             }
         }
 
         using (Lock(Interop.LOCK_EX, lockTimeout))
         {
-            if (File.Exists(marker))
+            var promised = File.Exists(marker);
+            if (promised && ChainPresent(chain))
             {
-                return;
+                return false;
             }
 
-            RunNft(InstallScript(StableName.NftChain(network), subnets), $"install masquerade for network \"{network}\"");
+            RunNft(InstallScript(chain, subnets), $"install masquerade for network \"{network}\"");
             RemoveMarkers(network);
             File.WriteAllBytes(marker, []);
+            return promised;
+        }
+    }
+
+    /// <summary>Whether the chain is in the kernel; when the kernel cannot be asked, the marker's word stands.</summary>
+    private static bool ChainPresent(string chain)
+    {
+        try
+        {
+            return Yurtnet.Netlink.Nftables.InetChainExists(Table, chain);
+        }
+        catch (Yurtnet.Netlink.NetlinkException)
+        {
+            return true;
         }
     }
 

@@ -34,7 +34,10 @@ internal sealed partial class Plugin
             attached = true;
             if (conf.IpMasq)
             {
-                _masquerade.Ensure(conf.Name, conf.Subnets.Count > 0 ? conf.Subnets : addresses.Select(a => a.Pool).Distinct().ToList(), conf.RequestTimeout);
+                if (_masquerade.Ensure(conf.Name, conf.Subnets.Count > 0 ? conf.Subnets : addresses.Select(a => a.Pool).Distinct().ToList(), conf.RequestTimeout))
+                {
+                    log.Warn("the network's masquerade chain was gone (nft flush ruleset?): installed again");
+                }
             }
 
             Ask<CommitResponse>(client, new CommitRequest
@@ -66,7 +69,34 @@ internal sealed partial class Plugin
             DnsJson = conf.DnsJson,
         };
         log.Info($"attached {plumbed.PodLink.Name} ({plumbed.PodLink.Mac}) via {plumbed.HostVeth.Name} to {plumbed.Bridge.Name}");
+        if (plumbed.BridgeCreated)
+        {
+            ReattachOtherPods(client);
+        }
+
         return ResultJson.Write(result, conf.CniVersion);
+    }
+
+    /// <summary>
+    /// The bridge had to be made: if it was deleted under running pods (not at first use), their host veths hang loose.
+    /// The daemon's leases name them; put them back. Best effort: the ADD itself has succeeded.
+    /// </summary>
+    private void ReattachOtherPods(DaemonSession client)
+    {
+        try
+        {
+            var leases = client.Send(new LeasesRequest(), conf.RequestTimeout) as LeasesResponse;
+            var others = (leases?.Leases ?? []).Where(l => l.Network == conf.Name && l.State == "active" && l.ContainerId != env.ContainerId)
+                .Select(l => HostVethName.For(l.ContainerId, l.IfName)).Distinct().ToList();
+            if (others.Count > 0 && PodPlumbing.ReattachPorts(conf, others) is { Count: > 0 } reattached)
+            {
+                log.Warn($"bridge {conf.Bridge} was gone and was made again: {reattached.Count} other pod(s) attached again ({string.Join(", ", reattached)})");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or InvalidDataException or Yurtnet.Netlink.NetlinkException or DaemonUnreachableException)
+        {
+            log.Warn($"bridge {conf.Bridge} was made again; the other pods' ports could not be checked: {ex.Message}");
+        }
     }
 
     private void RollBack(DaemonSession client, bool attached)

@@ -18,6 +18,7 @@ internal sealed partial class Plugin
         }
 
         RequireNetns();
+        RepairHost(conf.PrevResult);
         var problems = PodPlumbing.Inspect(conf, env, conf.PrevResult);
         using var client = Connect(conf.DaemonWait, CniError.TryAgainLater);
         var lease = Ask<CheckResponse>(client, new CheckRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name });
@@ -40,5 +41,28 @@ internal sealed partial class Plugin
         }
 
         return [];
+    }
+
+    /// <summary>
+    /// Before comparing: what the pod shares with the host and another program removed (the bridge, its addresses, the
+    /// pod's port, forwarding, the masquerade chain after an nft flush) is put back, and said in the log. The pod's own
+    /// namespace is only inspected: a mismatch there is the runtime's to fix, by recreating the sandbox.
+    /// </summary>
+    private void RepairHost(CniResult expected)
+    {
+        var repaired = PodPlumbing.RepairHost(conf, env, expected);
+        if (conf.IpMasq)
+        {
+            var subnets = conf.Subnets.Count > 0 ? conf.Subnets : expected.Ips.Select(ip => PodAddress.NetworkOf(ip.Address, ip.PrefixLength)).Distinct().ToList();
+            if (subnets.Count > 0 && _masquerade.Ensure(conf.Name, subnets, conf.RequestTimeout))
+            {
+                repaired.Add("the masquerade chain was gone (nft flush ruleset?): installed again");
+            }
+        }
+
+        foreach (var repair in repaired)
+        {
+            log.Warn($"repaired: {repair}");
+        }
     }
 }

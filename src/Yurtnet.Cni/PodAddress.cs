@@ -18,4 +18,17 @@ internal sealed record PodAddress(IPAddress Address, int PrefixLength, IPAddress
 
         return new PodAddress(address, prefix, gateway, pool);
     }
+
+    /// <summary>The network an address is in: the address with its host bits cleared.</summary>
+    public static IPNetwork NetworkOf(IPAddress address, int prefixLength)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var bytes = address.GetAddressBytes();
+        for (var bit = prefixLength; bit < bytes.Length * 8; bit++)
+        {
+            bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
+        }
+
+        return new IPNetwork(new IPAddress(bytes), prefixLength);
+    }
 }

@@ -10,8 +10,8 @@ namespace Yurtnet.Cni;
 /// </summary>
 internal static class PodPlumbing
 {
-    /// <summary>What ADD created, for the result.</summary>
-    internal sealed record Plumbed(LinkInfo Bridge, LinkInfo HostVeth, LinkInfo PodLink);
+    /// <summary>What ADD created, for the result; <paramref name="BridgeCreated"/> when the bridge was missing.</summary>
+    internal sealed record Plumbed(LinkInfo Bridge, LinkInfo HostVeth, LinkInfo PodLink, bool BridgeCreated);
 
     /// <summary>
     /// Plumbs the namespace. On failure, everything this call created is removed before the exception leaves.
@@ -23,7 +23,7 @@ internal static class PodPlumbing
         using var podNs = OpenPodNamespace(env.Netns);
         using var pod = podNs.OpenRouteSocket();
 
-        var bridge = EnsureBridge(host, conf, addresses);
+        var (bridge, bridgeCreated) = EnsureBridge(host, conf, addresses);
         var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
         var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, conf.Mtu);
         try
@@ -49,10 +49,10 @@ internal static class PodPlumbing
 
             if (conf.IsGateway)
             {
-                EnableForwarding(addresses);
+                _ = EnableForwarding(addresses);
             }
 
-            return new Plumbed(bridge, host.GetLink(hostVethName), pod.GetLink(env.IfName));
+            return new Plumbed(bridge, host.GetLink(hostVethName), pod.GetLink(env.IfName), bridgeCreated);
         }
         catch when (created)
         {
@@ -183,11 +183,12 @@ internal static class PodPlumbing
         }
     }
 
-    private static LinkInfo EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses)
+    private static (LinkInfo Bridge, bool Created) EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses)
     {
+        var created = false;
         if (!host.TryGetLink(conf.Bridge, out var bridge))
         {
-            host.TryCreateBridge(conf.Bridge, StableName.BridgeMac(conf.Bridge), conf.Mtu);
+            created = host.TryCreateBridge(conf.Bridge, StableName.BridgeMac(conf.Bridge), conf.Mtu);
             bridge = host.GetLink(conf.Bridge);
         }
 
@@ -211,7 +212,68 @@ internal static class PodPlumbing
             host.SetLinkUp(bridge);
         }
 
-        return bridge;
+        return (bridge, created);
+    }
+
+    /// <summary>
+    /// Puts back onto the bridge the host veths of other attachments of the network (after the bridge was deleted and
+    /// made again, its old ports hang loose, and their pods are cut off). Returns the ones put back.
+    /// </summary>
+    public static List<string> ReattachPorts(NetConf conf, IEnumerable<string> hostVeths)
+    {
+        using var host = NetlinkSocket.Open();
+        var bridge = host.GetLink(conf.Bridge);
+        var reattached = new List<string>();
+        foreach (var name in hostVeths)
+        {
+            if (host.TryGetLink(name, out var veth) && veth.MasterIndex != bridge.Index)
+            {
+                host.SetLinkUp(veth, bridge.Index);
+                reattached.Add(name);
+            }
+        }
+
+        return reattached;
+    }
+
+    /// <summary>
+    /// CHECK's repair of what the attachment shares with the host, when another program removed it: the bridge (made
+    /// again with its fixed MAC), its gateway addresses, this attachment's port on it, and IP forwarding. Returns what
+    /// was repaired, for the log; the pod's own namespace is only inspected, never changed.
+    /// </summary>
+    public static List<string> RepairHost(NetConf conf, CniEnvironment env, CniResult expected)
+    {
+        var repaired = new List<string>();
+        var addresses = expected.Ips
+            .Where(ip => ip.Gateway is not null)
+            .Select(ip => new PodAddress(ip.Address, ip.PrefixLength, ip.Gateway!, PodAddress.NetworkOf(ip.Address, ip.PrefixLength)))
+            .ToList();
+        using var host = NetlinkSocket.Open();
+        var hadBridge = host.TryGetLink(conf.Bridge, out var before);
+        var missingGateways = conf.IsGateway && hadBridge ? addresses.Count(a => !host.ListAddresses(before.Index).Any(p => p.Address.Equals(a.Gateway))) : 0;
+        var (bridge, created) = EnsureBridge(host, conf, addresses);
+        if (created)
+        {
+            repaired.Add($"bridge {conf.Bridge} was gone: made again");
+        }
+        else if (missingGateways > 0)
+        {
+            repaired.Add($"{missingGateways} gateway address(es) of bridge {conf.Bridge} were gone: added again");
+        }
+
+        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        if (host.TryGetLink(hostVethName, out var hostVeth) && hostVeth.MasterIndex != bridge.Index)
+        {
+            host.SetLinkUp(hostVeth, bridge.Index);
+            repaired.Add($"host veth {hostVethName} was off bridge {conf.Bridge}: attached again");
+        }
+
+        if (conf.IsGateway)
+        {
+            repaired.AddRange(EnableForwarding(addresses));
+        }
+
+        return repaired;
     }
 
     /// <returns>True when the pair was created by this call; false when the pod already had it (a repeated ADD).</returns>
@@ -244,24 +306,32 @@ internal static class PodPlumbing
         }
     }
 
-    private static void EnableForwarding(IReadOnlyList<PodAddress> addresses)
+    /// <summary>Turns IP forwarding on for the families of <paramref name="addresses"/>; returns what had been off.</summary>
+    private static List<string> EnableForwarding(IReadOnlyList<PodAddress> addresses)
     {
-        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetwork))
+        var repaired = new List<string>();
+        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetwork) && EnsureSysctl("/proc/sys/net/ipv4/ip_forward"))
         {
-            EnsureSysctl("/proc/sys/net/ipv4/ip_forward");
+            repaired.Add("net.ipv4.ip_forward was 0: set to 1");
         }
 
-        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6))
+        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6) && EnsureSysctl("/proc/sys/net/ipv6/conf/all/forwarding"))
         {
-            EnsureSysctl("/proc/sys/net/ipv6/conf/all/forwarding");
+            repaired.Add("net.ipv6.conf.all.forwarding was 0: set to 1");
         }
+
+        return repaired;
     }
 
-    private static void EnsureSysctl(string path)
+    /// <returns>True when it had to be changed.</returns>
+    private static bool EnsureSysctl(string path)
     {
         if (File.Exists(path) && File.ReadAllText(path).Trim() != "1")
         {
             File.WriteAllText(path, "1");
+            return true;
         }
+
+        return false;
     }
 }

@@ -29,12 +29,12 @@ public sealed class NetlinkSocket : IDisposable
     public static NetlinkSocket Open(string where = "host") => Open(where, groups: 0);
 
     /// <summary>Opens a socket that also receives the kernel's multicast notifications of <paramref name="groups"/> (RTMGRP_*).</summary>
-    internal static NetlinkSocket Open(string where, uint groups)
+    internal static NetlinkSocket Open(string where, uint groups, int protocol = Interop.NETLINK_ROUTE)
     {
-        var raw = Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_RAW | Interop.SOCK_CLOEXEC, Interop.NETLINK_ROUTE);
+        var raw = Interop.Socket(Interop.AF_NETLINK, Interop.SOCK_RAW | Interop.SOCK_CLOEXEC, protocol);
         if (raw < 0)
         {
-            throw new NetlinkException("socket(AF_NETLINK, NETLINK_ROUTE)", Marshal.GetLastPInvokeError());
+            throw new NetlinkException($"socket(AF_NETLINK, {(protocol == Interop.NETLINK_ROUTE ? "NETLINK_ROUTE" : "NETLINK_NETFILTER")})", Marshal.GetLastPInvokeError());
         }
 
         var fd = new SafeFileDescriptor(raw);

@@ -88,8 +88,9 @@ public sealed class ClusterLinkTests
         Assert.True(await PodCidrLearnedAsync(daemon, "10.79.6.0/24"), daemon.Log);
         api.Mode = ApiMode.Hanging;
         api.Compact();
-        // The open watches go quiet and end at their timeoutSeconds (10 s); the next request then hangs.
-        Assert.True(await Eventually.WaitForAsync(() => api.HangingRequests > 0, TimeSpan.FromSeconds(25)), "the daemon's next watch should be hanging");
+        // The open watches (Node and pods) go quiet and end at their timeoutSeconds (10 s); the next request of each
+        // then hangs. Both must hang before counting, or the second one's request would land in the count.
+        Assert.True(await Eventually.WaitForAsync(() => api.HangingRequests >= 2, TimeSpan.FromSeconds(25)), "the daemon's next watches should be hanging");
         var before = api.Requests.Count;
         using var network = new TestNetwork(daemon, "v4");
         using var pod = new TestNetns();

@@ -60,14 +60,20 @@ internal sealed class TestNetwork : IDisposable
     {
         TestNetns.Run("ip", "link", "delete", Bridge);
         // The plugin removes the chain with the last lease; this only cleans up after a failed test.
-        var prefix = "net_" + new string(Name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray()) + "_";
-        foreach (var line in TestNetns.Run("nft", "list", "table", "inet", "yurtnet").Output.Split('\n'))
+        foreach (var chain in MasqueradeChains())
         {
-            var words = line.Trim().Split(' ');
-            if (words is ["chain", var chain, ..] && chain.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                TestNetns.Run("nft", "delete", "chain", "inet", "yurtnet", chain);
-            }
+            TestNetns.Run("nft", "delete", "chain", "inet", "yurtnet", chain);
         }
+    }
+
+    /// <summary>This network's chains in the kernel's <c>inet yurtnet</c> table.</summary>
+    public List<string> MasqueradeChains()
+    {
+        var prefix = "net_" + new string(Name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray()) + "_";
+        return TestNetns.Run("nft", "list", "table", "inet", "yurtnet").Output.Split('\n')
+            .Select(line => line.Trim().Split(' '))
+            .Where(words => words is ["chain", var chain, ..] && chain.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(words => words[1])
+            .ToList();
     }
 }

@@ -8,6 +8,7 @@ internal static partial class Interop
     internal const int SOCK_RAW = 3;
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int NETLINK_ROUTE = 0;
+    internal const int NETLINK_NETFILTER = 12;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct sockaddr_nl

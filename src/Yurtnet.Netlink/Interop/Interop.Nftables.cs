@@ -1,0 +1,21 @@
+// <linux/netfilter/nfnetlink.h> and <linux/netfilter/nf_tables.h>: the messages yurtnet reads. Names as in the headers.
+#pragma warning disable CS8981
+using System.Runtime.InteropServices;
+
+internal static partial class Interop
+{
+    internal const byte NFNL_SUBSYS_NFTABLES = 10;
+    internal const byte NFT_MSG_GETCHAIN = 4;
+    internal const byte NFPROTO_INET = 1;
+    internal const byte NFNETLINK_V0 = 0;
+    internal const ushort NFTA_CHAIN_TABLE = 1;
+    internal const ushort NFTA_CHAIN_NAME = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct nfgenmsg
+    {
+        public byte nfgen_family;
+        public byte version;
+        public ushort res_id;
+    }
+}
