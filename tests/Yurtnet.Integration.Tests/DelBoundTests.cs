@@ -10,7 +10,7 @@ namespace Yurtnet.Integration.Tests;
 /// release spooled durably; the spool's files are never mistaken for each other.
 /// </summary>
 [Trait("requirement", "root")]
-public sealed class DelBoundTests
+public sealed class DelBoundTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int DelTimeoutSeconds = 2;
 
@@ -24,8 +24,9 @@ public sealed class DelBoundTests
         return (run, Stopwatch.GetElapsedTime(started));
     }
 
-    private static void AssertSpooledInTime(CniRun del, TimeSpan took)
+    private void AssertSpooledInTime(CniRun del, TimeSpan took)
     {
+        output.WriteLine($"DEL took {took.TotalMilliseconds:0} ms (bound {DelTimeoutSeconds} s)");
         Assert.True(del.ExitCode == 0, del.ToString());
         Assert.Contains("release spooled", del.Stderr, StringComparison.Ordinal);
         Assert.True(took < TimeSpan.FromSeconds(DelTimeoutSeconds) + ProcessMargin, $"DEL took {took.TotalSeconds:0.00} s with delTimeoutSeconds {DelTimeoutSeconds}: {del}");
