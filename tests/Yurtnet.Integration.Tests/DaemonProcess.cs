@@ -10,11 +10,11 @@ internal sealed class DaemonProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public DaemonProcess(string extraJson = "", string leaseHold = "10m")
+    public DaemonProcess(string extraJson = "", string leaseHold = "10m", string? stateDir = null)
     {
         Root = Directory.CreateTempSubdirectory("yurtnet-it-").FullName;
         Socket = Path.Combine(Root, "run", "cni.sock");
-        StateDir = Path.Combine(Root, "state");
+        StateDir = stateDir ?? Path.Combine(Root, "state");
         SpoolDir = Path.Combine(Root, "spool");
         ConfigPath = Path.Combine(Root, "yurtnetd.json");
         CniResultsDir = Path.Combine(Root, "cni-results");
@@ -32,6 +32,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
     public int ProcessId => _process?.Id ?? 0;
 
+    /// <summary>Whether the yurtnetd process is still there.</summary>
+    public bool Running => _process is { HasExited: false };
+
     public string Log
     {
         get
@@ -43,9 +46,9 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<DaemonProcess> StartAsync(string extraJson = "", string leaseHold = "10m")
+    public static async Task<DaemonProcess> StartAsync(string extraJson = "", string leaseHold = "10m", string? stateDir = null)
     {
-        var daemon = new DaemonProcess(extraJson, leaseHold);
+        var daemon = new DaemonProcess(extraJson, leaseHold, stateDir);
         await daemon.StartAgainAsync();
         return daemon;
     }

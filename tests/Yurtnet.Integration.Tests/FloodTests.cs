@@ -29,7 +29,7 @@ public sealed class FloodTests(ITestOutputHelper output)
         {
             for (var i = 0; i < 1000; i++)
             {
-                var socket = await ConnectAsync(daemon.Socket);
+                var socket = await RawClient.ConnectAsync(daemon.Socket);
                 switch (i % 4)
                 {
                     case 0:
@@ -72,25 +72,6 @@ public sealed class FloodTests(ITestOutputHelper output)
         finally
         {
             flood.ForEach(s => s.Dispose());
-        }
-    }
-
-    /// <summary>A flooding client retries when the backlog is full for a moment (the kernel answers EAGAIN), as a real one would.</summary>
-    private static async Task<Socket> ConnectAsync(string path)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
-                return socket;
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TryAgain or SocketError.WouldBlock && attempt < 200)
-            {
-                socket.Dispose();
-                await Task.Delay(5);
-            }
         }
     }
 }

@@ -13,17 +13,22 @@ namespace Yurtnet.Daemon.CniApi;
 /// </summary>
 internal sealed class CniConnection(Socket socket, CniSocketServer server, CniApiOptions options)
 {
-    private (string ContainerId, string IfName, string Network)? _allocated;
+    /// <summary>Attachments this client allocated for and has not yet committed or released (a plugin has one at most).</summary>
+    private readonly Dictionary<(string ContainerId, string IfName), string> _allocated = [];
+    private PeerCredentials? _peer;
 
     /// <summary>True while this client allocated addresses it has not yet committed or released.</summary>
-    public bool MidAdd => _allocated is not null;
+    public bool MidAdd => _allocated.Count > 0;
 
-    public PeerCredentials Peer { get; private set; }
+    /// <summary>
+    /// Who the client is, as the kernel vouches; read once, while the socket is open. A peer the kernel cannot name
+    /// (pid -1, uid and gid 4294967295) is in no allowedUids.
+    /// </summary>
+    public PeerCredentials Peer => _peer ??= Identify();
 
     public async Task ServeAsync(CancellationToken stoppingToken)
     {
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        Peer = PeerCredentials.Of(socket);
         if (!options.AllowedUids.Contains(Peer.Uid))
         {
             // A stranger's request is not parsed: what it sent within a second is read and dropped, so that it sees the
@@ -54,7 +59,7 @@ internal sealed class CniConnection(Socket socket, CniSocketServer server, CniAp
                     Track(request, response);
                     if (!await WriteAsync(stream, response, frame.Deadline.Remaining))
                     {
-                        await AbandonAsync("the client went away before the answer");
+                        await AbandonAsync("the client went away before the answer", stoppingToken);
                         return;
                     }
                 }
@@ -62,7 +67,7 @@ internal sealed class CniConnection(Socket socket, CniSocketServer server, CniAp
         }
         finally
         {
-            await AbandonAsync("the client closed the connection");
+            await AbandonAsync("the client closed the connection", stoppingToken);
         }
     }
 
@@ -93,6 +98,7 @@ internal sealed class CniConnection(Socket socket, CniSocketServer server, CniAp
 
         var deadline = RequestDeadline.Start(options.RequestTimeout);
         IDisposable? budget = null;
+        Frame? frame = null;
         try
         {
             using var reading = new CancellationTokenSource(deadline.Remaining);
@@ -114,46 +120,78 @@ internal sealed class CniConnection(Socket socket, CniSocketServer server, CniAp
             budget = length > CniSocketServer.SmallFrameBytes ? await server.Budget.ReserveAsync(length, reading.Token) : null;
             var payload = new byte[length];
             await stream.ReadExactlyAsync(payload, reading.Token);
-            return new Frame(payload, deadline, budget);
+            frame = new Frame(payload, deadline, budget);
+            return frame;
         }
         catch (OperationCanceledException)
         {
-            budget?.Dispose();
             server.CutOff(this, $"did not send a whole frame within {options.RequestTimeout.TotalSeconds:0.#} s");
             return null;
         }
         catch (Exception ex) when (ex is EndOfStreamException or IOException)
         {
-            budget?.Dispose();
             server.CutOff(this, $"closed inside a frame ({ex.Message})");
             return null;
+        }
+        finally
+        {
+            // The frame's reservation is handed over with it; on every other way out it is given back here.
+            if (frame is null)
+            {
+                budget?.Dispose();
+            }
+        }
+    }
+
+    private PeerCredentials Identify()
+    {
+        try
+        {
+            return PeerCredentials.Of(socket);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return new PeerCredentials(-1, uint.MaxValue, uint.MaxValue);
         }
     }
 
     /// <summary>Remembers an allocation until its commit or release, so that a client gone half-way is rolled back.</summary>
     private void Track(Request? request, Response response)
     {
-        switch (response)
+        switch (request, response)
         {
-            case AllocateResponse { Existing: false } when request is AllocateRequest allocate:
-                _allocated = (allocate.ContainerId, allocate.IfName, allocate.Network);
+            case (AllocateRequest allocate, AllocateResponse { Existing: false }):
+                _allocated[(allocate.ContainerId, allocate.IfName)] = allocate.Network;
                 break;
-            case CommitResponse or ReleaseResponse:
-                _allocated = null;
+            case (CommitRequest commit, CommitResponse):
+                _allocated.Remove((commit.ContainerId, commit.IfName));
+                break;
+            case (ReleaseRequest release, ReleaseResponse):
+                _allocated.Remove((release.ContainerId, release.IfName));
                 break;
         }
     }
 
-    /// <summary>A client that allocated and left without committing: its pending lease is freed now, not half-applied until reclaim.</summary>
-    private async Task AbandonAsync(string why)
+    /// <summary>
+    /// A client that allocated and left without committing: its pending leases are freed now, not half-applied until
+    /// reclaim. Not when yurtnetd is stopping: then the plugin sends its commit to the next yurtnetd, and the lease
+    /// only loses the protection of an ADD in progress (pendingTimeout applies).
+    /// </summary>
+    private async Task AbandonAsync(string why, CancellationToken stoppingToken)
     {
-        if (_allocated is not { } allocation)
+        var abandoned = _allocated.ToList();
+        _allocated.Clear();
+        foreach (var ((containerId, ifName), network) in abandoned)
         {
-            return;
+            if (stoppingToken.IsCancellationRequested)
+            {
+                await server.EndAttemptAsync(containerId, ifName);
+            }
+            else
+            {
+                await server.RollBackAsync(containerId, ifName, network, why);
+            }
         }
-
-        _allocated = null;
-        await server.RollBackAsync(allocation.ContainerId, allocation.IfName, allocation.Network, why);
     }
 
     /// <summary>Writes an answer; false when the client is gone or does not read it in time.</summary>

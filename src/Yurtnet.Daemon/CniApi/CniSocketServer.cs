@@ -30,6 +30,13 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     internal const int SmallFrameBytes = 16 * 1024;
 
     private static readonly TimeSpan CutOffLogWindow = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AcceptBackoff = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// The longest a stop waits for connections: systemd kills yurtnetd after TimeoutStopSec (20 s), and the other
+    /// services stop after this one.
+    /// </summary>
+    private static readonly TimeSpan MaxDrain = TimeSpan.FromSeconds(12);
     private const int CutOffLogsPerWindow = 10;
 
     private readonly KeyedLock _containers = new();
@@ -76,7 +83,20 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var client = await listener.AcceptAsync(stoppingToken);
+                Socket client;
+                try
+                {
+                    client = await listener.AcceptAsync(stoppingToken);
+                }
+                catch (SocketException ex)
+                {
+                    // Out of file descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS): the connections we hold end by
+                    // their deadlines and free them. The listener stays; restarting would drop every client at once.
+                    LogAcceptFailed(logger, ex.SocketErrorCode.ToString(), ex.Message, AcceptBackoff.TotalMilliseconds);
+                    await Task.Delay(AcceptBackoff, stoppingToken);
+                    continue;
+                }
+
                 var connection = new CniConnection(client, this, options);
                 if (_connections.Count >= options.MaxConnections)
                 {
@@ -105,14 +125,15 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
 
     /// <summary>
     /// On stop: requests in progress finish (each has its deadline); clients between allocate and commit may send
-    /// their commit until the drain deadline; every other connection ends now.
+    /// their commit for half the drain; every other connection ends now. The whole drain is at most requestTimeout
+    /// and never more than <see cref="MaxDrain"/>; a client still open then reconnects to the next yurtnetd.
     /// </summary>
     private async Task DrainAsync()
     {
-        _drainOver.CancelAfter(options.RequestTimeout);
+        var limit = options.RequestTimeout < MaxDrain ? options.RequestTimeout : MaxDrain;
+        _drainOver.CancelAfter(limit / 2);
         var remaining = _connections.Values.ToList();
         var all = Task.WhenAll(remaining);
-        var limit = options.RequestTimeout + options.RequestTimeout;
         if (await Task.WhenAny(all, Task.Delay(limit, CancellationToken.None)) != all)
         {
             LogDrainIncomplete(logger, _connections.Count, limit.TotalSeconds);
@@ -218,6 +239,9 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         }
     }
 
+    /// <summary>The ADD of a client that left while yurtnetd stops is no longer in progress; its pending lease stays for its commit.</summary>
+    internal Task EndAttemptAsync(string containerId, string ifName) => handler.EndAttemptAsync(containerId, ifName);
+
     /// <summary>Logs why a client is cut off: every one counted, at most ten lines per ten seconds, the rest summed up.</summary>
     internal void CutOff(CniConnection connection, string reason)
     {
@@ -242,7 +266,8 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
             _cutOffsSuppressed = 0;
         }
 
-        LogCutOff(logger, connection.Peer.Pid, connection.Peer.Uid, reason, suppressed > 0 ? $" ({suppressed} more cut off since, not logged)" : "");
+        var peer = connection.Peer;
+        LogCutOff(logger, peer.Pid, peer.Uid, reason, suppressed > 0 ? $" ({suppressed} more cut off since, not logged)" : "");
     }
 
     private Socket Bind()

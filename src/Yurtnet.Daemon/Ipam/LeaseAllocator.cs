@@ -91,7 +91,10 @@ internal static class LeaseAllocator
             result.Add(lease);
         }
 
-        return new AllocationOutcome.Allocated(result, existing.Count == result.Count && result.Count > 0, changes, notes);
+        // Existing only when the attachment is already committed: a resent ADD whose lease is still pending is the same
+        // attempt, which rolls back on failure like any other.
+        var committed = result.Count > 0 && existing.Count == result.Count && existing.All(l => l.State == LeaseState.Active);
+        return new AllocationOutcome.Allocated(result, committed, changes, notes);
     }
 
     /// <summary>Null when <paramref name="wanted"/> may be given to the request's pod, else why not.</summary>
@@ -148,15 +151,16 @@ internal static class LeaseAllocator
     }
 
     /// <summary>
-    /// Releases the attachment's leases: held for their pod for <paramref name="hold"/>, or freed at once when
-    /// the ADD is rolled back (never used) or the runtime did not name a pod (nobody to keep it for).
+    /// Releases the attachment's leases: held for their pod for <paramref name="hold"/>, or freed at once when the
+    /// runtime did not name a pod (nobody to keep it for). A <paramref name="rollback"/> of a failed ADD frees only its
+    /// pending leases (never used): an active lease belongs to an earlier ADD that succeeded, and its pod uses it.
     /// </summary>
     public static ReleaseOutcome Release(LeaseTable table, string containerId, string ifName, string network, bool rollback, DateTimeOffset now, TimeSpan hold)
     {
         ArgumentNullException.ThrowIfNull(table);
         var changes = new IpamChanges();
         var released = 0;
-        foreach (var lease in table.ForAttachment(containerId, ifName).Where(l => l.State != LeaseState.Held))
+        foreach (var lease in table.ForAttachment(containerId, ifName).Where(l => rollback ? l.State == LeaseState.Pending : l.State != LeaseState.Held))
         {
             released++;
             if (rollback || lease.PodKey is null || hold <= TimeSpan.Zero)

@@ -17,7 +17,9 @@ internal static class RecoveryPlanner
         var changes = new IpamChanges();
         var notes = new List<string>();
         var taken = new Dictionary<IPAddress, FoundAttachment>();
-        foreach (var attachment in found)
+        // Attachments that are plumbed now come first: a sandbox that is gone (its address only held for its pod)
+        // never keeps an address from the pod that has it on its interface.
+        foreach (var attachment in found.OrderBy(a => a.Plumbed ? 0 : 1))
         {
             foreach (var (address, prefix) in attachment.Addresses)
             {

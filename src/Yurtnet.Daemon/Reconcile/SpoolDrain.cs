@@ -45,6 +45,12 @@ internal sealed partial class SpoolDrain(LeaseKeeper keeper, ReconcileOptions op
                 }
 
                 var outcome = await keeper.ReleaseAsync(release.ContainerId, release.IfName, release.Network, rollback: false, cancellationToken);
+                if (outcome.Deferred)
+                {
+                    // The store cannot take it now: the file stays, the durable record of this release.
+                    break;
+                }
+
                 File.Delete(file);
                 applied++;
                 LogApplied(logger, release.ContainerId, release.IfName, release.Network, outcome.Released, release.SpooledAt);

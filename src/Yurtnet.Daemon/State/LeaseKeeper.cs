@@ -29,7 +29,14 @@ internal sealed partial class LeaseKeeper : IDisposable
     private readonly bool _reportsPodStatus;
 
     /// <summary>Releases a full or failing store could not take: applied, in order, as soon as it takes writes again.</summary>
-    private readonly List<(string ContainerId, string IfName, string Network)> _deferred = [];
+    private readonly List<(string ContainerId, string IfName, string Network, bool Rollback)> _deferred = [];
+    private readonly HostEvidence _evidence;
+
+    /// <summary>The rebuild from the host has not reached the disk yet (the store could not be written at start).</summary>
+    private bool _rebuildPending = true;
+
+    /// <summary>Why the leases could not be read, last logged (so a failing card is not logged for every request).</summary>
+    private string? _notLoaded;
     private long _nextSequence;
     private int _outboxCount;
     private int _generation;
@@ -43,16 +50,14 @@ internal sealed partial class LeaseKeeper : IDisposable
         _time = time;
         _logger = logger;
         BootId = bootId.Value;
-        _generation = store.Generation;
-        _table = store.Load();
-        _outbox = store.LoadOutbox().ToDictionary(e => e.PodKey, StringComparer.Ordinal);
-        _nextSequence = _outbox.Count == 0 ? 1 : _outbox.Values.Max(e => e.Sequence) + 1;
-        _outboxCount = _outbox.Count;
+        _evidence = evidence;
 
         // Pod status goes to the cluster; standalone there is nobody to tell, and no outbox to fill.
         _reportsPodStatus = options.PodStatusOutbox;
-        LogLoaded(logger, _table.Count, store.DataPath, BootId);
-        Rebuild(evidence);
+        _table = new LeaseTable([], []);
+        _outbox = new Dictionary<string, OutboxEntry>(StringComparer.Ordinal);
+        _generation = -1;
+        Refresh();
     }
 
     /// <summary>Raised (under the keeper's lock: keep it short) when outbox entries were added or replaced.</summary>
@@ -124,8 +129,8 @@ internal sealed partial class LeaseKeeper : IDisposable
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            Refresh();
             _inProgress.Remove((containerId, ifName));
+            Refresh();
         }
         finally
         {
@@ -154,9 +159,9 @@ internal sealed partial class LeaseKeeper : IDisposable
             {
                 // The release waits in memory (a rollback's pending lease is reclaimed anyway). Lost only if yurtnetd
                 // dies before the card has room again: then the lease stays until GC, its pod's return, or a reboot.
-                if (!_deferred.Contains((containerId, ifName, network)))
+                if (!_deferred.Contains((containerId, ifName, network, rollback)))
                 {
-                    _deferred.Add((containerId, ifName, network));
+                    _deferred.Add((containerId, ifName, network, rollback));
                 }
 
                 LogDeferred(_logger, containerId, ifName, ex.Message);
@@ -285,22 +290,18 @@ internal sealed partial class LeaseKeeper : IDisposable
     }
 
     /// <summary>
-    /// Before the socket serves: every address a live attachment has on the host is leased again, so that a store that
-    /// was damaged (set aside, a document quarantined) or lost never hands out an address twice. Runs at every start,
-    /// because it costs a directory read and it also covers a state file an operator removed.
+    /// Every address a live attachment has on the host is leased again, so that a store that was damaged (set aside, a
+    /// document quarantined) or lost never hands out an address twice. Runs at every start before the socket serves
+    /// (it costs a directory read, and also covers a state file an operator removed), and again after each reload
+    /// until it has reached the disk.
     /// </summary>
-    private void Rebuild(HostEvidence evidence)
+    private void Rebuild()
     {
-        var found = evidence.Gather();
-        var (changes, notes) = RecoveryPlanner.Plan(_table, found, _time.GetUtcNow(), BootId, _options.LeaseHold);
-        if (changes.IsEmpty)
-        {
-            return;
-        }
-
+        var (changes, notes) = RecoveryPlanner.Plan(_table, _evidence.Gather(), _time.GetUtcNow(), BootId, _options.LeaseHold);
         try
         {
             Persist(changes);
+            _rebuildPending = false;
             foreach (var note in notes)
             {
                 LogRebuilt(_logger, note);
@@ -308,37 +309,69 @@ internal sealed partial class LeaseKeeper : IDisposable
         }
         catch (StoreUnavailableException ex)
         {
-            // Nothing is handed out anyway while the store cannot be written; the next start tries again.
+            // Nothing is handed out while the store cannot be written; the rebuild is tried again after each reload.
             LogRebuildFailed(_logger, changes.Upserts.Count, ex.Message);
         }
     }
 
     /// <summary>
-    /// Under the lock, before every decision: when the store was opened again after a failed write, reload what it
-    /// holds (the table may hold a change that never reached the disk); then apply the releases that waited for it.
+    /// Under the lock, before every decision; never throws. When the store was opened again (after a failed write, or
+    /// for the first time), reload what it holds: memory may hold a change that never reached the disk, and a decision
+    /// is only written on the generation it was made on (<see cref="StateStore.Apply(IpamChanges, OutboxChanges?, int)"/>).
+    /// Then finish the rebuild from the host and apply the releases that waited for the store.
     /// </summary>
     private void Refresh()
     {
-        if (_store.Health.Condition != StoreCondition.Ok)
+        try
         {
-            _store.Reopen();
+            if (_store.Health.Condition != StoreCondition.Ok || _generation < 0)
+            {
+                _store.Reopen();
+            }
+
+            if (_store.Generation != _generation)
+            {
+                var generation = _store.Generation;
+                var table = _store.Load();
+                var outbox = _store.LoadOutbox().ToDictionary(e => e.PodKey, StringComparer.Ordinal);
+                (_table, _outbox) = (table, outbox);
+                _nextSequence = Math.Max(_nextSequence, _outbox.Count == 0 ? 1 : _outbox.Values.Max(e => e.Sequence) + 1);
+                Volatile.Write(ref _outboxCount, _outbox.Count);
+                var first = _generation < 0;
+                _notLoaded = null;
+                _generation = generation;
+                if (first)
+                {
+                    LogLoaded(_logger, _table.Count, _store.DataPath, BootId);
+                }
+                else
+                {
+                    LogReloaded(_logger, _table.Count, _store.DataPath);
+                }
+            }
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // Decisions made now are refused by the store (their generation is not the one it opens next), so nothing
+            // stale reaches the disk; the next call tries again.
+            if (ex.Message != _notLoaded)
+            {
+                LogNotLoaded(_logger, _store.DataPath, ex.Message);
+                _notLoaded = ex.Message;
+            }
+
+            return;
         }
 
-        if (_store.Generation != _generation)
+        if (_rebuildPending)
         {
-            var generation = _store.Generation;
-            _table = _store.Load();
-            _outbox = _store.LoadOutbox().ToDictionary(e => e.PodKey, StringComparer.Ordinal);
-            _nextSequence = Math.Max(_nextSequence, _outbox.Count == 0 ? 1 : _outbox.Values.Max(e => e.Sequence) + 1);
-            Volatile.Write(ref _outboxCount, _outbox.Count);
-            _generation = generation;
-            LogReloaded(_logger, _table.Count, _store.DataPath);
+            Rebuild();
         }
 
         while (_deferred.Count > 0)
         {
-            var (containerId, ifName, network) = _deferred[0];
-            var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback: false, _time.GetUtcNow(), _options.LeaseHold);
+            var (containerId, ifName, network, rollback) = _deferred[0];
+            var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
             try
             {
                 Persist(outcome.Changes);
@@ -382,7 +415,7 @@ internal sealed partial class LeaseKeeper : IDisposable
             return;
         }
 
-        _store.Apply(changes, outbox);
+        _store.Apply(changes, outbox, _generation);
         _table.Apply(changes);
         if (outbox is { IsEmpty: false })
         {

@@ -18,4 +18,7 @@ internal sealed partial class StateStore
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Error, Message = "{Collection} document {Id} of {Path} cannot be read and was quarantined ({Reason}); the rest of the store is used")]
     private static partial void LogQuarantined(ILogger logger, string collection, string id, string reason, string path);
+
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Error, Message = "this LiteDB does not keep its transactions where yurtnetd looks for them: after a write that fails (a full card), a garbage collection may end yurtnetd; systemd restarts it. Install the LiteDB version yurtnet was built with")]
+    private static partial void LogTransactionsUnreachable(ILogger logger);
 }

@@ -38,14 +38,18 @@ internal sealed partial class StateStore : IDisposable
     /// </summary>
     internal static readonly TimeSpan WriteProbeInterval = TimeSpan.FromMinutes(10);
 
-    private StateStore(string dataPath, string logPath, OpenDatabase open, TimeProvider time, ILogger logger)
+    private StateStore(string dataPath, string logPath, OpenDatabase? open, TimeProvider time, ILogger logger)
     {
         DataPath = dataPath;
         _logPath = logPath;
         _open = open;
         _time = time;
         _logger = logger;
-        _sequence = open.Facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
+        _sequence = open?.Facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
+        if (open is not null && !LiteDbTransactions.CanReach(open.Database))
+        {
+            LogTransactionsUnreachable(logger);
+        }
     }
 
     public string DataPath { get; }
@@ -87,16 +91,19 @@ internal sealed partial class StateStore : IDisposable
         Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var dataPath = Path.Combine(stateDir, DataFileName);
         var logPath = Path.Combine(stateDir, LogFileName);
-        StateStore store;
+        StateStore? opened = null;
         try
         {
-            store = new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger);
+            opened = new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger);
+            opened.Quarantine();
+            return opened;
         }
         catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException or StoreTooNewException))
         {
+            opened?.Drop();
             // Whatever LiteDB throws while reading a damaged file (LiteException, range and cast errors from a
-            // garbage header) means "unreadable". A file locked by another yurtnetd (IOException) or not readable by
-            // us is not damaged and must not be moved; neither is one written by a newer yurtnet.
+            // garbage header or page) means "unreadable". A file locked by another yurtnetd (IOException) or not
+            // readable by us is not damaged and must not be moved; neither is one written by a newer yurtnet.
             var suffix = $".corrupt-{time.GetUtcNow():yyyyMMddTHHmmssZ}";
             foreach (var file in new[] { dataPath, logPath })
             {
@@ -107,46 +114,138 @@ internal sealed partial class StateStore : IDisposable
             }
 
             LogCorruptStore(logger, dataPath, dataPath + suffix, ex.Message);
-            store = new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger) { SetAsideTo = dataPath + suffix };
+            return OpenDegradedOnFailure(dataPath, logPath, time, logger, dataPath + suffix);
         }
+        catch (Exception ex) when (ex is IOException { HResult: not Interop.EAGAIN } or UnauthorizedAccessException)
+        {
+            // A card that fails or went read-only: yurtnetd still runs, says so, refuses ADD and keeps DEL in memory,
+            // and opens the files again as soon as they can be.
+            var store = new StateStore(dataPath, logPath, null, time, logger);
+            _ = store.Fail(ex);
+            return store;
+        }
+    }
 
-        store.Quarantine();
-        return store;
+    private static StateStore OpenDegradedOnFailure(string dataPath, string logPath, TimeProvider time, ILogger logger, string setAsideTo)
+    {
+        try
+        {
+            return new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger) { SetAsideTo = setAsideTo };
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+        {
+            var store = new StateStore(dataPath, logPath, null, time, logger) { SetAsideTo = setAsideTo };
+            _ = store.Fail(ex);
+            return store;
+        }
     }
 
     /// <summary>Opens the files again if a failed write dropped them (bumping <see cref="Generation"/>).</summary>
     /// <exception cref="StoreUnavailableException">They cannot be opened now.</exception>
     public void Reopen() => _ = Current();
 
-    /// <summary>The leases and cursors. Call after <see cref="Open"/> (which quarantined what cannot be read).</summary>
-    public LeaseTable Load()
-    {
-        var open = Current();
-        return new LeaseTable(
-            open.Leases.FindAll().Select(LeaseMapping.FromDocument).ToList(),
-            open.Facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList());
-    }
+    /// <summary>The leases and cursors; a document that cannot be read (and could not be quarantined) is left out.</summary>
+    /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
+    public LeaseTable Load() => Read(open => new LeaseTable(
+        open.Leases.FindAll().Select(d => TryMap(d, LeaseMapping.FromDocument)).OfType<Lease>().ToList(),
+        open.Facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList()));
 
     /// <summary>The pod annotations still to deliver.</summary>
-    public List<OutboxEntry> LoadOutbox() => Current().Outbox.FindAll().Select(OutboxMapping.FromDocument).ToList();
+    /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
+    public List<OutboxEntry> LoadOutbox() => Read(open => open.Outbox.FindAll().Select(d => TryMap(d, OutboxMapping.FromDocument)).OfType<OutboxEntry>().ToList());
 
-    /// <summary>A fact document (node facts, cloud state) by id, or null.</summary>
-    public BsonDocument? LoadFact(string id) => Current().Facts.FindById(id);
-
-    /// <summary>Persists <paramref name="changes"/> (and fact documents) in one transaction and returns when it is durable.</summary>
-    /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
-    public void Apply(IpamChanges changes, params IReadOnlyList<BsonDocument> facts) => Apply(changes, null, facts);
-
-    /// <summary>Persists lease changes, the outbox changes that follow from them and fact documents in one transaction; returns when it is durable.</summary>
-    /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
-    public void Apply(IpamChanges changes, OutboxChanges? outbox, params IReadOnlyList<BsonDocument> facts)
+    /// <summary>A fact document (node facts, cloud state) by id, or null (also when the store cannot be read now).</summary>
+    public BsonDocument? LoadFact(string id)
     {
-        ArgumentNullException.ThrowIfNull(changes);
-        ArgumentNullException.ThrowIfNull(facts);
+        try
+        {
+            return Read(open => open.Facts.FindById(id));
+        }
+        catch (StoreUnavailableException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads under the write lock, so that no failing write drops the database under the reader.</summary>
+    private T Read<T>(Func<OpenDatabase, T> read)
+    {
         _writes.Wait();
         try
         {
-            CommitTracked(changes, outbox, facts);
+            return read(EnsureOpen());
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+        {
+            throw Fail(ex);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private static T? TryMap<T>(BsonDocument document, Func<BsonDocument, T> map)
+        where T : class
+    {
+        try
+        {
+            return map(document);
+        }
+        catch (StoreTooNewException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is InvalidCastException or InvalidDataException or FormatException or ArgumentException or KeyNotFoundException or NullReferenceException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Persists <paramref name="changes"/> (and fact documents) in one transaction and returns when it is durable.</summary>
+    /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
+    public void Apply(IpamChanges changes, params IReadOnlyList<BsonDocument> facts)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(facts);
+        Write(() => CommitTracked(changes, null, facts));
+    }
+
+    /// <summary>
+    /// Persists lease changes and the outbox changes that follow from them in one transaction; returns when it is
+    /// durable. They were decided on what the store held at <paramref name="decidedOn"/> (a <see cref="Generation"/>):
+    /// if the files were opened again since, that may not be what they hold, and nothing is written.
+    /// </summary>
+    /// <exception cref="StoreUnavailableException">The change is not on disk: the store is full or failing, or was opened again since the decision.</exception>
+    public void Apply(IpamChanges changes, OutboxChanges? outbox, int decidedOn)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        Write(() =>
+        {
+            try
+            {
+                EnsureOpen();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+            {
+                throw Fail(ex);
+            }
+
+            if (_generation != decidedOn)
+            {
+                throw new StoreUnavailableException(_condition, $"state database {DataPath} was opened again while this change was decided on what it held before; try again", null);
+            }
+
+            CommitTracked(changes, outbox, []);
+        });
+    }
+
+    private void Write(Action write)
+    {
+        _writes.Wait();
+        try
+        {
+            write();
         }
         finally
         {
@@ -278,22 +377,7 @@ internal sealed partial class StateStore : IDisposable
         return _open;
     }
 
-    private OpenDatabase Current()
-    {
-        _writes.Wait();
-        try
-        {
-            return EnsureOpen();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
-        {
-            throw Fail(ex);
-        }
-        finally
-        {
-            _writes.Release();
-        }
-    }
+    private OpenDatabase Current() => Read(open => open);
 
     private void Drop()
     {
@@ -347,7 +431,7 @@ internal sealed partial class StateStore : IDisposable
         }
         catch
         {
-            open.Database.Rollback();
+            RollBackQuietly(open);
             throw;
         }
 
@@ -359,6 +443,21 @@ internal sealed partial class StateStore : IDisposable
     /// one damaged document costs only itself. Its address (the lease's _id) is kept: the rebuild from the host
     /// finds out whether it is still in use.
     /// </summary>
+    /// <summary>
+    /// Ends a transaction whose write failed. A rollback after a failed log write fails itself (LiteDB already marked
+    /// the page readable); its error is not the one to report, and the database is dropped next.
+    /// </summary>
+    private static void RollBackQuietly(OpenDatabase open)
+    {
+        try
+        {
+            open.Database.Rollback();
+        }
+        catch (Exception ex) when (ex is LiteException or IOException or InvalidOperationException)
+        {
+        }
+    }
+
     private void Quarantine()
     {
         var open = Current();
@@ -393,24 +492,47 @@ internal sealed partial class StateStore : IDisposable
 
         var quarantine = open.Database.GetCollection("quarantine");
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        open.Database.BeginTrans();
-        foreach (var (collection, id, reason) in found)
+        try
         {
-            quarantine.Upsert(new BsonDocument { ["_id"] = $"{collection.Name}:{id.RawValue}:{now}", ["reason"] = reason, ["document"] = collection.FindById(id) });
-            collection.Delete(id);
-            LogQuarantined(_logger, collection.Name, id.RawValue?.ToString() ?? "?", reason, DataPath);
+            var seen = open.Log.ConfirmedPages;
+            open.Database.BeginTrans();
+            foreach (var (collection, id, reason) in found)
+            {
+                quarantine.Upsert(new BsonDocument { ["_id"] = $"{collection.Name}:{id.RawValue}:{now}", ["reason"] = reason, ["document"] = collection.FindById(id) });
+                collection.Delete(id);
+                LogQuarantined(_logger, collection.Name, id.RawValue?.ToString() ?? "?", reason, DataPath);
+            }
+
+            open.Database.Commit();
+            open.Log.WaitDurable(seen, CommitWriteTimeout);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+        {
+            // A card without room: the documents stay where they are, and Load leaves them out.
+            RollBackQuietly(open);
+            _ = Fail(ex);
         }
 
-        open.Database.Commit();
         Quarantined = found.Select(f => new QuarantinedDocument(f.Collection.Name, f.Id.RawValue?.ToString() ?? "", f.Reason)).ToList();
     }
 
     /// <summary>Checkpoints and closes the database, then the files (LiteDB does not close streams it was given).</summary>
     public void Dispose()
     {
-        _open?.Dispose();
-        _open = null;
-        _writes.Dispose();
+        // A late write (a rollback during the drain) finishes first; a hung one is not waited for forever.
+        var idle = _writes.Wait(CommitWriteTimeout);
+        try
+        {
+            _open?.Dispose();
+            _open = null;
+        }
+        finally
+        {
+            if (idle)
+            {
+                _writes.Release();
+            }
+        }
     }
 
     /// <summary>The open files and LiteDB on them; replaced as a whole after a failed write.</summary>
@@ -475,6 +597,9 @@ internal sealed partial class StateStore : IDisposable
             {
                 // A poisoned LiteDB ("page must be writable") fails to checkpoint on close; the files stay as they are.
             }
+
+            // Whether or not the close failed, a transaction it could not dispose must not be finalized later.
+            LiteDbTransactions.Abandon(database);
 
             log.Dispose();
             data.Dispose();

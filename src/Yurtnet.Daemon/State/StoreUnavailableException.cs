@@ -3,7 +3,7 @@ namespace Yurtnet.Daemon.State;
 /// <summary>A change did not reach the disk: the store is full or failing. The message says which, and what to do.</summary>
 internal sealed class StoreUnavailableException : IOException
 {
-    public StoreUnavailableException(StoreCondition condition, string message, Exception inner)
+    public StoreUnavailableException(StoreCondition condition, string message, Exception? inner)
         : base(message, inner) => Condition = condition;
 
     public StoreUnavailableException()

@@ -240,13 +240,6 @@ public sealed class CniSocketServerTests
         Assert.Contains(status.Pools, p => p.Pool == "10.22.0.0/24" && p.Used == 1);
     }
 
-    private static async Task<Socket> ConnectAsync(string path)
-    {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
-        return socket;
-    }
-
     [Fact]
     public async Task Idle_connections_hold_no_request_slot_that_a_real_request_needs()
     {
@@ -257,7 +250,7 @@ public sealed class CniSocketServerTests
         {
             for (var i = 0; i < 50; i++)
             {
-                idle.Add(await ConnectAsync(daemon.Options.CniApi.Socket));
+                idle.Add(await RawClient.ConnectAsync(daemon.Options.CniApi.Socket));
             }
 
             Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 50));
@@ -276,7 +269,7 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { IdleTimeout = TimeSpan.FromSeconds(1) } });
         await daemon.StartAsync();
-        using var silent = await ConnectAsync(daemon.Options.CniApi.Socket);
+        using var silent = await RawClient.ConnectAsync(daemon.Options.CniApi.Socket);
 
         var closed = await silent.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
 
@@ -294,11 +287,11 @@ public sealed class CniSocketServerTests
         {
             for (var i = 0; i < 16; i++)
             {
-                held.Add(await ConnectAsync(daemon.Options.CniApi.Socket));
+                held.Add(await RawClient.ConnectAsync(daemon.Options.CniApi.Socket));
             }
 
             Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 16));
-            using var extra = await ConnectAsync(daemon.Options.CniApi.Socket);
+            using var extra = await RawClient.ConnectAsync(daemon.Options.CniApi.Socket);
             var closed = await extra.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
             held[0].Dispose();
             Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 15));
@@ -329,7 +322,7 @@ public sealed class CniSocketServerTests
     }
 
     [Fact]
-    public async Task Repeated_allocate_after_a_reconnect_keeps_the_lease_and_is_not_rolled_back_when_the_first_connection_drops()
+    public async Task Allocate_resent_after_a_reconnect_gets_the_same_address_and_the_first_connection_dropping_after_the_commit_rolls_nothing_back()
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
@@ -342,9 +335,25 @@ public sealed class CniSocketServerTests
         first.Dispose();
         await Task.Delay(100);
 
-        Assert.True(again.Existing);
+        Assert.False(again.Existing);
         Assert.Equal(allocated.Addresses.Select(a => a.Address), again.Addresses.Select(a => a.Address));
         Assert.All(await daemon.Keeper.SnapshotAsync(CancellationToken.None), l => Assert.Equal("Active", l.State.ToString()));
+    }
+
+    [Fact]
+    public async Task Client_between_allocate_and_commit_when_yurtnetd_stops_keeps_its_pending_lease_for_the_next_yurtnetd()
+    {
+        await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { RequestTimeout = TimeSpan.FromSeconds(1) } });
+        await daemon.StartAsync();
+        using var plugin = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        Assert.IsType<AllocateResponse>(plugin.Send(Allocate("c1"), Timeout));
+
+        // The plugin is still plumbing when the stop comes, and does not commit within the drain.
+        await daemon.StopAsync();
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 0));
+
+        Assert.All(await daemon.Keeper.SnapshotAsync(CancellationToken.None), l => Assert.Equal(("c1", "Pending"), (l.ContainerId, l.State.ToString())));
+        Assert.Equal(2, (await daemon.Keeper.SnapshotAsync(CancellationToken.None)).Count);
     }
 
     [Fact]
@@ -359,7 +368,7 @@ public sealed class CniSocketServerTests
         {
             for (var i = 0; i < 1000; i++)
             {
-                var socket = await ConnectAsync(daemon.Options.CniApi.Socket);
+                var socket = await RawClient.ConnectAsync(daemon.Options.CniApi.Socket);
                 await socket.SendAsync(header);
                 flood.Add(socket);
             }

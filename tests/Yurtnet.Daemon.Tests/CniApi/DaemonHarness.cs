@@ -63,10 +63,16 @@ internal sealed class DaemonHarness : IAsyncDisposable
         await Server.Serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Stops the socket server as the host does on SIGTERM, and waits for its drain.</summary>
+    public async Task StopAsync()
     {
         await _stop.CancelAsync();
         await Server.StopAsync(CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
         await _services.DisposeAsync();
         _stop.Dispose();
         System.IO.Directory.Delete(Directory, recursive: true);

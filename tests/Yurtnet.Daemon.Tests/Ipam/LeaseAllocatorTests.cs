@@ -200,6 +200,38 @@ public sealed class LeaseAllocatorTests
     }
 
     [Fact]
+    public void Rollback_of_an_add_repeated_on_a_running_pod_frees_only_what_that_add_left_pending()
+    {
+        // The pod got its IPv4 address from an earlier ADD that succeeded; the repeated ADD adds an IPv6 pool and fails.
+        var table = new LeaseTable();
+        var running = Assert.Single(Add(table, Req("c1", "web-0", "10.22.0.0/24")));
+        var repeated = Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("c1", "web-0", "10.22.0.0/24", "fd00:22::/64"), T0, Boot));
+        table.Apply(repeated.Changes);
+
+        var release = LeaseAllocator.Release(table, "c1", "eth0", "edge", rollback: true, T0, Hold);
+        table.Apply(release.Changes);
+
+        Assert.False(repeated.Existing);
+        Assert.Equal(1, release.Released);
+        var kept = Assert.Single(table.All);
+        Assert.Equal((running.Ip, LeaseState.Active), (kept.Ip, kept.State));
+    }
+
+    [Fact]
+    public void Add_resent_while_its_lease_is_still_pending_is_the_same_attempt_not_an_existing_attachment()
+    {
+        var table = new LeaseTable();
+        var first = Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("c1", "web-0"), T0, Boot));
+        table.Apply(first.Changes);
+
+        var resent = Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("c1", "web-0"), T0, Boot));
+
+        Assert.False(resent.Existing);
+        Assert.True(resent.Changes.IsEmpty);
+        Assert.Equal(first.Leases.Select(l => l.Ip), resent.Leases.Select(l => l.Ip));
+    }
+
+    [Fact]
     public void Release_without_a_pod_name_frees_at_once()
     {
         var table = new LeaseTable();

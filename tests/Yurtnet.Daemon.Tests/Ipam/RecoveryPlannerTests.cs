@@ -46,6 +46,16 @@ public sealed class RecoveryPlannerTests
     }
 
     [Fact]
+    public void Address_a_live_pod_has_on_its_interface_goes_to_it_even_when_a_gone_sandbox_was_found_first()
+    {
+        var (changes, notes) = RecoveryPlanner.Plan(new LeaseTable(), [Found("gone", "10.22.0.30", plumbed: false), Found("live", "10.22.0.30")], T0, "boot-1", Hold);
+
+        var lease = Assert.Single(changes.Upserts);
+        Assert.Equal(("live", LeaseState.Active), (lease.ContainerId, lease.State));
+        Assert.Contains(notes, n => n.Contains("claimed by containers live and gone", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Attachment_the_store_already_has_changes_nothing()
     {
         var table = new LeaseTable();

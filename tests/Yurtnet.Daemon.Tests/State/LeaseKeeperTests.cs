@@ -77,6 +77,39 @@ public sealed class LeaseKeeperTests : IDisposable
     };
 
     [Fact]
+    public async Task Store_that_cannot_be_opened_at_start_refuses_adds_and_once_it_can_the_host_rebuild_runs_before_any_address_is_given()
+    {
+        // state.db is a directory: the files cannot be opened (as a card gone read-only or failing would do).
+        var results = Path.Combine(_dir, "cni-results");
+        Directory.CreateDirectory(results);
+        File.WriteAllText(Path.Combine(results, "edge-gone-eth0"), HostEvidenceTests.CacheFile("gone", "edge", "yurtnet", "10.22.0.7/24"));
+        var blocker = Path.Combine(_dir, StateStore.DataFileName);
+        Directory.CreateDirectory(blocker);
+        using var keeperOnDisk = new KeeperOnDisk(_dir, new StateOptions { CniResultsDir = results, LeaseHold = TimeSpan.FromHours(1) }, TimeProvider.System);
+        var keeper = keeperOnDisk.Keeper;
+
+        Assert.NotEqual(StoreCondition.Ok, keeperOnDisk.Store.Health.Condition);
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => keeper.AllocateAsync(Request("c1"), CancellationToken.None));
+        Assert.Empty(await keeper.SnapshotAsync(CancellationToken.None));
+
+        Directory.Delete(blocker);
+        var given = new List<string>();
+        for (var i = 0; i < 252; i++)
+        {
+            if (await keeper.AllocateAsync(Request($"c{i}"), CancellationToken.None) is AllocationOutcome.Allocated allocated)
+            {
+                given.AddRange(allocated.Leases.Select(l => l.Ip.ToString()));
+            }
+        }
+
+        // Every free address of the pool is given (.1 is the gateway), and the held one is not.
+        Assert.Equal(252, given.Distinct().Count());
+        Assert.DoesNotContain("10.22.0.7", given);
+        var rebuilt = Assert.Single(await keeper.SnapshotAsync(CancellationToken.None), l => l.Ip.ToString() == "10.22.0.7");
+        Assert.Equal(("gone", LeaseState.Held), (rebuilt.ContainerId, rebuilt.State));
+    }
+
+    [Fact]
     public async Task Every_answer_that_changes_state_returns_after_its_change_is_on_disk()
     {
         using var keeperOnDisk = Open();

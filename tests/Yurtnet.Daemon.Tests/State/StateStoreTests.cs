@@ -30,6 +30,21 @@ public sealed class StateStoreTests : IDisposable
     private StateStore Open() => StateStore.Open(_dir, NullLogger.Instance, TimeProvider.System);
 
     [Fact]
+    public void Lease_change_decided_on_an_earlier_opening_of_the_files_is_not_written()
+    {
+        using var store = Open();
+        var changes = new IpamChanges();
+        changes.Upserts.Add(Lease("10.22.0.7"));
+
+        var refused = Assert.Throws<StoreUnavailableException>(() => store.Apply(changes, null, decidedOn: store.Generation - 1));
+        store.Apply(new IpamChanges(), null, decidedOn: store.Generation);
+
+        Assert.Contains("opened again", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, store.Load().Count);
+        Assert.Equal(StoreCondition.Ok, store.Health.Condition);
+    }
+
+    [Fact]
     public void Leases_and_cursors_survive_reopening()
     {
         var changes = new IpamChanges();
