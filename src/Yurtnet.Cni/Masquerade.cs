@@ -48,7 +48,7 @@ internal sealed class Masquerade(string runDirectory)
                 return false;
             }
 
-            RunNft(InstallScript(chain, subnets), $"install masquerade for network \"{network}\"");
+            RunNft(InstallScript(chain, subnets), $"install masquerade for network \"{network}\"", lockTimeout);
             RemoveMarkers(network);
             File.WriteAllBytes(marker, []);
             return promised;
@@ -76,14 +76,15 @@ internal sealed class Masquerade(string runDirectory)
     /// Removes the network's chain if this gateway installed it since boot; call while holding
     /// <see cref="HoldForRelease"/>. Returns false when there was nothing to remove (no nft exec).
     /// </summary>
-    public bool RemoveIfInstalled(string network)
+    /// <exception cref="CniException">nft failed or did not finish <paramref name="within"/> (then it is killed).</exception>
+    public bool RemoveIfInstalled(string network, TimeSpan within)
     {
         if (!Directory.Exists(_markerDirectory) || !Directory.EnumerateFiles(_markerDirectory, StableName.NftChain(network) + ".*").Any())
         {
             return false;
         }
 
-        RunNft(RemoveScript(StableName.NftChain(network)), $"remove masquerade for network \"{network}\"");
+        RunNft(RemoveScript(StableName.NftChain(network)), $"remove masquerade for network \"{network}\"", within);
         RemoveMarkers(network);
         return true;
     }
@@ -136,7 +137,8 @@ internal sealed class Masquerade(string runDirectory)
         return FileLock.Acquire(Path.Combine(_markerDirectory, ".lock"), operation, timeout);
     }
 
-    private static void RunNft(string script, string what)
+    /// <summary>Runs <c>nft -f -</c> on <paramref name="script"/>; one that does not finish <paramref name="within"/> is killed.</summary>
+    private static void RunNft(string script, string what, TimeSpan within)
     {
         var nft = NftLocations.FirstOrDefault(File.Exists)
             ?? throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft not found", "install the nftables package, or set \"ipMasq\": false in the conflist"));
@@ -148,11 +150,20 @@ internal sealed class Masquerade(string runDirectory)
             UseShellExecute = false,
         };
         using var process = Process.Start(start) ?? throw new CniException(new CniError(CniError.IoFailure, $"{what}: cannot start {nft}"));
+        var stderrRead = process.StandardError.ReadToEndAsync();
+        var stdoutRead = process.StandardOutput.ReadToEndAsync();
         process.StandardInput.Write(script);
         process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(within))
+        {
+            process.Kill();
+            process.WaitForExit();
+            throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft did not finish within {within.TotalSeconds:0.#} s and was killed", "check what holds the nftables lock or hangs in the kernel (nft list ruleset)"));
+        }
+
         process.WaitForExit();
+        var stderr = stderrRead.Result;
+        _ = stdoutRead.Result;
         if (process.ExitCode != 0)
         {
             throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft exited with {process.ExitCode}: {stderr.Trim()}", "check that the kernel has nf_tables with NAT (nft list ruleset)"));

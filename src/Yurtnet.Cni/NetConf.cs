@@ -46,4 +46,7 @@ internal sealed record NetConf
 
     /// <summary>Whether the runtime passed the pod's annotations (<c>io.kubernetes.cri.pod-annotations</c>) at all.</summary>
     public bool PodAnnotationsPassed { get; init; }
+
+    /// <summary>Problems of a DEL's conflist that do not stop a release (defaults stand in); DEL logs them.</summary>
+    public IReadOnlyList<string> IgnoredProblems { get; init; } = [];
 }

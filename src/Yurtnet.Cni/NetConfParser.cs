@@ -168,6 +168,12 @@ internal static partial class NetConfParser
             conf = conf with { ValidAttachments = ParseValidAttachments(root, problems) };
         }
 
+        if (command == CniCommand.Del && problems.Count > 0 && !problems.Any(NeededToRelease))
+        {
+            // A DEL must not fail a teardown over a key it does not need (the conflist may have changed since the ADD).
+            return conf with { IgnoredProblems = problems };
+        }
+
         if (problems.Count > 0)
         {
             throw new CniException(new CniError(CniError.InvalidNetworkConfig,
@@ -183,6 +189,11 @@ internal static partial class NetConfParser
 
         return conf;
     }
+
+    /// <summary>Whether a problem is in a key DEL needs to release: which network, and where yurtnetd and the spool are.</summary>
+    private static bool NeededToRelease(string problem) =>
+        problem.StartsWith("name:", StringComparison.Ordinal) || problem.StartsWith("socket:", StringComparison.Ordinal)
+        || problem.StartsWith("spoolDir:", StringComparison.Ordinal);
 
     /// <summary>
     /// <c>runtimeConfig["io.kubernetes.cri.pod-annotations"]["yurtnet.openyurt.io/ip"]</c>: one IPv4 and/or one IPv6

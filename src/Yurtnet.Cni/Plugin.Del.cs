@@ -13,20 +13,34 @@ internal sealed partial class Plugin
     /// missing netns or veth is "already gone"), then release the addresses; if yurtnetd cannot be reached or does
     /// not answer within what is left of the budget (down, starting, hung, stopped by a signal, its backlog full),
     /// write the release to the durable spool and succeed. A fifth of the budget (at most a second) is kept for the
-    /// spool write. The only error DEL returns is a spool it cannot write, because then the release would be lost.
+    /// spool write, and the masquerade lock waits a quarter at most. The only error DEL returns is a spool it cannot
+    /// write, because then the release would be lost. A conflist that went bad since the ADD fails DEL only when it
+    /// cannot say where to release to (name, socket, spoolDir); and a CNI_NETNS that is the host's own is left alone
+    /// (its interface is the host's), while the addresses are still released.
     /// </summary>
     private byte[] Del()
     {
         var deadline = Deadline.After(conf.DelTimeout);
         var spoolReserve = TimeSpan.FromTicks(Math.Min(conf.DelTimeout.Ticks / 5, TimeSpan.TicksPerSecond));
-        RefuseOwnNetns();
-        try
+        foreach (var problem in conf.IgnoredProblems)
         {
-            log.Info(PodPlumbing.Detach(env));
+            log.Warn($"conflist: {problem} (ignored for DEL: only name, socket and spoolDir are needed to release)");
         }
-        catch (Exception ex)
+
+        if (IsOwnNetns())
         {
-            log.Warn($"could not remove the pod interface, continuing with the release: {ex.Message}");
+            log.Warn($"CNI_NETNS {env.Netns} is the plugin's own network namespace: nothing is removed from it; the addresses are released");
+        }
+        else
+        {
+            try
+            {
+                log.Info(PodPlumbing.Detach(env));
+            }
+            catch (Exception ex)
+            {
+                log.Warn($"could not remove the pod interface, continuing with the release: {ex.Message}");
+            }
         }
 
         IDisposable? masqueradeLock = null;
@@ -36,7 +50,7 @@ internal sealed partial class Plugin
             {
                 try
                 {
-                    masqueradeLock = _masquerade.HoldForRelease(deadline.Take(conf.DelTimeout, spoolReserve));
+                    masqueradeLock = _masquerade.HoldForRelease(deadline.Take(conf.DelTimeout / 4, spoolReserve));
                 }
                 catch (Exception ex)
                 {
@@ -59,7 +73,7 @@ internal sealed partial class Plugin
 
                 if (released.NetworkIdle && conf.IpMasq && masqueradeLock is not null)
                 {
-                    RemoveMasquerade();
+                    RemoveMasquerade(deadline.Take(conf.DelTimeout));
                 }
             }
             catch (Exception ex) when (ex is DaemonUnreachableException or CniException or IOException or InvalidDataException)
@@ -75,11 +89,11 @@ internal sealed partial class Plugin
         return [];
     }
 
-    private void RemoveMasquerade()
+    private void RemoveMasquerade(TimeSpan within)
     {
         try
         {
-            if (_masquerade.RemoveIfInstalled(conf.Name))
+            if (_masquerade.RemoveIfInstalled(conf.Name, within))
             {
                 log.Info("network has no lease left: masquerade removed");
             }

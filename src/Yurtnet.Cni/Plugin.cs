@@ -43,21 +43,20 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     }
 
     /// <summary>
-    /// Refuses a CNI_NETNS that is the plugin's own (the host's) namespace, as libcni does (code 8), so a
-    /// misconfigured runtime cannot make yurtnet plumb the host as if it were a pod. CNI_NETNS_OVERRIDE allows it.
+    /// Refuses a CNI_NETNS that is the plugin's own (the host's) namespace (code 8), so a misconfigured runtime cannot
+    /// make yurtnet plumb the host as if it were a pod. CNI_NETNS_OVERRIDE allows it.
     /// </summary>
     private void RefuseOwnNetns()
     {
-        if (env.Netns.Length == 0 || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_NETNS_OVERRIDE")) || !File.Exists(env.Netns))
-        {
-            return;
-        }
-
-        if (Interop.SameFile(env.Netns, "/proc/self/ns/net"))
+        if (IsOwnNetns())
         {
             throw new CniException(new CniError(CniError.InvalidNetns, $"CNI_NETNS {env.Netns} is the plugin's own network namespace", "pass the pod sandbox's namespace; set CNI_NETNS_OVERRIDE=1 only if this is really meant"));
         }
     }
+
+    private bool IsOwnNetns() =>
+        env.Netns.Length > 0 && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_NETNS_OVERRIDE")) && File.Exists(env.Netns)
+        && Interop.SameFile(env.Netns, "/proc/self/ns/net");
 
     private PodRef? Pod => env.Args.PodNamespace is { Length: > 0 } ns && env.Args.PodName is { Length: > 0 } name
         ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }

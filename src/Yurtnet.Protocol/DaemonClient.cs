@@ -13,13 +13,13 @@ namespace Yurtnet.Protocol;
 public sealed class DaemonClient : IDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly DeadlineStream _stream;
     private readonly int _maxFrameBytes;
 
     private DaemonClient(Socket socket, int maxFrameBytes)
     {
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = new DeadlineStream(socket);
         _maxFrameBytes = maxFrameBytes;
     }
 
@@ -68,16 +68,14 @@ public sealed class DaemonClient : IDisposable
         }
     }
 
-    /// <summary>Sends one request and reads its response within <paramref name="timeout"/>.</summary>
+    /// <summary>Sends one request and reads its response within <paramref name="timeout"/>, however the answer arrives.</summary>
     /// <exception cref="TimeoutException">No answer within the timeout.</exception>
     /// <exception cref="IOException">The connection broke or the daemon closed it without answering.</exception>
     /// <exception cref="InvalidDataException">The answer is not a valid frame.</exception>
     public Response Send(Request request, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var milliseconds = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
-        _socket.SendTimeout = milliseconds;
-        _socket.ReceiveTimeout = milliseconds;
+        _stream.Start(timeout);
         byte[]? answer;
         try
         {

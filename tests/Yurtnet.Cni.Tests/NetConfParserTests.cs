@@ -188,4 +188,27 @@ public sealed class NetConfParserTests
         Assert.StartsWith($"pod annotation yurtnet.openyurt.io/ip: \"{value}\": ", error.Msg, StringComparison.Ordinal);
         Assert.Contains(problem, error.Msg, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Del_with_a_key_gone_bad_since_the_add_releases_with_defaults_and_names_the_problem()
+    {
+        var conf = Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","mtu":"big","ipam":{"subnets":["10.22.0.0/33"]},"spoolDir":"/tmp/spool"}""", CniCommand.Del);
+
+        Assert.Equal(("edge", "/tmp/spool", 1500), (conf.Name, conf.SpoolDir, conf.Mtu));
+        Assert.Contains(conf.IgnoredProblems, p => p.StartsWith("mtu:", StringComparison.Ordinal));
+        Assert.Contains(conf.IgnoredProblems, p => p.StartsWith("ipam.subnets[0]:", StringComparison.Ordinal));
+        Assert.Equal(7, Rejects("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","mtu":"big"}""").Code);
+    }
+
+    [Theory]
+    [InlineData("\"name\":\"bad name\"", "name:")]
+    [InlineData("\"name\":\"edge\",\"socket\":\"relative.sock\"", "socket:")]
+    [InlineData("\"name\":\"edge\",\"spoolDir\":7", "spoolDir:")]
+    public void Del_whose_conflist_cannot_say_where_to_release_is_code_7(string keys, string named)
+    {
+        var error = Rejects($$"""{"cniVersion":"1.0.0","type":"yurtnet",{{keys}},"mtu":"big"}""", CniCommand.Del);
+
+        Assert.Equal(7, error.Code);
+        Assert.Contains(named, error.Msg, StringComparison.Ordinal);
+    }
 }

@@ -63,14 +63,36 @@ public sealed class BadInputTests
         Assert.Contains("CNI_NETNS /run/netns/does-not-exist: no such network namespace", run.ErrorMessage, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("ADD")]
-    [InlineData("DEL")]
-    public void Plugins_own_network_namespace_is_refused_with_code_8(string command)
+    [Fact]
+    public void Add_into_the_plugins_own_network_namespace_is_refused_with_code_8()
     {
-        var run = CniRun.Exec(command, null, "c1", $"/proc/{Environment.ProcessId}/ns/net", rawStdin: GoodConf);
+        var run = CniRun.Exec("ADD", null, "c1", $"/proc/{Environment.ProcessId}/ns/net", rawStdin: GoodConf);
 
         Assert.Equal(8, run.ErrorCode);
         Assert.Contains("is the plugin's own network namespace", run.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public void Del_naming_the_plugins_own_network_namespace_leaves_its_interface_alone_and_still_releases()
+    {
+        // The namespace stands in for the host: the plugin runs in it, and its eth0 is the "host's" uplink.
+        using var host = new TestNetns("ytown");
+        Assert.Equal(0, host.Exec("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "uplink").Code);
+        var spool = Directory.CreateTempSubdirectory("yurtnet-own-").FullName;
+        try
+        {
+            var conf = GoodConf.Replace("\"daemonWaitSeconds\"", $"\"spoolDir\":\"{spool}\",\"daemonWaitSeconds\"", StringComparison.Ordinal);
+
+            var run = CniRun.Exec("DEL", null, "c1", host.Path, rawStdin: conf, inNetns: host.Name);
+
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains("own network namespace: nothing is removed from it", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal(0, host.Exec("ip", "link", "show", "eth0").Code);
+            Assert.Single(Directory.GetFiles(spool, "*.json"));
+        }
+        finally
+        {
+            Directory.Delete(spool, recursive: true);
+        }
     }
 }

@@ -13,15 +13,24 @@ internal sealed record CniRun(int ExitCode, string Stdout, string Stderr)
 
     public string ErrorMessage => Json.GetProperty("msg").GetString()!;
 
-    public static CniRun Exec(string command, JsonNode? conf, string containerId = "", string netns = "", string ifName = "eth0", string? args = null, Dictionary<string, string?>? env = null, string? rawStdin = null)
+    public static CniRun Exec(string command, JsonNode? conf, string containerId = "", string netns = "", string ifName = "eth0", string? args = null, Dictionary<string, string?>? env = null, string? rawStdin = null, string? inNetns = null)
     {
-        var start = new ProcessStartInfo(Binaries.Plugin)
+        // inNetns: the plugin runs inside that namespace (ip netns exec), as if it were the host's.
+        var start = new ProcessStartInfo(inNetns is null ? Binaries.Plugin : "ip")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (inNetns is not null)
+        {
+            foreach (var arg in new[] { "netns", "exec", inNetns, Binaries.Plugin })
+            {
+                start.ArgumentList.Add(arg);
+            }
+        }
+
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("CNI_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(key);

@@ -1,0 +1,85 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Yurtnet.Protocol.Tests;
+
+public sealed class DaemonClientTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("yurtnet-client-").FullName;
+
+    private int _sent;
+
+    private string SocketPath => Path.Combine(_directory, "d.sock");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>
+    /// A fake yurtnetd that answers one request with <paramref name="answer"/>, <paramref name="chunk"/> bytes at a time,
+    /// <paramref name="pause"/> apart; on a thread of its own, so its pace does not depend on the thread pool.
+    /// </summary>
+    private Thread Serve(Socket listener, byte[] answer, int chunk, TimeSpan pause)
+    {
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var peer = listener.Accept();
+                peer.Receive(new byte[4]);
+                var frame = new byte[4 + answer.Length];
+                BinaryPrimitives.WriteInt32BigEndian(frame, answer.Length);
+                answer.CopyTo(frame, 4);
+                for (var sent = 0; sent < frame.Length; sent += chunk)
+                {
+                    var n = Math.Min(chunk, frame.Length - sent);
+                    peer.Send(frame.AsSpan(sent, n));
+                    Interlocked.Add(ref _sent, n);
+                    Thread.Sleep(pause);
+                }
+            }
+            catch (SocketException)
+            {
+                // The client gave up and closed.
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        return thread;
+    }
+
+    private Socket Listen()
+    {
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
+        listener.Listen(1);
+        return listener;
+    }
+
+    private static readonly byte[] Status = Encoding.UTF8.GetBytes("""{"v":1,"id":"a","kind":"status","ready":true}""");
+
+    [Fact]
+    public void Answer_arriving_in_pieces_within_the_timeout_is_read_whole()
+    {
+        using var listener = Listen();
+        var server = Serve(listener, Status, chunk: 8, TimeSpan.FromMilliseconds(5));
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        var answer = client.Send(new StatusRequest(), TimeSpan.FromSeconds(10));
+
+        Assert.True(Assert.IsType<StatusResponse>(answer).Ready);
+        server.Join();
+    }
+
+    [Fact]
+    public void Answer_dribbled_a_byte_at_a_time_cannot_stretch_the_exchange_past_its_timeout()
+    {
+        // Each byte comes well within the timeout, so a per-read socket timeout alone would wait for all of them (over 10 s).
+        using var listener = Listen();
+        _ = Serve(listener, Status, chunk: 1, TimeSpan.FromMilliseconds(200));
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        Assert.Throws<TimeoutException>(() => client.Send(new StatusRequest(), TimeSpan.FromSeconds(1)));
+        Assert.True(Volatile.Read(ref _sent) < 4 + Status.Length, $"gave up only after all {_sent} bytes came");
+
+    }
+}
