@@ -22,7 +22,7 @@ internal sealed partial class LeaseKeeper
     [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "rebuilt from the host: {Note}")]
     private static partial void LogRebuilt(ILogger logger, string note);
 
-    [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "{Count} lease(s) found on the host could not be rebuilt: {Problem}; tried again after the store's next reload")]
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Error, Message = "{Count} lease(s) found on the host could not be rebuilt: {Problem}; tried again before each decision")]
     private static partial void LogRebuildFailed(ILogger logger, int count, string problem);
 
     [LoggerMessage(EventId = 3015, Level = LogLevel.Error, Message = "leases cannot be read from {Path}: {Problem}; no address is given until they can")]

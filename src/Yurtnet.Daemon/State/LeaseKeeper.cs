@@ -35,6 +35,9 @@ internal sealed partial class LeaseKeeper : IDisposable
     /// <summary>The rebuild from the host has not reached the disk yet (the store could not be written at start).</summary>
     private bool _rebuildPending = true;
 
+    /// <summary>Why the rebuild could not be written, last logged.</summary>
+    private string? _rebuildFailed;
+
     /// <summary>Why the leases could not be read, last logged (so a failing card is not logged for every request).</summary>
     private string? _notLoaded;
     private long _nextSequence;
@@ -150,7 +153,12 @@ internal sealed partial class LeaseKeeper : IDisposable
             _inProgress.Remove((containerId, ifName));
             try
             {
-                Refresh();
+                if (!Refresh())
+                {
+                    // The leases could not be read: an empty table would release nothing and call the network idle.
+                    throw new StoreUnavailableException(_store.Health.Condition, _notLoaded ?? "the leases have not been read", null);
+                }
+
                 var outcome = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
                 Persist(outcome.Changes);
                 return outcome;
@@ -159,6 +167,7 @@ internal sealed partial class LeaseKeeper : IDisposable
             {
                 // The release waits in memory (a rollback's pending lease is reclaimed anyway). Lost only if yurtnetd
                 // dies before the card has room again: then the lease stays until GC, its pod's return, or a reboot.
+                // A spooled release stays in the spool meanwhile (Deferred), so only a plugin's own DEL can be lost so.
                 if (!_deferred.Contains((containerId, ifName, network, rollback)))
                 {
                     _deferred.Add((containerId, ifName, network, rollback));
@@ -166,7 +175,9 @@ internal sealed partial class LeaseKeeper : IDisposable
 
                 LogDeferred(_logger, containerId, ifName, ex.Message);
                 var decided = LeaseAllocator.Release(_table, containerId, ifName, network, rollback, _time.GetUtcNow(), _options.LeaseHold);
-                return decided with { Deferred = true };
+
+                // Idle only on a table that was read: the plugin removes the network's masquerade on an idle answer.
+                return decided with { Deferred = true, NetworkIdle = decided.NetworkIdle && _generation >= 0 };
             }
         }
         finally
@@ -307,10 +318,14 @@ internal sealed partial class LeaseKeeper : IDisposable
                 LogRebuilt(_logger, note);
             }
         }
+        catch (StoreUnavailableException ex) when (ex.Message == _rebuildFailed)
+        {
+        }
         catch (StoreUnavailableException ex)
         {
-            // Nothing is handed out while the store cannot be written; the rebuild is tried again after each reload.
+            // Nothing is handed out while the store cannot be written; the rebuild is tried again before each decision.
             LogRebuildFailed(_logger, changes.Upserts.Count, ex.Message);
+            _rebuildFailed = ex.Message;
         }
     }
 
@@ -318,9 +333,11 @@ internal sealed partial class LeaseKeeper : IDisposable
     /// Under the lock, before every decision; never throws. When the store was opened again (after a failed write, or
     /// for the first time), reload what it holds: memory may hold a change that never reached the disk, and a decision
     /// is only written on the generation it was made on (<see cref="StateStore.Apply(IpamChanges, OutboxChanges?, int)"/>).
-    /// Then finish the rebuild from the host and apply the releases that waited for the store.
+    /// Then run the rebuild from the host (again after every reload: a document that cannot be read now is left out,
+    /// and its address must not look free) and apply the releases that waited for the store. Returns whether the table
+    /// holds what the store holds (false: the leases could not be read).
     /// </summary>
-    private void Refresh()
+    private bool Refresh()
     {
         try
         {
@@ -339,6 +356,7 @@ internal sealed partial class LeaseKeeper : IDisposable
                 Volatile.Write(ref _outboxCount, _outbox.Count);
                 var first = _generation < 0;
                 _notLoaded = null;
+                _rebuildPending = true;
                 _generation = generation;
                 if (first)
                 {
@@ -360,7 +378,7 @@ internal sealed partial class LeaseKeeper : IDisposable
                 _notLoaded = ex.Message;
             }
 
-            return;
+            return _generation >= 0 && _generation == _store.Generation;
         }
 
         if (_rebuildPending)
@@ -378,12 +396,14 @@ internal sealed partial class LeaseKeeper : IDisposable
             }
             catch (StoreUnavailableException)
             {
-                return;
+                return true;
             }
 
             _deferred.RemoveAt(0);
             LogDeferredApplied(_logger, containerId, ifName, outcome.Released);
         }
+
+        return true;
     }
 
     /// <summary>Releases waiting in memory for the store to take writes.</summary>

@@ -18,8 +18,10 @@ internal sealed partial class StateStore : IDisposable
     public const string DataFileName = "state.db";
     public const string LogFileName = "state-log.db";
     private static readonly TimeSpan CommitWriteTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _writes = new(1, 1);
+    private bool _disposed;
     private readonly object _healthGate = new();
     private readonly string _logPath;
     private readonly TimeProvider _time;
@@ -120,6 +122,7 @@ internal sealed partial class StateStore : IDisposable
         {
             // A card that fails or went read-only: yurtnetd still runs, says so, refuses ADD and keeps DEL in memory,
             // and opens the files again as soon as they can be.
+            opened?.Drop();
             var store = new StateStore(dataPath, logPath, null, time, logger);
             _ = store.Fail(ex);
             return store;
@@ -148,7 +151,8 @@ internal sealed partial class StateStore : IDisposable
     /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
     public LeaseTable Load() => Read(open => new LeaseTable(
         open.Leases.FindAll().Select(d => TryMap(d, LeaseMapping.FromDocument)).OfType<Lease>().ToList(),
-        open.Facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(LeaseMapping.FromCursorDocument).ToList()));
+        open.Facts.Find(Query.StartsWith("_id", LeaseMapping.CursorPrefix)).Select(d => TryMap(d, doc => (KeyValuePair<string, UInt128>?)LeaseMapping.FromCursorDocument(doc)))
+            .OfType<KeyValuePair<string, UInt128>>().ToList()));
 
     /// <summary>The pod annotations still to deliver.</summary>
     /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
@@ -167,7 +171,11 @@ internal sealed partial class StateStore : IDisposable
         }
     }
 
-    /// <summary>Reads under the write lock, so that no failing write drops the database under the reader.</summary>
+    /// <summary>
+    /// Reads under the write lock, so that no failing write drops the database under the reader. Whatever LiteDB throws
+    /// (I/O, its own checks, casts and ranges from a damaged page) makes the store unavailable, never an escaping error;
+    /// only a store written by a newer yurtnet is reported as such.
+    /// </summary>
     private T Read<T>(Func<OpenDatabase, T> read)
     {
         _writes.Wait();
@@ -175,7 +183,7 @@ internal sealed partial class StateStore : IDisposable
         {
             return read(EnsureOpen());
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+        catch (Exception ex) when (ex is not (StoreTooNewException or StoreUnavailableException or OutOfMemoryException))
         {
             throw Fail(ex);
         }
@@ -185,8 +193,7 @@ internal sealed partial class StateStore : IDisposable
         }
     }
 
-    private static T? TryMap<T>(BsonDocument document, Func<BsonDocument, T> map)
-        where T : class
+    private static T? TryMap<T>(BsonDocument document, Func<BsonDocument, T?> map)
     {
         try
         {
@@ -196,9 +203,9 @@ internal sealed partial class StateStore : IDisposable
         {
             throw;
         }
-        catch (Exception ex) when (ex is InvalidCastException or InvalidDataException or FormatException or ArgumentException or KeyNotFoundException or NullReferenceException)
+        catch (Exception ex) when (ex is InvalidCastException or InvalidDataException or FormatException or OverflowException or ArgumentException or KeyNotFoundException or NullReferenceException)
         {
-            return null;
+            return default;
         }
     }
 
@@ -222,18 +229,25 @@ internal sealed partial class StateStore : IDisposable
         ArgumentNullException.ThrowIfNull(changes);
         Write(() =>
         {
+            if (_open is null && _condition != StoreCondition.Ok)
+            {
+                // Dropped after a failed write since the decision (a deferred release that did not take): say why.
+                throw new StoreUnavailableException(_condition, _problem ?? _condition.ToString(), null);
+            }
+
             try
             {
                 EnsureOpen();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
+            catch (Exception ex) when (ex is not (StoreTooNewException or OutOfMemoryException))
             {
                 throw Fail(ex);
             }
 
             if (_generation != decidedOn)
             {
-                throw new StoreUnavailableException(_condition, $"state database {DataPath} was opened again while this change was decided on what it held before; try again", null);
+                // A race, not a fault: the store is fine (condition Ok), the decision is made again by the next request.
+                throw new StoreUnavailableException(StoreCondition.Ok, $"state database {DataPath} was opened again while this change was decided on what it held before; try again", null);
             }
 
             CommitTracked(changes, outbox, []);
@@ -370,6 +384,8 @@ internal sealed partial class StateStore : IDisposable
             return open;
         }
 
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
         _open = OpenDatabase.Open(DataPath, _logPath);
         _sequence = _open.Facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
         Interlocked.Increment(ref _generation);
@@ -383,9 +399,9 @@ internal sealed partial class StateStore : IDisposable
     {
         if (_open is { } open)
         {
+            _open = null;
             _fsyncsBefore += open.Log.Fsyncs;
             open.DisposeQuietly();
-            _open = null;
         }
     }
 
@@ -519,12 +535,15 @@ internal sealed partial class StateStore : IDisposable
     /// <summary>Checkpoints and closes the database, then the files (LiteDB does not close streams it was given).</summary>
     public void Dispose()
     {
-        // A late write (a rollback during the drain) finishes first; a hung one is not waited for forever.
-        var idle = _writes.Wait(CommitWriteTimeout);
+        // A late write (a rollback during the drain) finishes first; a hung one is not waited for long: the drain
+        // before it and this wait fit in the unit's TimeoutStopSec.
+        var idle = _writes.Wait(DisposeWait);
         try
         {
-            _open?.Dispose();
+            _disposed = true;
+            var open = _open;
             _open = null;
+            open?.Dispose();
         }
         finally
         {
@@ -580,6 +599,11 @@ internal sealed partial class StateStore : IDisposable
                     // Closing a database that failed to open: its own error is the one to report.
                 }
 
+                if (db is not null)
+                {
+                    LiteDbTransactions.Abandon(db);
+                }
+
                 log?.Dispose();
                 dataFile.Dispose();
                 throw;
@@ -600,9 +624,17 @@ internal sealed partial class StateStore : IDisposable
 
             // Whether or not the close failed, a transaction it could not dispose must not be finalized later.
             LiteDbTransactions.Abandon(database);
-
-            log.Dispose();
-            data.Dispose();
+            foreach (var stream in new Stream[] { log, data })
+            {
+                try
+                {
+                    stream.Dispose();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // A card that fails the last fsync: the file is closed all the same (SyncingDataStream).
+                }
+            }
         }
 
         public void Dispose()

@@ -33,8 +33,14 @@ internal sealed class SyncingDataStream(FileStream inner) : Stream
     {
         if (disposing)
         {
-            inner.Flush(flushToDisk: true);
-            inner.Dispose();
+            try
+            {
+                inner.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                inner.Dispose();
+            }
         }
 
         base.Dispose(disposing);

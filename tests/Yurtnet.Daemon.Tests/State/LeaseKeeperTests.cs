@@ -110,6 +110,38 @@ public sealed class LeaseKeeperTests : IDisposable
     }
 
     [Fact]
+    public async Task Release_while_the_leases_were_never_read_is_deferred_not_called_idle_and_applied_once_the_store_opens()
+    {
+        using (var first = Open())
+        {
+            await first.Keeper.AllocateAsync(Request("c1"), CancellationToken.None);
+            await first.Keeper.CommitAsync("c1", "eth0", null, CancellationToken.None);
+        }
+
+        // The store's file cannot be opened at start (a directory stands in its place, as a failing card would refuse it).
+        var data = Path.Combine(_dir, StateStore.DataFileName);
+        File.Move(data, data + ".aside");
+        Directory.CreateDirectory(data);
+        using var keeperOnDisk = Open(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var keeper = keeperOnDisk.Keeper;
+
+        var released = await keeper.ReleaseAsync("c1", "eth0", "edge", rollback: false, CancellationToken.None);
+
+        // An empty table would say "released nothing, network idle" and the plugin would drop the masquerade.
+        Assert.True(released.Deferred);
+        Assert.False(released.NetworkIdle);
+        Assert.Equal(1, keeper.DeferredCount);
+
+        Directory.Delete(data);
+        File.Move(data + ".aside", data);
+        var after = await keeper.AllocateAsync(Request("c2"), CancellationToken.None);
+
+        Assert.IsType<AllocationOutcome.Allocated>(after);
+        Assert.Equal(0, keeper.DeferredCount);
+        Assert.Equal(LeaseState.Held, Assert.Single(await keeper.SnapshotAsync(CancellationToken.None), l => l.ContainerId == "c1").State);
+    }
+
+    [Fact]
     public async Task Every_answer_that_changes_state_returns_after_its_change_is_on_disk()
     {
         using var keeperOnDisk = Open();
