@@ -55,8 +55,7 @@ internal sealed class CniConnection(Socket socket, CniSocketServer server, CniAp
             {
                 using (frame.Budget)
                 {
-                    var (request, response) = await server.ProcessAsync(frame.Payload, Peer, frame.Deadline);
-                    Track(request, response);
+                    var (_, response) = await server.ProcessAsync(frame.Payload, Peer, frame.Deadline, this);
                     if (!await WriteAsync(stream, response, frame.Deadline.Remaining))
                     {
                         await AbandonAsync("the client went away before the answer", stoppingToken);
@@ -155,22 +154,11 @@ internal sealed class CniConnection(Socket socket, CniSocketServer server, CniAp
         }
     }
 
-    /// <summary>Remembers an allocation until its commit or release, so that a client gone half-way is rolled back.</summary>
-    private void Track(Request? request, Response response)
-    {
-        switch (request, response)
-        {
-            case (AllocateRequest allocate, AllocateResponse { Existing: false }):
-                _allocated[(allocate.ContainerId, allocate.IfName)] = allocate.Network;
-                break;
-            case (CommitRequest commit, CommitResponse):
-                _allocated.Remove((commit.ContainerId, commit.IfName));
-                break;
-            case (ReleaseRequest release, ReleaseResponse):
-                _allocated.Remove((release.ContainerId, release.IfName));
-                break;
-        }
-    }
+    /// <summary>This client allocated for the attachment and has not committed or released yet.</summary>
+    internal void Adopt((string ContainerId, string IfName) attachment, string network) => _allocated[attachment] = network;
+
+    /// <summary>The attachment's ADD ended (committed or released), here or through another client.</summary>
+    internal void Settle((string ContainerId, string IfName) attachment) => _allocated.Remove(attachment);
 
     /// <summary>
     /// A client that allocated and left without committing: its pending leases are freed now, not half-applied until
@@ -181,16 +169,9 @@ internal sealed class CniConnection(Socket socket, CniSocketServer server, CniAp
     {
         var abandoned = _allocated.ToList();
         _allocated.Clear();
-        foreach (var ((containerId, ifName), network) in abandoned)
+        foreach (var (attachment, network) in abandoned)
         {
-            if (stoppingToken.IsCancellationRequested)
-            {
-                await server.EndAttemptAsync(containerId, ifName);
-            }
-            else
-            {
-                await server.RollBackAsync(containerId, ifName, network, why);
-            }
+            await server.AbandonAsync(this, attachment, network, why, rollBack: !stoppingToken.IsCancellationRequested);
         }
     }
 

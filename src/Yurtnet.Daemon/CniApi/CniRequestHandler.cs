@@ -64,7 +64,11 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
     /// </summary>
     private ErrorResponse StoreRefused(StoreUnavailableException ex)
     {
-        health.SetStore(ex.Message);
+        if (ex.Condition != StoreCondition.Ok)
+        {
+            health.SetStore(ex.Message);
+        }
+
         return Failure(Error(ErrorKind.TryAgainLater, $"ADD refused: the state cannot be made durable: store {ex.Message}"));
     }
 

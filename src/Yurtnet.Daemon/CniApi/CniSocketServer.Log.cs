@@ -37,6 +37,6 @@ internal sealed partial class CniSocketServer
     [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "stopping with {Count} connection(s) still open after {Seconds:0} s; their clients reconnect to the next yurtnetd")]
     private static partial void LogDrainIncomplete(ILogger logger, int count, double seconds);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "cannot accept a connection ({Error}: {Reason}); trying again in {Ms:0} ms")]
-    private static partial void LogAcceptFailed(ILogger logger, string error, string reason, double ms);
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "cannot accept a connection ({Error}: {Reason}); trying again every {Ms:0} ms ({Failures} failures in a row so far, logged at most every 10 s)")]
+    private static partial void LogAcceptFailed(ILogger logger, string error, string reason, double ms, int failures);
 }

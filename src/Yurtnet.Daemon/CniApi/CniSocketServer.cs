@@ -42,6 +42,12 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     private readonly KeyedLock _containers = new();
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
     private readonly ConcurrentDictionary<CniConnection, Task> _connections = new();
+
+    /// <summary>
+    /// Which connection owns each ADD between its allocate and its commit: the last one that allocated. A plugin that
+    /// reconnected and resent its allocate owns it now; the connection it left behind neither rolls it back nor ends it.
+    /// </summary>
+    private readonly ConcurrentDictionary<(string ContainerId, string IfName), CniConnection> _attempts = new();
     private readonly TaskCompletionSource _serving = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _drainOver = new();
     private readonly object _cutOffGate = new();
@@ -81,6 +87,8 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         LogListening(logger, options.Socket, options.MaxConcurrentRequests, options.MaxConnections);
         try
         {
+            var acceptFailures = 0;
+            var acceptLoggedAt = 0L;
             while (!stoppingToken.IsCancellationRequested)
             {
                 Socket client;
@@ -92,11 +100,19 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
                 {
                     // Out of file descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS): the connections we hold end by
                     // their deadlines and free them. The listener stays; restarting would drop every client at once.
-                    LogAcceptFailed(logger, ex.SocketErrorCode.ToString(), ex.Message, AcceptBackoff.TotalMilliseconds);
+                    // Logged at the first failure and then once per log window, with the count in between.
+                    acceptFailures++;
+                    if (acceptFailures == 1 || Stopwatch.GetElapsedTime(acceptLoggedAt) > CutOffLogWindow)
+                    {
+                        LogAcceptFailed(logger, ex.SocketErrorCode.ToString(), ex.Message, AcceptBackoff.TotalMilliseconds, acceptFailures);
+                        acceptLoggedAt = Stopwatch.GetTimestamp();
+                    }
+
                     await Task.Delay(AcceptBackoff, stoppingToken);
                     continue;
                 }
 
+                acceptFailures = 0;
                 var connection = new CniConnection(client, this, options);
                 if (_connections.Count >= options.MaxConnections)
                 {
@@ -164,8 +180,11 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         }
     }
 
-    /// <summary>Parses, checks and answers one request frame within its deadline.</summary>
-    internal async Task<(Request? Request, Response Response)> ProcessAsync(byte[] frame, PeerCredentials peer, RequestDeadline deadline)
+    /// <summary>
+    /// Parses, checks and answers one request frame within its deadline; for a <paramref name="client"/>, records
+    /// which ADD it is in the middle of, under the same per-container lock as the request.
+    /// </summary>
+    internal async Task<(Request? Request, Response Response)> ProcessAsync(byte[] frame, PeerCredentials peer, RequestDeadline deadline, CniConnection? client = null)
     {
         var version = PeekVersion(frame);
         if (version != ProtocolVersion.Current)
@@ -193,6 +212,11 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
             using (request.SerializationKey is { } key ? await _containers.AcquireAsync(key, timeout.Token) : null)
             {
                 var response = await handler.HandleAsync(request, timeout.Token);
+                if (client is not null)
+                {
+                    Track(client, request, response);
+                }
+
                 if (logger.IsEnabled(LogLevel.Information))
                 {
                     LogRequest(logger, request.GetType().Name, request.Id, request.SerializationKey ?? "-", peer.Pid, response.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -204,6 +228,10 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         catch (OperationCanceledException)
         {
             return (request, CniRequestHandler.Error(ErrorKind.TryAgainLater, $"request deadline of {deadline.Budget.TotalSeconds:0.#} s exceeded") with { Id = request.Id });
+        }
+        catch (State.StoreUnavailableException ex)
+        {
+            return (request, CniRequestHandler.Error(ErrorKind.TryAgainLater, $"the state cannot be made durable now: store {ex.Message}") with { Id = request.Id });
         }
         catch (Exception ex)
         {
@@ -219,14 +247,49 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         }
     }
 
-    /// <summary>Frees the pending lease of a client that allocated and left before committing.</summary>
-    internal async Task RollBackAsync(string containerId, string ifName, string network, string why)
+    private void Track(CniConnection client, Request request, Response response)
     {
+        switch (request, response)
+        {
+            case (AllocateRequest allocate, AllocateResponse { Existing: false }):
+                _attempts[(allocate.ContainerId, allocate.IfName)] = client;
+                client.Adopt((allocate.ContainerId, allocate.IfName), allocate.Network);
+                break;
+            case (CommitRequest commit, CommitResponse):
+                _attempts.TryRemove((commit.ContainerId, commit.IfName), out _);
+                client.Settle((commit.ContainerId, commit.IfName));
+                break;
+            case (ReleaseRequest release, ReleaseResponse):
+                _attempts.TryRemove((release.ContainerId, release.IfName), out _);
+                client.Settle((release.ContainerId, release.IfName));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A client left between allocate and commit. If it still owns the ADD: its pending leases are freed
+    /// (<paramref name="rollBack"/>), or, when yurtnetd stops, the ADD only stops counting as in progress (the plugin
+    /// commits with the next yurtnetd). An ADD that another client took over is left to that client.
+    /// </summary>
+    internal async Task AbandonAsync(CniConnection client, (string ContainerId, string IfName) attachment, string network, string why, bool rollBack)
+    {
+        var (containerId, ifName) = attachment;
         using var timeout = new CancellationTokenSource(options.RequestTimeout);
         try
         {
             using (await _containers.AcquireAsync(containerId, timeout.Token))
             {
+                if (!_attempts.TryRemove(new KeyValuePair<(string, string), CniConnection>(attachment, client)))
+                {
+                    return;
+                }
+
+                if (!rollBack)
+                {
+                    await handler.EndAttemptAsync(containerId, ifName);
+                    return;
+                }
+
                 var released = await handler.RollBackAsync(containerId, ifName, network, timeout.Token);
                 LogRolledBack(logger, containerId, ifName, released, why);
             }
@@ -238,9 +301,6 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
             await handler.EndAttemptAsync(containerId, ifName);
         }
     }
-
-    /// <summary>The ADD of a client that left while yurtnetd stops is no longer in progress; its pending lease stays for its commit.</summary>
-    internal Task EndAttemptAsync(string containerId, string ifName) => handler.EndAttemptAsync(containerId, ifName);
 
     /// <summary>Logs why a client is cut off: every one counted, at most ten lines per ten seconds, the rest summed up.</summary>
     internal void CutOff(CniConnection connection, string reason)

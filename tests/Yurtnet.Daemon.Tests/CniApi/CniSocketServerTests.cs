@@ -333,11 +333,32 @@ public sealed class CniSocketServerTests
         Assert.IsType<CommitResponse>(second.Send(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout));
 
         first.Dispose();
-        await Task.Delay(100);
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 1));
 
         Assert.False(again.Existing);
         Assert.Equal(allocated.Addresses.Select(a => a.Address), again.Addresses.Select(a => a.Address));
         Assert.All(await daemon.Keeper.SnapshotAsync(CancellationToken.None), l => Assert.Equal("Active", l.State.ToString()));
+    }
+
+    [Fact]
+    public async Task Connection_left_behind_does_not_roll_back_an_attempt_a_newer_connection_took_over()
+    {
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var first = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        var allocated = Assert.IsType<AllocateResponse>(first.Send(Allocate("c1"), Timeout));
+        using var second = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        var again = Assert.IsType<AllocateResponse>(second.Send(Allocate("c1"), Timeout));
+
+        // The first plugin dies while the second still plumbs: the attempt is the second's now.
+        first.Dispose();
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 1));
+        Assert.Equal(2, (await daemon.Keeper.SnapshotAsync(CancellationToken.None)).Count);
+
+        Assert.IsType<CommitResponse>(second.Send(new CommitRequest { ContainerId = "c1", IfName = "eth0", Network = "edge" }, Timeout));
+        Assert.Equal(allocated.Addresses.Select(a => a.Address), again.Addresses.Select(a => a.Address));
+        Assert.All(await daemon.Keeper.SnapshotAsync(CancellationToken.None), l => Assert.Equal("Active", l.State.ToString()));
+        Assert.Equal(0, daemon.Health.Snapshot().RecentFailures);
     }
 
     [Fact]
