@@ -152,12 +152,28 @@ internal sealed class Masquerade(string runDirectory)
         using var process = Process.Start(start) ?? throw new CniException(new CniError(CniError.IoFailure, $"{what}: cannot start {nft}"));
         var stderrRead = process.StandardError.ReadToEndAsync();
         var stdoutRead = process.StandardOutput.ReadToEndAsync();
-        process.StandardInput.Write(script);
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Write(script);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // nft exited before it read the script (broken pipe): its exit code and stderr below say why.
+        }
+
         if (!process.WaitForExit(within))
         {
-            process.Kill();
-            process.WaitForExit();
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // It exited between the wait and the kill.
+            }
+
+            process.WaitForExit(TimeSpan.FromMilliseconds(200));
             throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft did not finish within {within.TotalSeconds:0.#} s and was killed", "check what holds the nftables lock or hangs in the kernel (nft list ruleset)"));
         }
 
