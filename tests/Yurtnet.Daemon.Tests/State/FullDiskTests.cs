@@ -60,6 +60,34 @@ public sealed class FullDiskTests
     }
 
     [RootFact]
+    public async Task Card_the_kernel_remounts_read_only_is_a_failing_store_that_refuses_add_keeps_del_and_keeps_the_daemon_alive()
+    {
+        using var card = new FailingCard();
+        await using var daemon = new DaemonHarness(o => o with { State = o.State with { StateDir = Path.Combine(card.Path, "state") } });
+        await daemon.StartAsync();
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        var running = Assert.IsType<AllocateResponse>(client.Send(Allocate("c-running"), Timeout));
+        Assert.IsType<CommitResponse>(client.Send(new CommitRequest { ContainerId = "c-running", IfName = "eth0", Network = "edge" }, Timeout));
+
+        card.Fail();
+        var refused = Assert.IsType<ErrorResponse>(client.Send(Allocate("c-new"), Timeout));
+        var released = Assert.IsType<ReleaseResponse>(client.Send(new ReleaseRequest { ContainerId = "c-running", IfName = "eth0", Network = "edge" }, Timeout));
+        var status = Assert.IsType<StatusResponse>(client.Send(new StatusRequest(), Timeout));
+        var liveness = await daemon.Get<Liveness>().CheckAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        var leases = Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), Timeout));
+
+        Assert.Equal(ErrorKind.TryAgainLater, refused.Error);
+        Assert.True(refused.Message.Contains("store failing:", StringComparison.Ordinal), refused.Message);
+        Assert.Contains("Read-only file system", refused.Message, StringComparison.Ordinal);
+        Assert.True(released.Deferred);
+        Assert.False(status.Ready);
+        Assert.StartsWith("failing:", status.Health!.Store, StringComparison.Ordinal);
+        Assert.True(liveness.Alive, liveness.Summary);
+        Assert.Equal(running.Addresses.Select(a => a.Address.Split('/')[0]).Order(), leases.Leases.Select(l => l.Ip).Order());
+        Assert.Equal(1, daemon.Keeper.DeferredCount);
+    }
+
+    [RootFact]
     public async Task Spooled_release_stays_in_the_spool_while_the_store_is_full_and_is_applied_once_it_has_room()
     {
         // The spool sits on another file system than the store (as /var/lib/yurtnet/spool may on a gateway with a tmpfs
@@ -145,7 +173,9 @@ public sealed class FullDiskTests
             Assert.Throws<StoreUnavailableException>(() => store.Apply(changes, null, store.Generation));
         }
 
+        // Space is back: the store is opened again (as LeaseKeeper does before its next decision) and takes writes.
         disk.Free();
+        store.Reopen();
         store.Apply(new Yurtnet.Daemon.Ipam.IpamChanges(), null, store.Generation);
     }
 }
