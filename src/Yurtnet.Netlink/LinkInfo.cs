@@ -24,6 +24,9 @@ public sealed record LinkInfo
     /// <summary>Link kind (<c>bridge</c>, <c>veth</c>, ...), or null for a physical device.</summary>
     public string? Kind { get; init; }
 
+    /// <summary>A VXLAN device's tunnel settings, or null for other kinds.</summary>
+    public VxlanInfo? Vxlan { get; init; }
+
     /// <summary>True when administratively up.</summary>
     public bool IsUp => (Flags & Interop.IFF_UP) != 0;
 

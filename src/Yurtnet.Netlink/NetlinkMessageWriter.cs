@@ -12,12 +12,26 @@ internal sealed class NetlinkMessageWriter
 {
     private byte[] _buffer = new byte[1024];
     private int _length;
+    private int _messageStart;
+    private bool _batching;
 
     public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _length);
 
+    /// <summary>Bytes written so far (all the messages of a batch).</summary>
+    public int Length => _length;
+
+    /// <summary>
+    /// Starts a message. Outside a batch it replaces what was written; inside one (<see cref="StartBatch"/>) it is
+    /// appended after the messages before it, so they go to the kernel in one send.
+    /// </summary>
     public void Begin(ushort type, ushort flags)
     {
-        _length = 0;
+        if (!_batching)
+        {
+            _length = 0;
+        }
+
+        _messageStart = _length;
         var header = new Interop.nlmsghdr { nlmsg_type = type, nlmsg_flags = flags };
         Append(header);
     }
@@ -25,9 +39,19 @@ internal sealed class NetlinkMessageWriter
     /// <summary>Completes the message: sets its length and sequence number.</summary>
     public void End(uint sequence)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(0, 4), (uint)_length);
-        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(8, 4), sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(_messageStart, 4), (uint)(_length - _messageStart));
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(_messageStart + 8, 4), sequence);
     }
+
+    /// <summary>Empties the buffer and appends every following message until <see cref="StopBatch"/>.</summary>
+    public void StartBatch()
+    {
+        _batching = true;
+        _length = 0;
+        _messageStart = 0;
+    }
+
+    public void StopBatch() => _batching = false;
 
     public void Append<T>(in T value) where T : unmanaged
     {

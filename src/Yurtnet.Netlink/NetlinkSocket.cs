@@ -73,6 +73,76 @@ public sealed class NetlinkSocket : IDisposable
         return answers;
     }
 
+    /// <summary>
+    /// Sends many requests, each asking for an ACK, 64 to a send, and
+    /// waits for every ACK. <paramref name="write"/> writes request <c>i</c> (starting it with <c>Writer.Begin</c>);
+    /// returns the requests the kernel refused, each with its error; the others were applied.
+    /// </summary>
+    internal List<(int Index, NetlinkException Error)> ExecuteEach(int count, Action<int> write, Func<int, string> describe)
+    {
+        // The kernel handles a whole send before we read, queueing one ACK per request in our receive buffer (about
+        // 1 KiB of it each, counting the kernel's overhead, out of a default 208 KiB): 64 requests per send leave room.
+        const int BatchBytes = 32 * 1024;
+        const int BatchRequests = 64;
+        var failures = new List<(int, NetlinkException)>();
+        var next = 0;
+        while (next < count)
+        {
+            var first = next;
+            var firstSequence = _sequence + 1;
+            Writer.StartBatch();
+            try
+            {
+                while (next < count && Writer.Length < BatchBytes && next - first < BatchRequests)
+                {
+                    write(next);
+                    Writer.End(++_sequence);
+                    next++;
+                }
+            }
+            finally
+            {
+                Writer.StopBatch();
+            }
+
+            Send($"batch of {next - first} requests in {Where}");
+            var pending = next - first;
+            while (pending > 0)
+            {
+                var received = Receive($"batch of {next - first} requests in {Where}");
+                var data = _receive.AsSpan(0, received);
+                while (data.Length >= 16)
+                {
+                    var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
+                    var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
+                    var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
+                    var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
+                    if (length < 16 || length > data.Length)
+                    {
+                        throw new NetlinkException($"batch in {Where}: malformed netlink reply of {length} bytes");
+                    }
+
+                    var body = data[16..length];
+                    data = data[Math.Min(NetlinkMessageWriter.Align(length), data.Length)..];
+                    if (type != Interop.NLMSG_ERROR || seq < firstSequence || seq > _sequence)
+                    {
+                        continue;
+                    }
+
+                    pending--;
+                    var errno = -BinaryPrimitives.ReadInt32LittleEndian(body);
+                    if (errno != 0)
+                    {
+                        var index = first + (int)(seq - firstSequence);
+                        failures.Add((index, new NetlinkException(describe(index), errno, ExtendedAckMessage(body, flags))));
+                    }
+                }
+            }
+        }
+
+        return failures;
+    }
+
     private void Exchange(string operation, List<byte[]>? answers)
     {
         var sequence = ++_sequence;

@@ -168,12 +168,16 @@ public static partial class Rtnetlink
                         {
                             inner.Kind = NetlinkAttributes.ReadString(p);
                         }
+                        else if (t == Interop.IFLA_INFO_DATA && inner.Kind == "vxlan")
+                        {
+                            inner.Vxlan = ParseVxlan(p);
+                        }
                     });
                     break;
                 default: break;
             }
         });
-        return new LinkInfo { Index = index, Name = state.Name ?? "", Flags = flags, Mtu = state.Mtu, Mac = state.Mac, MasterIndex = state.Master, Kind = state.Kind };
+        return new LinkInfo { Index = index, Name = state.Name ?? "", Flags = flags, Mtu = state.Mtu, Mac = state.Mac, MasterIndex = state.Master, Kind = state.Kind, Vxlan = state.Vxlan };
     }
 
     private struct LinkState
@@ -183,6 +187,7 @@ public static partial class Rtnetlink
         public int Master;
         public string? Mac;
         public string? Kind;
+        public VxlanInfo? Vxlan;
     }
 
 

@@ -25,7 +25,11 @@ internal static partial class Interop
     internal const ushort RTM_NEWADDR = 20;
     internal const ushort RTM_GETADDR = 22;
     internal const ushort RTM_NEWROUTE = 24;
+    internal const ushort RTM_DELROUTE = 25;
     internal const ushort RTM_GETROUTE = 26;
+    internal const ushort RTM_NEWNEIGH = 28;
+    internal const ushort RTM_DELNEIGH = 29;
+    internal const ushort RTM_GETNEIGH = 30;
 
     internal const ushort NLA_F_NESTED = 0x8000;
 
@@ -50,7 +54,22 @@ internal static partial class Interop
     internal const ushort RTA_DST = 1;
     internal const ushort RTA_OIF = 4;
     internal const ushort RTA_GATEWAY = 5;
+    internal const ushort RTA_PREFSRC = 7;
     internal const ushort RTA_TABLE = 15;
+    internal const uint RTNH_F_ONLINK = 4;
+
+    internal const ushort NDA_DST = 1;
+    internal const ushort NDA_LLADDR = 2;
+    internal const ushort NUD_NOARP = 0x40;
+    internal const ushort NUD_PERMANENT = 0x80;
+    internal const byte NTF_SELF = 0x02;
+
+    internal const ushort IFLA_VXLAN_ID = 1;
+    internal const ushort IFLA_VXLAN_LINK = 3;
+    internal const ushort IFLA_VXLAN_LOCAL = 4;
+    internal const ushort IFLA_VXLAN_LEARNING = 7;
+    internal const ushort IFLA_VXLAN_PORT = 15;
+    internal const ushort IFLA_VXLAN_LOCAL6 = 17;
 
     internal const byte AF_UNSPEC = 0;
     internal const byte AF_INET = 2;
@@ -63,6 +82,8 @@ internal static partial class Interop
     internal const byte RT_TABLE_MAIN = 254;
     internal const byte RTPROT_BOOT = 3;
     internal const byte RT_SCOPE_UNIVERSE = 0;
+    internal const byte RT_SCOPE_LINK = 253;
+    internal const byte RT_SCOPE_NOWHERE = 255;
     internal const byte RTN_UNICAST = 1;
 
     [StructLayout(LayoutKind.Sequential)]
@@ -108,5 +129,17 @@ internal static partial class Interop
         public byte rtm_scope;
         public byte rtm_type;
         public uint rtm_flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ndmsg
+    {
+        public byte ndm_family;
+        public byte ndm_pad1;
+        public ushort ndm_pad2;
+        public int ndm_ifindex;
+        public ushort ndm_state;
+        public byte ndm_flags;
+        public byte ndm_type;
     }
 }
