@@ -8,6 +8,7 @@ using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
 
@@ -122,6 +123,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services
     .AddState(options.State)
     .AddReconcile(options.Reconcile)
+    .AddPeers(options.NodePool)
     .AddCniApi(options.CniApi)
     .AddAppliance(options.Appliance)
     .AddClusterLink(options.Cluster);

@@ -124,6 +124,8 @@ public static class ClientFrameJson
                     Held = Int(o, "held"),
                     Spooled = Int(o, "spooled"),
                     Outbox = Int(o, "outbox"),
+                    PeersRouted = Int(o, "peersRouted"),
+                    PeersNotRouted = Int(o, "peersNotRouted"),
                     Pools = Array(o, "pools").Select(p => new PoolUsage { Pool = Str(p, "pool") ?? "", Used = p.TryGetProperty("used", out var u) ? u.GetInt64() : 0, Capacity = Str(p, "capacity") ?? "" }).ToList(),
                     Health = o.TryGetProperty("health", out var h) && h.ValueKind == JsonValueKind.Object ? Health(h) : null,
                     Leds = Array(o, "leds").Select(l => new LedInfo { Name = Str(l, "name") ?? "", Role = Str(l, "role") ?? "", Backend = Str(l, "backend") ?? "", State = Str(l, "state") ?? "" }).ToList(),
@@ -131,6 +133,21 @@ public static class ClientFrameJson
                 "collected" => new GcResponse { Released = Int(o, "released") },
                 "leases" => new LeasesResponse { Leases = Array(o, "leases").Select(Lease).ToList() },
                 "ledTested" => new LedTestResponse { Name = Str(o, "name") ?? "" },
+                "peers" => new PeersResponse
+                {
+                    Enabled = Bool(o, "enabled"),
+                    Peers = Array(o, "peers").Select(p => new PeerInfo
+                    {
+                        Node = Str(p, "node") ?? "",
+                        Pool = Str(p, "pool"),
+                        PodCidrs = Array(p, "podCidrs").Select(c => c.GetString() ?? "").ToList(),
+                        Addresses = Array(p, "addresses").Select(c => c.GetString() ?? "").ToList(),
+                        Mode = Str(p, "mode") ?? "-",
+                        State = Str(p, "state") ?? "",
+                        Source = Str(p, "source") ?? "",
+                        Since = Time(p, "since") ?? default,
+                    }).ToList(),
+                },
                 "reclaimed" => new ReclaimResponse { PendingReclaimed = Int(o, "pendingReclaimed"), HoldsExpired = Int(o, "holdsExpired"), SpoolDrained = Int(o, "spoolDrained") },
                 _ => throw new InvalidDataException($"unknown response kind \"{kind}\""),
             };
@@ -153,6 +170,7 @@ public static class ClientFrameJson
         LeasesRequest => "leases",
         ReclaimRequest => "reclaim",
         LedTestRequest => "ledTest",
+        PeersRequest => "peers",
         _ => throw new ArgumentException($"no operation for {request.GetType().Name}", nameof(request)),
     };
 

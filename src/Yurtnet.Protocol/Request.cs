@@ -13,6 +13,7 @@ namespace Yurtnet.Protocol;
 [JsonDerivedType(typeof(LeasesRequest), "leases")]
 [JsonDerivedType(typeof(ReclaimRequest), "reclaim")]
 [JsonDerivedType(typeof(LedTestRequest), "ledTest")]
+[JsonDerivedType(typeof(PeersRequest), "peers")]
 public abstract record Request
 {
     /// <summary>Protocol version of the sender (<see cref="ProtocolVersion.Current"/>).</summary>

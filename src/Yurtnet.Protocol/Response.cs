@@ -14,6 +14,7 @@ namespace Yurtnet.Protocol;
 [JsonDerivedType(typeof(LeasesResponse), "leases")]
 [JsonDerivedType(typeof(ReclaimResponse), "reclaimed")]
 [JsonDerivedType(typeof(LedTestResponse), "ledTested")]
+[JsonDerivedType(typeof(PeersResponse), "peers")]
 public abstract record Response
 {
     /// <summary>Protocol version of the daemon.</summary>

@@ -33,6 +33,12 @@ public sealed record StatusResponse : Response
     /// <summary>Pod network-status annotations waiting to reach the cluster (0 standalone).</summary>
     public int Outbox { get; init; }
 
+    /// <summary>Peers of the NodePool network routed to now.</summary>
+    public int PeersRouted { get; init; }
+
+    /// <summary>Peers known but not routed (refused, or the kernel refused their entries).</summary>
+    public int PeersNotRouted { get; init; }
+
     /// <summary>Per-pool usage.</summary>
     public IReadOnlyList<PoolUsage> Pools { get; init; } = [];
 

@@ -4,6 +4,7 @@ using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
 
@@ -18,6 +19,7 @@ public sealed class DaemonWiringTests
         services.AddLogging().AddSingleton(TimeProvider.System)
             .AddState(new StateOptions { StateDir = "/nonexistent/state" })
             .AddReconcile(new ReconcileOptions())
+            .AddPeers(new PeerNetworkOptions { Enabled = cluster is not null })
             .AddCniApi(new CniApiOptions())
             .AddAppliance(new ApplianceOptions { Watchdog = watchdog, Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "none" }] })
             .AddClusterLink(cluster);
@@ -31,9 +33,10 @@ public sealed class DaemonWiringTests
 
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
-        // Start order (stop is the reverse): the reconciler and the socket first, the watchdog and the cluster link last.
+        // Start order (stop is the reverse): the reconciler, the peer routes and the socket first, the watchdog and the
+        // cluster link last.
         var hosted = services.Where(d => d.ServiceType == typeof(IHostedService)).Select(d => d.ImplementationType?.Name ?? "factory").ToList();
-        Assert.Equal(["factory", "factory", "SystemdNotifications", "UplinkCarrier", "factory", "HardwareWatchdog", "ClusterLink"], hosted);
+        Assert.Equal(["factory", "factory", "factory", "SystemdNotifications", "UplinkCarrier", "factory", "HardwareWatchdog", "ClusterLink"], hosted);
     }
 
     [Fact]

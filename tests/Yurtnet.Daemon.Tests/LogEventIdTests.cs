@@ -15,6 +15,7 @@ public sealed class LogEventIdTests
         ["Yurtnet.Daemon.Cluster"] = (4000, 4999),
         ["Yurtnet.Daemon.Reconcile"] = (5000, 5999),
         ["Yurtnet.Daemon.Appliance"] = (6000, 6999),
+        ["Yurtnet.Daemon.Peers"] = (7000, 7999),
     };
 
     private static List<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>

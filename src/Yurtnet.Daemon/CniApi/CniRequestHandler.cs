@@ -3,6 +3,7 @@ using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
 using Yurtnet.Protocol;
@@ -13,7 +14,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// Answers each request with a named result, never a dropped connection: validation problems, exhausted pools
 /// and unknown leases are <see cref="ErrorResponse"/>s the plugin turns into CNI errors.
 /// </summary>
-internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, StateStore store, SpoolDrain spool, HealthModel health, LedBlinker leds, PodView pods, TimeProvider time)
+internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, StateStore store, SpoolDrain spool, HealthModel health, LedBlinker leds, PodView pods, PeerNetwork peers, TimeProvider time)
 {
     private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -30,6 +31,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             StatusRequest r => await StatusAsync(r, cancellationToken),
             GcRequest r => await GcAsync(r, cancellationToken),
             LeasesRequest => await LeasesAsync(cancellationToken),
+            PeersRequest => new PeersResponse { Enabled = peers.Enabled, Peers = peers.Snapshot() },
             ReclaimRequest => await ReclaimAsync(cancellationToken),
             LedTestRequest r => await LedTestAsync(r, cancellationToken),
             _ => Error(ErrorKind.InvalidRequest, $"unsupported operation {request.GetType().Name}"),
@@ -219,6 +221,8 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             Held = leases.Count(l => l.State == LeaseState.Held),
             Spooled = spool.PendingCount(),
             Outbox = keeper.OutboxCount,
+            PeersRouted = peers.Snapshot().Count(p => p.State == "routed"),
+            PeersNotRouted = peers.Snapshot().Count(p => p.State != "routed"),
             Pools = pools.Select(p => new PoolUsage
             {
                 Pool = p,

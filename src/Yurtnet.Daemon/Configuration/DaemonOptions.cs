@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
 
@@ -37,12 +38,15 @@ internal sealed record DaemonOptions
     /// <summary>The cluster link; null when yurtnetd runs standalone.</summary>
     public ClusterOptions? Cluster { get; init; }
 
+    /// <summary>The NodePool network: routes to the pod CIDRs of the site's other gateways.</summary>
+    public PeerNetworkOptions NodePool { get; init; } = new();
+
     /// <summary><c>text</c> or <c>json</c>.</summary>
     public string LogFormat { get; init; } = "text";
 
     /// <summary>Every top-level key, each owned by one component (or, for <c>logFormat</c>, by the host).</summary>
     public static IReadOnlyList<string> Keys { get; } =
-        [.. CniApiOptions.Keys, .. StateOptions.Keys, .. ReconcileOptions.Keys, "logFormat", .. ApplianceOptions.Keys, "cluster"];
+        [.. CniApiOptions.Keys, .. StateOptions.Keys, .. ReconcileOptions.Keys, "logFormat", .. ApplianceOptions.Keys, "cluster", "nodePool"];
 
     public static DaemonOptions Read(IConfiguration configuration, out List<string> problems) =>
         Read(configuration, Environment.GetEnvironmentVariable("NODE_NAME"), Environment.MachineName, out problems);
@@ -63,6 +67,7 @@ internal sealed record DaemonOptions
             Reconcile = ReconcileOptions.Read(settings, state.StateDir),
             Appliance = ApplianceOptions.Read(settings),
             Cluster = cluster,
+            NodePool = PeerNetworkOptions.Read(settings.Section("nodePool"), cluster is not null),
             LogFormat = settings.OneOf("logFormat", "text", ["text", "json"]),
         };
     }

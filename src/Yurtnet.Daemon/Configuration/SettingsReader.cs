@@ -91,6 +91,21 @@ internal sealed class SettingsReader
     public string OneOf(string key, string fallback, IReadOnlyCollection<string> allowed) => Parse(key, fallback, value =>
         allowed.Contains(value, StringComparer.Ordinal) ? (value, null) : (fallback, $"\"{value}\" must be one of {string.Join(", ", allowed)}"));
 
+    /// <summary>A list of texts, as a JSON list or as comma-separated text (what an environment variable can carry).</summary>
+    public List<(string Key, string Text)> Texts(string key)
+    {
+        var section = _section.GetSection(key);
+        var children = section.GetChildren().ToList();
+        if (children.Count == 0)
+        {
+            return string.IsNullOrEmpty(section.Value)
+                ? []
+                : section.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(part => (key, part)).ToList();
+        }
+
+        return children.Select(c => ($"{key}[{c.Key}]", c.Value ?? "")).ToList();
+    }
+
     /// <summary>User ids, as a list or as comma-separated text (what an environment variable can carry).</summary>
     public List<uint> Uids(string key, IReadOnlyList<uint> fallback)
     {

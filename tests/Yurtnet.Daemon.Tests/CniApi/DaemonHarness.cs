@@ -4,6 +4,7 @@ using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
 
@@ -35,6 +36,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
             .AddSingleton(Time)
             .AddState(Options.State)
             .AddReconcile(Options.Reconcile)
+            .AddPeers(Options.NodePool)
             .AddCniApi(Options.CniApi)
             .AddAppliance(Options.Appliance)
             .AddClusterLink(Options.Cluster);

@@ -1,0 +1,38 @@
+using System.Net;
+
+namespace Yurtnet.Daemon.Peers;
+
+/// <summary>
+/// Another gateway whose pods this one routes to: its pod CIDRs and the underlay addresses its traffic goes to. From
+/// the static <c>nodePool.peers</c> list or from the Nodes of the NodePool.
+/// </summary>
+internal sealed record Peer
+{
+    /// <summary>The Node's name (or the name given in the static list).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The pod CIDRs the peer hands addresses from (its Node's <c>spec.podCIDRs</c>).</summary>
+    public required IReadOnlyList<IPNetwork> PodCidrs { get; init; }
+
+    /// <summary>Its underlay addresses (at most one per family): where the traffic for its pods is sent.</summary>
+    public required IReadOnlyList<IPAddress> Addresses { get; init; }
+
+    /// <summary>The NodePool it was seen in, or null (static peers, <c>scope: cluster</c>).</summary>
+    public string? Pool { get; init; }
+
+    /// <summary>From the settings file (never withdrawn but by editing it), not from the cluster.</summary>
+    public bool Static { get; init; }
+
+    /// <summary>When this peer, with these CIDRs and addresses, was first seen.</summary>
+    public DateTimeOffset Since { get; init; }
+
+    /// <summary>The underlay address of one family, or null.</summary>
+    public IPAddress? Address(System.Net.Sockets.AddressFamily family) => Addresses.FirstOrDefault(a => a.AddressFamily == family);
+
+    /// <summary>Whether the datapath for the two is the same (pod CIDRs and addresses; name, pool and times aside).</summary>
+    public bool SameRoutes(Peer other) =>
+        other is not null && PodCidrs.SequenceEqual(other.PodCidrs) && Addresses.SequenceEqual(other.Addresses);
+
+    /// <summary>One line for logs: <c>gw-b 10.22.1.0/24 via 192.168.10.12</c>.</summary>
+    public override string ToString() => $"{Name} {string.Join(",", PodCidrs)} via {string.Join(",", Addresses)}";
+}

@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Netlink;
+
+namespace Yurtnet.Daemon.Peers;
+
+/// <summary>
+/// The one owner of the host routing side of the NodePool network: makes the kernel hold exactly the entries
+/// <see cref="DatapathPlan"/> derives for the admitted peers. What is ours is recognised by the route protocol
+/// (<see cref="DatapathPlan.RouteProtocol"/>) and the device name (<see cref="PeerNetworkOptions.VxlanDevice"/>);
+/// nothing else is touched. One netlink conversation per sync: lookups, then one batch of changes.
+/// </summary>
+internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<PeerDatapath> logger)
+{
+    private Dictionary<string, PeerPath> _paths = new(StringComparer.Ordinal);
+
+    /// <summary>Brings the kernel in line with <paramref name="peers"/>; returns each peer's path (with its problem, if any) and the changes made.</summary>
+    public (IReadOnlyDictionary<string, PeerPath> Paths, int Changes) Sync(IReadOnlyList<Peer> peers, IPAddress? ownAddress)
+    {
+        ArgumentNullException.ThrowIfNull(peers);
+        using var socket = NetlinkSocket.Open();
+        var vxlan = socket.TryGetLink(PeerNetworkOptions.VxlanDevice, out var existing) ? existing : null;
+        var tunnelFamily = ownAddress?.AddressFamily
+            ?? (peers.Any(p => p.Address(AddressFamily.InterNetwork) is not null) || peers.Count == 0 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6);
+        var paths = DatapathPlan.Choose(peers, options.Mode, tunnelFamily, address => Reach(socket, address, vxlan?.Index ?? -1), _paths);
+
+        var tunnelled = peers.Where(p => paths[p.Name] is { Mode: PeerMode.Vxlan, Problem: null }).ToList();
+        var local = ownAddress ?? tunnelled.Select(p => SourceTowards(socket, p.Address(tunnelFamily)!)).FirstOrDefault(a => a is not null);
+        if (tunnelled.Count > 0 && local is null)
+        {
+            foreach (var peer in tunnelled)
+            {
+                paths[peer.Name] = paths[peer.Name] with { Problem = "this gateway's own underlay address is unknown (set nodePool.address)" };
+            }
+
+            tunnelled.Clear();
+        }
+
+        vxlan = tunnelled.Count > 0 ? EnsureVxlan(socket, vxlan, local!) : RemoveVxlan(socket, vxlan);
+        var desired = DatapathPlan.Entries(peers, paths, vxlan?.Index ?? 0, tunnelFamily);
+        var current = Current(socket, vxlan);
+        var changes = desired.Where(d => !current.Any(c => Same(c, d))).Select(KernelChange.Add)
+            .Concat(current.Where(c => !desired.Any(d => Same(c, d))).Select(KernelChange.Delete))
+            .ToList();
+        if (changes.Count > 0)
+        {
+            foreach (var (change, error) in socket.Apply(changes))
+            {
+                LogRefused(logger, change.ToString(), error.Message);
+                if (!change.Remove && Owner(peers, change.Entry) is { } owner)
+                {
+                    paths[owner.Name] = paths[owner.Name] with { Problem = $"the kernel refused {change.Entry.Describe()}: {error.Message}" };
+                }
+            }
+        }
+
+        _paths = paths;
+        return (paths, changes.Count);
+    }
+
+    /// <summary>Removes every route, neighbour, FDB entry and device of ours (the feature turned off, or purge).</summary>
+    public int RemoveAll()
+    {
+        using var socket = NetlinkSocket.Open();
+        var vxlan = socket.TryGetLink(PeerNetworkOptions.VxlanDevice, out var existing) ? existing : null;
+        var current = Current(socket, vxlan);
+        var routes = current.OfType<RouteInfo>().Select(KernelChange.Delete).ToList();
+        foreach (var (change, error) in socket.Apply(routes))
+        {
+            LogRefused(logger, change.ToString(), error.Message);
+        }
+
+        RemoveVxlan(socket, vxlan);
+        _paths.Clear();
+        return routes.Count + (vxlan is null ? 0 : 1);
+    }
+
+    private static List<IKernelEntry> Current(NetlinkSocket socket, LinkInfo? vxlan)
+    {
+        var current = new List<IKernelEntry>();
+        current.AddRange(socket.ListRoutes(AddressFamily.InterNetwork).Where(r => r.Protocol == DatapathPlan.RouteProtocol));
+        current.AddRange(socket.ListRoutes(AddressFamily.InterNetworkV6).Where(r => r.Protocol == DatapathPlan.RouteProtocol));
+        if (vxlan is not null)
+        {
+            current.AddRange(socket.ListNeighbours(vxlan.Index));
+            current.AddRange(socket.ListForwardingEntries(vxlan.Index));
+        }
+
+        return current;
+    }
+
+    private static bool Same(IKernelEntry current, IKernelEntry desired) => (current, desired) switch
+    {
+        (RouteInfo a, RouteInfo b) => a.SameAs(b),
+        _ => current.Equals(desired),
+    };
+
+    private static Peer? Owner(IReadOnlyList<Peer> peers, IKernelEntry entry) => entry switch
+    {
+        RouteInfo route => peers.FirstOrDefault(p => p.PodCidrs.Contains(route.Destination)),
+        NeighbourInfo neighbour => peers.FirstOrDefault(p => p.PodCidrs.Any(c => c.BaseAddress.Equals(neighbour.Address))),
+        ForwardingInfo forwarding => peers.FirstOrDefault(p => p.Addresses.Contains(forwarding.Destination)),
+        _ => null,
+    };
+
+    private static PeerReach? Reach(NetlinkSocket socket, IPAddress address, int vxlanIndex)
+    {
+        try
+        {
+            var route = socket.GetRoute(address);
+            return new PeerReach(route.Gateway is null && route.OutputInterface != vxlanIndex, route.OutputInterface);
+        }
+        catch (NetlinkException)
+        {
+            return null;
+        }
+    }
+
+    private static IPAddress? SourceTowards(NetlinkSocket socket, IPAddress address)
+    {
+        try
+        {
+            return socket.GetRoute(address).PreferredSource;
+        }
+        catch (NetlinkException)
+        {
+            return null;
+        }
+    }
+
+    private LinkInfo EnsureVxlan(NetlinkSocket socket, LinkInfo? existing, IPAddress local)
+    {
+        var wanted = new VxlanInfo(options.VxlanVni, options.VxlanPort, Learning: false, local);
+        var mac = VtepMac.For(local);
+        if (existing is not null && (existing.Kind != "vxlan" || existing.Vxlan != wanted || existing.Mac != mac))
+        {
+            // Settings cannot be changed on a live VXLAN device: it is made again (its entries go with it).
+            LogVxlanRecreated(logger, PeerNetworkOptions.VxlanDevice, existing.Vxlan?.ToString() ?? existing.Kind ?? "?", wanted.ToString());
+            socket.TryDeleteLink(PeerNetworkOptions.VxlanDevice);
+            existing = null;
+        }
+
+        if (existing is null)
+        {
+            socket.TryCreateVxlan(PeerNetworkOptions.VxlanDevice, wanted, Rtnetlink.ParseMac(mac), 0);
+            LogVxlanCreated(logger, PeerNetworkOptions.VxlanDevice, options.VxlanVni, options.VxlanPort, local.ToString(), mac);
+        }
+
+        var link = socket.GetLink(PeerNetworkOptions.VxlanDevice);
+        if (!link.IsUp)
+        {
+            socket.SetLinkUp(link);
+            link = socket.GetLink(PeerNetworkOptions.VxlanDevice);
+        }
+
+        return link;
+    }
+
+    private LinkInfo? RemoveVxlan(NetlinkSocket socket, LinkInfo? existing)
+    {
+        if (existing is not null && socket.TryDeleteLink(PeerNetworkOptions.VxlanDevice))
+        {
+            LogVxlanRemoved(logger, PeerNetworkOptions.VxlanDevice);
+        }
+
+        return null;
+    }
+}
