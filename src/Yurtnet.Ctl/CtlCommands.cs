@@ -32,6 +32,11 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
         {
             stdout.WriteLine($"  outbox    {status.Outbox} pod status annotation(s) waiting for the cloud");
         }
+        if (status.PeersRouted + status.PeersNotRouted > 0)
+        {
+            stdout.WriteLine($"  peers     {status.PeersRouted} routed, {status.PeersNotRouted} not routed (yurtnetctl peers)");
+        }
+
         foreach (var pool in status.Pools)
         {
             stdout.WriteLine($"  pool      {pool.Pool}: {pool.Used} used of {pool.Capacity}");
@@ -82,6 +87,42 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
             [
                 l.Ip, l.State, l.Pod ?? "-", l.ContainerId.Length > 12 ? l.ContainerId[..12] : l.ContainerId, l.IfName, l.Network,
                 Format(now - l.Since) + " ago", l.HeldUntil is { } until ? $"in {Format(until - now)}" : "-",
+            ])));
+        return 0;
+    }
+
+    public int Peers(bool json)
+    {
+        if (Ask<PeersResponse>(new PeersRequest()) is not { } peers)
+        {
+            return 1;
+        }
+
+        if (json)
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(peers.Peers, CtlJsonContext.Default.IReadOnlyListPeerInfo));
+            return 0;
+        }
+
+        if (!peers.Enabled)
+        {
+            stdout.WriteLine("the NodePool network is off (nodePool in /etc/yurtnet/yurtnetd.json)");
+            return 0;
+        }
+
+        if (peers.Peers.Count == 0)
+        {
+            stdout.WriteLine("no peers");
+            return 0;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        stdout.Write(TextTable.Render(
+            ["NODE", "POOL", "POD CIDRS", "ADDRESS", "MODE", "STATE", "SOURCE", "SINCE"],
+            peers.Peers.Select(p => (IReadOnlyList<string>)
+            [
+                p.Node, p.Pool ?? "-", string.Join(",", p.PodCidrs), string.Join(",", p.Addresses), p.Mode, p.State, p.Source,
+                p.Since == default ? "-" : Format(now - p.Since) + " ago",
             ])));
         return 0;
     }

@@ -7,6 +7,7 @@ usage: yurtnetctl [--socket PATH] COMMAND [--json]
 commands:
   status    is yurtnetd ready to serve ADD; lease counts, pools, spool
   leases    every lease: address, state, pod, container, hold
+  peers     the other gateways of the site: node, pod CIDRs, underlay address, mode, state
   gc        run yurtnetd's reconciliation now (spool, uncommitted leases, expired holds)
   leds test light each status LED alone, in turn, with its name on screen
 options:
@@ -53,6 +54,7 @@ return command switch
 {
     "status" => commands.Status(json),
     "leases" => commands.Leases(json),
+    "peers" => commands.Peers(json),
     "gc" => commands.Gc(json),
     "leds" when subcommand == "test" => commands.LedsTest(),
     "leds" => Fail("usage: yurtnetctl leds test"),
