@@ -89,6 +89,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
     /// <summary>The pid of the yurtnetd that <see cref="StartHeldAsync"/> runs now.</summary>
     public int DaemonPid => int.Parse(File.ReadAllText(Path.Combine(Root, "daemon.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Starts yurtnetd inside a network namespace (a simulated gateway of a site: its host namespace is that one).</summary>
+    public async Task StartInNetnsAsync(string netns)
+    {
+        Launch(new ProcessStartInfo("ip", ["netns", "exec", netns, Binaries.Daemon, "--config", ConfigPath]), null);
+        await WaitForSocketAsync();
+    }
+
     /// <summary>Starts yurtnetd as root without any capability, as the shipped unit runs it (<c>CapabilityBoundingSet=</c>).</summary>
     public async Task StartWithoutCapabilitiesAsync()
     {

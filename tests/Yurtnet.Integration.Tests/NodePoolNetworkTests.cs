@@ -1,0 +1,78 @@
+namespace Yurtnet.Integration.Tests;
+
+/// <summary>The NodePool network on a simulated three-gateway site (<see cref="NodePoolSite"/>), with static peers.</summary>
+[Trait("requirement", "root")]
+public sealed class NodePoolNetworkTests
+{
+    [RootFact]
+    public async Task Pods_on_three_gateways_reach_each_other_both_ways_over_ipv4_and_ipv6_with_their_own_addresses_host_gw_on_the_lan_and_vxlan_across_the_router()
+    {
+        await using var site = new NodePoolSite();
+        await site.StartStaticAsync();
+        var a = site.AddPod(site["a"], "pa");
+        var b = site.AddPod(site["b"], "pb");
+        var c = site.AddPod(site["c"], "pc");
+        foreach (var (to, from) in new[] { (b, a), (a, b), (c, a), (a, c), (c, b) })
+        {
+            NodePoolSite.CountArrivalsFrom(to, from.V4);
+            NodePoolSite.CountArrivalsFrom(to, from.V6);
+        }
+
+        // Neighbour discovery on fresh links may take a retransmit under load: a few tries, then the counters.
+        foreach (var (to, from) in new[] { (b, a), (a, b), (c, a), (a, c), (c, b) })
+        {
+            Assert.True(await Eventually.WaitForAsync(() => from.Ping(to.V4) == 0, TimeSpan.FromSeconds(10)), $"{from.Name} -> {to.Name} {to.V4}\n{site["a"].Daemon!.Log}");
+            Assert.True(await Eventually.WaitForAsync(() => from.Ping(to.V6) == 0, TimeSpan.FromSeconds(10)), $"{from.Name} -> {to.Name} {to.V6}");
+            Assert.True(NodePoolSite.Arrivals(to, from.V4) >= 1, $"{to.Name} saw no echo request from {from.V4}: translated on the way");
+            Assert.True(NodePoolSite.Arrivals(to, from.V6) >= 1, $"{to.Name} saw no echo request from {from.V6}: translated on the way");
+        }
+
+        var peersOfA = site["a"].Peers().Peers.ToDictionary(p => p.Node);
+        Assert.Equal(("hostgw", "routed"), (peersOfA["gw-b"].Mode, peersOfA["gw-b"].State));
+        Assert.Equal(("vxlan", "routed"), (peersOfA["gw-c"].Mode, peersOfA["gw-c"].State));
+        var routes = NodePoolSite.Exec(site["a"].Netns, "ip", "route", "show", "proto", "121");
+        Assert.Contains("10.201.2.0/24 via 192.168.77.12 dev uplink", routes, StringComparison.Ordinal);
+        Assert.Contains("10.201.3.0/24 via 10.201.3.0 dev yurtnet.vxlan onlink", routes, StringComparison.Ordinal);
+        Assert.Contains("0e:79:c0:a8:4e:0d dst 192.168.78.13 self permanent", NodePoolSite.Exec(site["a"].Netns, "bridge", "fdb", "show", "dev", "yurtnet.vxlan"), StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public async Task Gateway_restarted_after_its_links_and_routes_were_lost_has_every_peer_route_back_before_its_socket_serves()
+    {
+        await using var site = new NodePoolSite();
+        await site.StartStaticAsync(resync: "1h");
+        var a = site.AddPod(site["a"], "pa");
+        var c = site.AddPod(site["c"], "pc");
+        var gw = site["a"];
+
+        // A power cut: yurtnetd gone without a word, and the kernel's state (routes, the VXLAN device) with it.
+        gw.Daemon!.Kill();
+        NodePoolSite.Exec(gw.Netns, "ip", "link", "delete", "yurtnet.vxlan");
+        NodePoolSite.Exec(gw.Netns, "ip", "route", "flush", "proto", "121");
+        Assert.NotEqual(0, a.Ping(c.V4));
+        await gw.Daemon.StartInNetnsAsync(gw.Netns.Name);
+
+        // The socket is open: the routes must be there already (no resync for an hour).
+        var routes = NodePoolSite.Exec(gw.Netns, "ip", "route", "show", "proto", "121");
+        Assert.Contains("10.201.2.0/24", routes, StringComparison.Ordinal);
+        Assert.Contains("10.201.3.0/24", routes, StringComparison.Ordinal);
+        Assert.True(await Eventually.WaitForAsync(() => a.Ping(c.V4) == 0, TimeSpan.FromSeconds(10)));
+        Assert.True(await Eventually.WaitForAsync(() => a.Ping(c.V6) == 0, TimeSpan.FromSeconds(10)));
+    }
+
+    [RootFact]
+    public async Task Peer_route_another_program_deletes_is_put_back_by_the_next_resync_and_nothing_of_anyone_else_is_touched()
+    {
+        await using var site = new NodePoolSite();
+        await site.StartStaticAsync(resync: "1s");
+        var a = site.AddPod(site["a"], "pa");
+        var b = site.AddPod(site["b"], "pb");
+        var gw = site["a"];
+        NodePoolSite.Exec(gw.Netns, "ip", "route", "add", "10.99.0.0/24", "via", "192.168.77.1");
+
+        NodePoolSite.Exec(gw.Netns, "ip", "route", "del", "10.201.2.0/24");
+
+        Assert.True(await Eventually.WaitForAsync(() => a.Ping(b.V4) == 0, TimeSpan.FromSeconds(15)));
+        Assert.Contains("10.99.0.0/24 via 192.168.77.1", NodePoolSite.Exec(gw.Netns, "ip", "route"), StringComparison.Ordinal);
+    }
+}
