@@ -70,6 +70,11 @@ public sealed class NodePoolNetworkTests
         var gw = site["a"];
         NodePoolSite.Exec(gw.Netns, "ip", "route", "add", "10.99.0.0/24", "via", "192.168.77.1");
 
+        // Someone else routes gw-c's IPv6 pod CIDR on this gateway: yurtnet leaves that route alone and says so.
+        NodePoolSite.Exec(gw.Netns, "ip", "-6", "route", "replace", "fd20:3::/64", "via", "fd77::1");
+        Assert.True(await Eventually.WaitForAsync(() => gw.Peers().Peers.Single(p => p.Node == "gw-c").State.Contains("someone else", StringComparison.Ordinal)));
+        Assert.Contains("fd20:3::/64 via fd77::1 dev uplink", NodePoolSite.Exec(gw.Netns, "ip", "-6", "route"), StringComparison.Ordinal);
+
         NodePoolSite.Exec(gw.Netns, "ip", "route", "del", "10.201.2.0/24");
 
         Assert.True(await Eventually.WaitForAsync(() => a.Ping(b.V4) == 0, TimeSpan.FromSeconds(15)));

@@ -50,6 +50,11 @@ internal static class PeerAdmission
 
         foreach (var cidr in peer.PodCidrs)
         {
+            if (cidr.PrefixLength == 0)
+            {
+                return $"claims {cidr}, a default route, not a pod CIDR";
+            }
+
             // IPNetwork is a struct: FirstOrDefault would say "0.0.0.0/0" for none.
             foreach (var own in ownCidrs.Where(own => Overlap(own, cidr)))
             {

@@ -39,9 +39,26 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
 
         vxlan = tunnelled.Count > 0 ? EnsureVxlan(socket, vxlan, local!) : RemoveVxlan(socket, vxlan);
         var desired = DatapathPlan.Entries(peers, paths, vxlan?.Index ?? 0, tunnelFamily);
+
+        // An add replaces a route of the same prefix whoever installed it: never one that is not ours.
+        var foreign = socket.ListRoutes(AddressFamily.InterNetwork).Concat(socket.ListRoutes(AddressFamily.InterNetworkV6))
+            .Where(r => r.Protocol != DatapathPlan.RouteProtocol).ToList();
+        foreach (var route in desired.OfType<RouteInfo>().Where(d => foreign.Any(f => f.Destination.Equals(d.Destination))).ToList())
+        {
+            desired.Remove(route);
+            if (Owner(peers, route) is { } owner)
+            {
+                paths[owner.Name] = paths[owner.Name] with { Problem = $"{route.Destination} is already routed by someone else (not yurtnet): left alone" };
+            }
+        }
+
         var current = Current(socket, vxlan);
-        var changes = desired.Where(d => !current.Any(c => Same(c, d))).Select(KernelChange.Add)
-            .Concat(current.Where(c => !desired.Any(d => Same(c, d))).Select(KernelChange.Delete))
+        var adds = desired.Where(d => !current.Any(c => Same(c, d))).ToList();
+
+        // A removal the kernel would match on the key an add just replaced (a neighbour's address, a route's prefix)
+        // would delete the new entry: the add has already replaced it.
+        var changes = adds.Select(KernelChange.Add)
+            .Concat(current.Where(c => !desired.Any(d => Same(c, d)) && !adds.Any(a => SameKey(c, a))).Select(KernelChange.Delete))
             .ToList();
         if (changes.Count > 0)
         {
@@ -94,6 +111,14 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
     {
         (RouteInfo a, RouteInfo b) => a.SameAs(b),
         _ => current.Equals(desired),
+    };
+
+    private static bool SameKey(IKernelEntry current, IKernelEntry added) => (current, added) switch
+    {
+        (RouteInfo a, RouteInfo b) => a.Destination.Equals(b.Destination),
+        (NeighbourInfo a, NeighbourInfo b) => a.Interface == b.Interface && a.Address.Equals(b.Address),
+        (ForwardingInfo a, ForwardingInfo b) => a.Interface == b.Interface && a.Mac == b.Mac,
+        _ => false,
     };
 
     private static Peer? Owner(IReadOnlyList<Peer> peers, IKernelEntry entry) => entry switch
