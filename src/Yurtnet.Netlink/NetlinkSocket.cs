@@ -109,28 +109,17 @@ public sealed class NetlinkSocket : IDisposable
             var pending = next - first;
             while (pending > 0)
             {
-                var received = Receive($"batch of {next - first} requests in {Where}");
-                var data = _receive.AsSpan(0, received);
-                while (data.Length >= 16)
+                var operation = $"batch of {next - first} requests in {Where}";
+                var data = _receive.AsSpan(0, Receive(operation));
+                while (NextMessage(ref data, operation, out var type, out var flags, out var seq, out var body))
                 {
-                    var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
-                    var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-                    var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-                    var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
-                    if (length < 16 || length > data.Length)
-                    {
-                        throw new NetlinkException($"batch in {Where}: malformed netlink reply of {length} bytes");
-                    }
-
-                    var body = data[16..length];
-                    data = data[Math.Min(NetlinkMessageWriter.Align(length), data.Length)..];
                     if (type != Interop.NLMSG_ERROR || seq < firstSequence || seq > _sequence)
                     {
                         continue;
                     }
 
                     pending--;
-                    var errno = -BinaryPrimitives.ReadInt32LittleEndian(body);
+                    var errno = Errno(body, operation);
                     if (errno != 0)
                     {
                         var index = first + (int)(seq - firstSequence);
@@ -150,21 +139,9 @@ public sealed class NetlinkSocket : IDisposable
         Send(operation);
         while (true)
         {
-            var received = Receive(operation);
-            var data = _receive.AsSpan(0, received);
-            while (data.Length >= 16)
+            var data = _receive.AsSpan(0, Receive(operation));
+            while (NextMessage(ref data, operation, out var type, out var flags, out var seq, out var body))
             {
-                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-                var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-                var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
-                if (length < 16 || length > data.Length)
-                {
-                    throw new NetlinkException($"{operation}: malformed netlink reply of {length} bytes");
-                }
-
-                var body = data[16..length];
-                data = data[Math.Min(NetlinkMessageWriter.Align(length), data.Length)..];
                 if (seq != sequence)
                 {
                     continue;
@@ -173,7 +150,7 @@ public sealed class NetlinkSocket : IDisposable
                 switch (type)
                 {
                     case Interop.NLMSG_ERROR:
-                        var errno = -BinaryPrimitives.ReadInt32LittleEndian(body);
+                        var errno = Errno(body, operation);
                         if (errno == 0)
                         {
                             return;
@@ -193,6 +170,37 @@ public sealed class NetlinkSocket : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Takes the next message off <paramref name="data"/>: false when none is left; a length that does not fit is a
+    /// malformed reply.
+    /// </summary>
+    private static bool NextMessage(ref Span<byte> data, string operation, out ushort type, out ushort flags, out uint sequence, out ReadOnlySpan<byte> body)
+    {
+        (type, flags, sequence) = (0, 0, 0);
+        body = default;
+        if (data.Length < 16)
+        {
+            return false;
+        }
+
+        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
+        if (length < 16 || length > data.Length)
+        {
+            throw new NetlinkException($"{operation}: malformed netlink reply of {length} bytes");
+        }
+
+        type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
+        flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
+        sequence = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
+        body = data[16..length];
+        data = data[Math.Min(NetlinkMessageWriter.Align(length), data.Length)..];
+        return true;
+    }
+
+    /// <summary>The errno of an NLMSG_ERROR (0: an ACK).</summary>
+    private static int Errno(ReadOnlySpan<byte> body, string operation) =>
+        body.Length >= 4 ? -BinaryPrimitives.ReadInt32LittleEndian(body) : throw new NetlinkException($"{operation}: truncated netlink error of {body.Length} bytes");
 
     private static string? ExtendedAckMessage(ReadOnlySpan<byte> body, ushort flags)
     {
@@ -259,16 +267,16 @@ public sealed class NetlinkSocket : IDisposable
         }
 
         var data = _receive.AsSpan(0, received);
-        while (data.Length >= 16)
+        try
         {
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
-            if (length < 16 || length > data.Length)
+            while (NextMessage(ref data, "receive link notifications", out var type, out _, out _, out var body))
             {
-                break;
+                result.Add((type, body.ToArray()));
             }
-
-            result.Add((BinaryPrimitives.ReadUInt16LittleEndian(data[4..]), data[16..length].ToArray()));
-            data = data[Math.Min(NetlinkMessageWriter.Align(length), data.Length)..];
+        }
+        catch (NetlinkException)
+        {
+            // A malformed tail: keep the notifications read before it.
         }
 
         return result;

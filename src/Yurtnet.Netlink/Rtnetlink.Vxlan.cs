@@ -17,16 +17,7 @@ public static partial class Rtnetlink
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(mac);
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_NEWLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_EXCL);
-        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC });
-        w.AttributeString(Interop.IFLA_IFNAME, name);
-        w.Attribute(Interop.IFLA_ADDRESS, mac);
-        if (mtu > 0)
-        {
-            w.AttributeU32(Interop.IFLA_MTU, (uint)mtu);
-        }
-
+        var w = BeginNewLink(socket, name, mac, mtu);
         var info = w.BeginNested(Interop.IFLA_LINKINFO);
         w.AttributeString(Interop.IFLA_INFO_KIND, "vxlan");
         var data = w.BeginNested(Interop.IFLA_INFO_DATA);

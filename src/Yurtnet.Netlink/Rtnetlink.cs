@@ -35,16 +35,7 @@ public static partial class Rtnetlink
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(mac);
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_NEWLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_EXCL);
-        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC });
-        w.AttributeString(Interop.IFLA_IFNAME, name);
-        w.Attribute(Interop.IFLA_ADDRESS, mac);
-        if (mtu > 0)
-        {
-            w.AttributeU32(Interop.IFLA_MTU, (uint)mtu);
-        }
-
+        var w = BeginNewLink(socket, name, mac, mtu);
         var info = w.BeginNested(Interop.IFLA_LINKINFO);
         w.AttributeString(Interop.IFLA_INFO_KIND, "bridge");
         w.EndNested(info);
@@ -67,15 +58,7 @@ public static partial class Rtnetlink
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(peerNamespace);
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_NEWLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_EXCL);
-        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC });
-        w.AttributeString(Interop.IFLA_IFNAME, name);
-        if (mtu > 0)
-        {
-            w.AttributeU32(Interop.IFLA_MTU, (uint)mtu);
-        }
-
+        var w = BeginNewLink(socket, name, null, mtu);
         var info = w.BeginNested(Interop.IFLA_LINKINFO);
         w.AttributeString(Interop.IFLA_INFO_KIND, "veth");
         var data = w.BeginNested(Interop.IFLA_INFO_DATA);
@@ -143,6 +126,26 @@ public static partial class Rtnetlink
         {
             return false;
         }
+    }
+
+    /// <summary>Starts an RTM_NEWLINK that creates <paramref name="name"/> (and fails if it exists), with a fixed MAC and an MTU when given.</summary>
+    private static NetlinkMessageWriter BeginNewLink(NetlinkSocket socket, string name, byte[]? mac, int mtu)
+    {
+        var w = socket.Writer;
+        w.Begin(Interop.RTM_NEWLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_EXCL);
+        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC });
+        w.AttributeString(Interop.IFLA_IFNAME, name);
+        if (mac is not null)
+        {
+            w.Attribute(Interop.IFLA_ADDRESS, mac);
+        }
+
+        if (mtu > 0)
+        {
+            w.AttributeU32(Interop.IFLA_MTU, (uint)mtu);
+        }
+
+        return w;
     }
 
     /// <summary>Formats a MAC address as <c>aa:bb:cc:dd:ee:ff</c>.</summary>

@@ -26,4 +26,30 @@ public static class RawClient
             }
         }
     }
+
+    /// <summary>Opens <paramref name="count"/> connections that send nothing; dispose the list to close them all.</summary>
+    public static async Task<RawClients> ConnectManyAsync(string path, int count)
+    {
+        var clients = new RawClients();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                clients.Add(await ConnectAsync(path));
+            }
+
+            return clients;
+        }
+        catch
+        {
+            clients.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>Connections opened together by <see cref="RawClient.ConnectManyAsync"/>, closed together.</summary>
+public sealed class RawClients : List<Socket>, IDisposable
+{
+    public void Dispose() => ForEach(s => s.Dispose());
 }

@@ -208,6 +208,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             reason ??= NoPoolMessage(network, health.Snapshot().Cloud);
         }
 
+        var peerTable = peers.Snapshot();
         var pools = leases.GroupBy(l => l.Pool).Select(g => g.Key).Union(r.Subnets).Union(nodePools).Distinct().Order(StringComparer.Ordinal).ToList();
         return new StatusResponse
         {
@@ -221,8 +222,8 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             Held = leases.Count(l => l.State == LeaseState.Held),
             Spooled = spool.PendingCount(),
             Outbox = keeper.OutboxCount,
-            PeersRouted = peers.Snapshot().Count(p => p.State == "routed"),
-            PeersNotRouted = peers.Snapshot().Count(p => p.State != "routed"),
+            PeersRouted = peerTable.Count(p => p.State == "routed"),
+            PeersNotRouted = peerTable.Count(p => p.State != "routed"),
             Pools = pools.Select(p => new PoolUsage
             {
                 Pool = p,

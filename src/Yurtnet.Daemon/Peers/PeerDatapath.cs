@@ -41,8 +41,8 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
         var desired = DatapathPlan.Entries(peers, paths, vxlan?.Index ?? 0, tunnelFamily);
 
         // An add replaces a route of the same prefix whoever installed it: never one that is not ours.
-        var foreign = socket.ListRoutes(AddressFamily.InterNetwork).Concat(socket.ListRoutes(AddressFamily.InterNetworkV6))
-            .Where(r => r.Protocol != DatapathPlan.RouteProtocol).ToList();
+        var routes = socket.ListRoutes(AddressFamily.InterNetwork).Concat(socket.ListRoutes(AddressFamily.InterNetworkV6)).ToList();
+        var foreign = routes.Where(r => r.Protocol != DatapathPlan.RouteProtocol).ToList();
         foreach (var route in desired.OfType<RouteInfo>().Where(d => foreign.Any(f => f.Destination.Equals(d.Destination))).ToList())
         {
             desired.Remove(route);
@@ -52,7 +52,7 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
             }
         }
 
-        var current = Current(socket, vxlan);
+        var current = Current(socket, vxlan, routes);
         var adds = desired.Where(d => !current.Any(c => Same(c, d))).ToList();
 
         // A removal the kernel would match on the key an add just replaced (a neighbour's address, a route's prefix)
@@ -81,7 +81,7 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
     {
         using var socket = NetlinkSocket.Open();
         var vxlan = socket.TryGetLink(PeerNetworkOptions.VxlanDevice, out var existing) ? existing : null;
-        var current = Current(socket, vxlan);
+        var current = Current(socket, vxlan, socket.ListRoutes(AddressFamily.InterNetwork).Concat(socket.ListRoutes(AddressFamily.InterNetworkV6)));
         var routes = current.OfType<RouteInfo>().Select(KernelChange.Delete).ToList();
         foreach (var (change, error) in socket.Apply(routes))
         {
@@ -93,11 +93,11 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
         return routes.Count + (vxlan is null ? 0 : 1);
     }
 
-    private static List<IKernelEntry> Current(NetlinkSocket socket, LinkInfo? vxlan)
+    /// <summary>What of ours the kernel holds: our routes among <paramref name="routes"/>, the device's neighbours and FDB.</summary>
+    private static List<IKernelEntry> Current(NetlinkSocket socket, LinkInfo? vxlan, IEnumerable<RouteInfo> routes)
     {
         var current = new List<IKernelEntry>();
-        current.AddRange(socket.ListRoutes(AddressFamily.InterNetwork).Where(r => r.Protocol == DatapathPlan.RouteProtocol));
-        current.AddRange(socket.ListRoutes(AddressFamily.InterNetworkV6).Where(r => r.Protocol == DatapathPlan.RouteProtocol));
+        current.AddRange(routes.Where(r => r.Protocol == DatapathPlan.RouteProtocol));
         if (vxlan is not null)
         {
             current.AddRange(socket.ListNeighbours(vxlan.Index));

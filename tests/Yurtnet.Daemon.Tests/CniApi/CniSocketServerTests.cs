@@ -245,23 +245,11 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { MaxConcurrentRequests = 1 } });
         await daemon.StartAsync();
-        var idle = new List<Socket>();
-        try
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                idle.Add(await RawClient.ConnectAsync(daemon.Options.CniApi.Socket));
-            }
+        using var idle = await RawClient.ConnectManyAsync(daemon.Options.CniApi.Socket, 50);
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 50));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
 
-            Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 50));
-            using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
-
-            Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), TimeSpan.FromSeconds(2)));
-        }
-        finally
-        {
-            idle.ForEach(s => s.Dispose());
-        }
+        Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), TimeSpan.FromSeconds(2)));
     }
 
     [Fact]
@@ -282,28 +270,16 @@ public sealed class CniSocketServerTests
     {
         await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { MaxConnections = 16 } });
         await daemon.StartAsync();
-        var held = new List<Socket>();
-        try
-        {
-            for (var i = 0; i < 16; i++)
-            {
-                held.Add(await RawClient.ConnectAsync(daemon.Options.CniApi.Socket));
-            }
+        using var held = await RawClient.ConnectManyAsync(daemon.Options.CniApi.Socket, 16);
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 16));
+        using var extra = await RawClient.ConnectAsync(daemon.Options.CniApi.Socket);
+        var closed = await extra.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
+        held[0].Dispose();
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 15));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
 
-            Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 16));
-            using var extra = await RawClient.ConnectAsync(daemon.Options.CniApi.Socket);
-            var closed = await extra.ReceiveAsync(new ArraySegment<byte>(new byte[16]), SocketFlags.None).WaitAsync(TimeSpan.FromSeconds(10));
-            held[0].Dispose();
-            Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 15));
-            using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
-
-            Assert.Equal(0, closed);
-            Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), Timeout));
-        }
-        finally
-        {
-            held.ForEach(s => s.Dispose());
-        }
+        Assert.Equal(0, closed);
+        Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), Timeout));
     }
 
     [Fact]
