@@ -24,6 +24,25 @@ public static partial class Rtnetlink
         }
     }
 
+    /// <summary>Looks a link up by index; false when it does not exist.</summary>
+    public static bool TryGetLink(this NetlinkSocket socket, int index, out LinkInfo link)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var w = socket.Writer;
+        w.Begin(Interop.RTM_GETLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK);
+        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC, ifi_index = index });
+        try
+        {
+            link = ParseLink(socket.Query($"RTM_GETLINK index {index} in {socket.Where}")[0]);
+            return true;
+        }
+        catch (NetlinkException ex) when (ex.IsNotFound)
+        {
+            link = null!;
+            return false;
+        }
+    }
+
     /// <summary>Looks a link up by name.</summary>
     /// <exception cref="NetlinkException">It does not exist.</exception>
     public static LinkInfo GetLink(this NetlinkSocket socket, string name) =>

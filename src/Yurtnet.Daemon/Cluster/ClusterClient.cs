@@ -20,7 +20,9 @@ internal sealed class ClusterClient : IDisposable
     private readonly Kubernetes? _api;
     private readonly TokenBucketRateLimiter _limiter;
 
-    public ClusterClient(ClusterOptions options)
+    /// <param name="options">The <c>cluster</c> section.</param>
+    /// <param name="userAgent">yurthub's cache key: <see cref="UserAgent"/>, or another for a second view of a resource.</param>
+    public ClusterClient(ClusterOptions options, string userAgent = UserAgent)
     {
         ArgumentNullException.ThrowIfNull(options);
         _limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
@@ -35,7 +37,7 @@ internal sealed class ClusterClient : IDisposable
         try
         {
             var config = Configuration(options);
-            config.UserAgent = UserAgent;
+            config.UserAgent = userAgent;
             config.DisableHttp2 = true;
             config.HttpClientTimeout = TimeSpan.FromSeconds(30);
             _api = new Kubernetes(config, new ApiRequestHandler(_limiter));

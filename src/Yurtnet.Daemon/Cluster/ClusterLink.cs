@@ -5,7 +5,7 @@ using Yurtnet.Daemon.State;
 namespace Yurtnet.Daemon.Cluster;
 
 /// <summary>
-/// The cluster link: yurthub's health probe, the Node and pod watches, the pod status outbox and cluster-driven GC,
+/// The cluster link: yurthub's health probe, the Node, peer and pod watches, the pod status outbox and cluster-driven GC,
 /// run in the background, each supervised on its own. Nothing on the CNI path waits for it; a link that cannot start
 /// (a missing CA file) is reported and yurtnetd serves on with what the store knows.
 /// </summary>
@@ -16,6 +16,7 @@ internal sealed partial class ClusterLink(
     ClusterFacts facts,
     HubHealthProbe probe,
     NodeWatch nodes,
+    PeerWatch peers,
     PodWatch pods,
     StatusOutbox outbox,
     PodGc gc,
@@ -42,6 +43,7 @@ internal sealed partial class ClusterLink(
         await Task.WhenAll(
             probing,
             SuperviseAsync("node watch", nodes.RunAsync, stoppingToken),
+            SuperviseAsync("peer watch", peers.RunAsync, stoppingToken),
             SuperviseAsync("pod watch", pods.RunAsync, stoppingToken),
             SuperviseAsync("pod status outbox", outbox.RunAsync, stoppingToken),
             SuperviseAsync("cluster GC", gc.RunAsync, stoppingToken));

@@ -6,14 +6,20 @@ using Microsoft.Extensions.Logging;
 namespace Yurtnet.Daemon.Cluster;
 
 /// <summary>
-/// One list-then-watch of one resource with one field selector (yurthub caches one selector per resource and
+/// One list-then-watch of one resource with one selector (yurthub caches one selector per resource and
 /// User-Agent). Lists, then watches from the list's resourceVersion with bookmarks and <c>timeoutSeconds</c>;
 /// re-watches from the last version when a watch ends, re-lists on 410 Gone and after any failure, with backoff and
 /// jitter. Never polls. Offline, yurthub answers the list from its cache (ignoring the selector: callers filter) and
 /// holds the watch open without events; every event or bookmark is proof the cloud is live.
 /// </summary>
-internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cloud, string path, string fieldSelector, TimeSpan watchTimeout, ILogger logger)
+internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cloud, string path, string selector, TimeSpan watchTimeout, ILogger logger)
 {
+    /// <summary>The query part that selects by field, e.g. <c>metadata.name=gw-1</c>.</summary>
+    public static string FieldSelector(string selector) => "fieldSelector=" + Uri.EscapeDataString(selector);
+
+    /// <summary>The query part that selects by label, e.g. <c>apps.openyurt.io/nodepool=shop-12</c>; empty selects all.</summary>
+    public static string LabelSelector(string selector) => selector.Length == 0 ? "" : "labelSelector=" + Uri.EscapeDataString(selector);
+
     private readonly object _gate = new();
     private CancellationTokenSource? _watch;
     private volatile bool _relist;
@@ -103,7 +109,7 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
 
     private async Task<(IReadOnlyList<JsonElement> Items, string Version)> ListAsync(CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseUri, $"{path}?fieldSelector={Uri.EscapeDataString(fieldSelector)}"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(client.BaseUri, selector.Length == 0 ? path : $"{path}?{selector}"));
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         await ThrowIfFailedAsync(response, cancellationToken);
         using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
@@ -122,7 +128,7 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
     {
         var seconds = (int)watchTimeout.TotalSeconds;
         var uri = new Uri(client.BaseUri, string.Create(CultureInfo.InvariantCulture,
-            $"{path}?watch=true&allowWatchBookmarks=true&timeoutSeconds={seconds}&resourceVersion={Uri.EscapeDataString(version)}&fieldSelector={Uri.EscapeDataString(fieldSelector)}"));
+            $"{path}?watch=true&allowWatchBookmarks=true&timeoutSeconds={seconds}&resourceVersion={Uri.EscapeDataString(version)}{(selector.Length == 0 ? "" : "&" + selector)}"));
 
         // The server ends the watch after timeoutSeconds; a connection that died silently is cut a little later.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

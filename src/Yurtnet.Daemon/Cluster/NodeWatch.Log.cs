@@ -21,4 +21,7 @@ internal sealed partial class NodeWatch
 
     [LoggerMessage(EventId = 4025, Level = LogLevel.Error, Message = "node {Node}: ignoring pod CIDR {Problem}")]
     private static partial void LogBadCidr(ILogger logger, string node, string problem);
+
+    [LoggerMessage(EventId = 4026, Level = LogLevel.Warning, Message = "node {Node} moved from NodePool {Old} to {New}: its peers are now the Nodes of {New} (the old pool's are withdrawn once the live API server lists the new pool)")]
+    private static partial void LogPoolChanged(ILogger logger, string node, string old, string @new);
 }

@@ -13,6 +13,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// </summary>
 internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud, ClusterFacts facts, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger<NodeWatch> logger)
 {
+
     public Task RunAsync(CancellationToken stoppingToken)
     {
         if (facts.Node is { } cached)
@@ -20,7 +21,7 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
             LogCached(logger, cached.NodeName, string.Join(", ", cached.PodCidrs), cached.ObservedAt);
         }
 
-        var watch = new KubeListWatch(client, cloud, "api/v1/nodes", $"metadata.name={options.NodeName}", options.WatchTimeout, logger);
+        var watch = new KubeListWatch(client, cloud, "api/v1/nodes", KubeListWatch.FieldSelector($"metadata.name={options.NodeName}"), options.WatchTimeout, logger);
         return watch.RunAsync(
             async (items, ct) =>
             {
@@ -58,13 +59,28 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
             return;
         }
 
+        var seen = new NodeFacts(options.NodeName, cidrs, time.GetUtcNow())
+        {
+            Pool = KubeObject.Label(node, Peers.PeerScope.PoolLabel),
+            Addresses = KubeObject.NodeAddresses(node),
+        };
         var current = facts.Node;
-        if (current is not null && current.NodeName == options.NodeName && current.PodCidrs.SequenceEqual(cidrs))
+        if (current is not null && current.SameAs(seen))
         {
             return;
         }
 
-        var previous = await facts.SaveNodeAsync(new NodeFacts(options.NodeName, cidrs, time.GetUtcNow()), cancellationToken);
+        var previous = await facts.SaveNodeAsync(seen, cancellationToken);
+        if (previous is not null && previous.Pool != seen.Pool)
+        {
+            LogPoolChanged(logger, options.NodeName, previous.Pool ?? "(none)", seen.Pool ?? "(none)");
+        }
+
+        if (previous is not null && previous.PodCidrs.SequenceEqual(cidrs))
+        {
+            return;
+        }
+
         if (previous is null || previous.PodCidrs.Count == 0)
         {
             LogLearned(logger, options.NodeName, string.Join(", ", cidrs));

@@ -19,7 +19,7 @@ internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, 
         cloud.Changed += OnCloudChanged;
         try
         {
-            await new KubeListWatch(client, cloud, "api/v1/pods", $"spec.nodeName={options.NodeName}", options.WatchTimeout, logger)
+            await new KubeListWatch(client, cloud, "api/v1/pods", KubeListWatch.FieldSelector($"spec.nodeName={options.NodeName}"), options.WatchTimeout, logger)
                 .RunAsync(OnListAsync, OnEventAsync, stoppingToken);
         }
         finally

@@ -1,4 +1,5 @@
 using System.Net;
+using Yurtnet.Daemon.State;
 
 namespace Yurtnet.Daemon.Peers;
 
@@ -32,6 +33,20 @@ internal sealed record Peer
     /// <summary>Whether the datapath for the two is the same (pod CIDRs and addresses; name, pool and times aside).</summary>
     public bool SameRoutes(Peer other) =>
         other is not null && PodCidrs.SequenceEqual(other.PodCidrs) && Addresses.SequenceEqual(other.Addresses);
+
+    /// <summary>As the store keeps it.</summary>
+    public StoredPeer ToStored() => new(Name, PodCidrs.Select(c => c.ToString()).ToList(), Addresses.Select(a => a.ToString()).ToList(), Pool, Since);
+
+    /// <summary>A stored peer, or null when a text in it does not parse (a damaged document is not routed to).</summary>
+    public static Peer? FromStored(StoredPeer stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var cidrs = stored.PodCidrs.Select(t => IPNetwork.TryParse(t, out var n) ? n : (IPNetwork?)null).ToList();
+        var addresses = stored.Addresses.Select(t => IPAddress.TryParse(t, out var a) ? a : null).ToList();
+        return cidrs.Any(c => c is null) || addresses.Any(a => a is null)
+            ? null
+            : new Peer { Name = stored.Name, PodCidrs = cidrs.Select(c => c!.Value).ToList(), Addresses = addresses.OfType<IPAddress>().ToList(), Pool = stored.Pool, Since = stored.Since };
+    }
 
     /// <summary>One line for logs: <c>gw-b 10.22.1.0/24 via 192.168.10.12</c>.</summary>
     public override string ToString() => $"{Name} {string.Join(",", PodCidrs)} via {string.Join(",", Addresses)}";

@@ -15,29 +15,35 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
 {
     private Dictionary<string, PeerPath> _paths = new(StringComparer.Ordinal);
 
-    /// <summary>Brings the kernel in line with <paramref name="peers"/>; returns each peer's path (with its problem, if any) and the changes made.</summary>
-    public (IReadOnlyDictionary<string, PeerPath> Paths, int Changes) Sync(IReadOnlyList<Peer> peers, IPAddress? ownAddress)
+    /// <summary>
+    /// Brings the kernel in line with <paramref name="peers"/>; returns each peer's path (with its problem, if any) and
+    /// the changes made. <paramref name="ownAddresses"/> are this gateway's underlay addresses as its peers know them:
+    /// the tunnel starts there, and its MAC is derived from the one of the tunnel's family.
+    /// </summary>
+    public (IReadOnlyDictionary<string, PeerPath> Paths, int Changes) Sync(IReadOnlyList<Peer> peers, IReadOnlyList<IPAddress> ownAddresses)
     {
         ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(ownAddresses);
         using var socket = NetlinkSocket.Open();
         var vxlan = socket.TryGetLink(PeerNetworkOptions.VxlanDevice, out var existing) ? existing : null;
-        var tunnelFamily = ownAddress?.AddressFamily
-            ?? (peers.Any(p => p.Address(AddressFamily.InterNetwork) is not null) || peers.Count == 0 ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6);
+        var tunnelFamily = TunnelFamily(peers, ownAddresses);
         var paths = DatapathPlan.Choose(peers, options.Mode, tunnelFamily, address => Reach(socket, address, vxlan?.Index ?? -1), _paths);
 
         var tunnelled = peers.Where(p => paths[p.Name] is { Mode: PeerMode.Vxlan, Problem: null }).ToList();
-        var local = ownAddress ?? tunnelled.Select(p => SourceTowards(socket, p.Address(tunnelFamily)!)).FirstOrDefault(a => a is not null);
+        var local = ownAddresses.FirstOrDefault(a => a.AddressFamily == tunnelFamily);
         if (tunnelled.Count > 0 && local is null)
         {
+            // A MAC derived from any other address (the source towards a peer, say) is not the one the peers derive.
             foreach (var peer in tunnelled)
             {
-                paths[peer.Name] = paths[peer.Name] with { Problem = "this gateway's own underlay address is unknown (set nodePool.address)" };
+                paths[peer.Name] = paths[peer.Name] with { Problem = $"this gateway's own {(tunnelFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} underlay address is unknown (set nodePool.address, or give its Node an {options.AddressType})" };
             }
 
             tunnelled.Clear();
         }
 
-        vxlan = tunnelled.Count > 0 ? EnsureVxlan(socket, vxlan, local!) : RemoveVxlan(socket, vxlan);
+        vxlan = tunnelled.Count > 0 ? EnsureVxlan(socket, vxlan, local!, UplinkMtu(socket, tunnelled[0].Address(tunnelFamily)!)) : RemoveVxlan(socket, vxlan);
+        VxlanMtu = vxlan?.Mtu;
         var desired = DatapathPlan.Entries(peers, paths, vxlan?.Index ?? 0, tunnelFamily);
 
         // An add replaces a route of the same prefix whoever installed it: never one that is not ours.
@@ -142,22 +148,34 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
         }
     }
 
-    private static IPAddress? SourceTowards(NetlinkSocket socket, IPAddress address)
+    /// <summary>The tunnel's family: IPv4 when this gateway and a peer have IPv4 underlay addresses, else IPv6 when this gateway has one.</summary>
+    private static AddressFamily TunnelFamily(IReadOnlyList<Peer> peers, IReadOnlyList<IPAddress> own) =>
+        own.Any(a => a.AddressFamily == AddressFamily.InterNetwork) && (peers.Count == 0 || peers.Any(p => p.Address(AddressFamily.InterNetwork) is not null))
+            ? AddressFamily.InterNetwork
+            : own.Any(a => a.AddressFamily == AddressFamily.InterNetworkV6) ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+
+    /// <summary>The MTU of the link the tunnel's packets leave by (towards <paramref name="peer"/>), or 1500 when unknown.</summary>
+    private static int UplinkMtu(NetlinkSocket socket, IPAddress peer)
     {
         try
         {
-            return socket.GetRoute(address).PreferredSource;
+            var route = socket.GetRoute(peer);
+            return socket.TryGetLink(route.OutputInterface, out var uplink) ? uplink.Mtu : 1500;
         }
         catch (NetlinkException)
         {
-            return null;
+            return 1500;
         }
     }
 
-    private LinkInfo EnsureVxlan(NetlinkSocket socket, LinkInfo? existing, IPAddress local)
+    /// <summary>The VXLAN device's MTU (the uplink's less the encapsulation) while it exists: what pods should use.</summary>
+    public int? VxlanMtu { get; private set; }
+
+    private LinkInfo EnsureVxlan(NetlinkSocket socket, LinkInfo? existing, IPAddress local, int uplinkMtu)
     {
         var wanted = new VxlanInfo(options.VxlanVni, options.VxlanPort, Learning: false, local);
         var mac = VtepMac.For(local);
+        var mtu = Math.Max(1280, uplinkMtu - DatapathPlan.Overhead(local.AddressFamily));
         if (existing is not null && (existing.Kind != "vxlan" || existing.Vxlan != wanted || existing.Mac != mac))
         {
             // Settings cannot be changed on a live VXLAN device: it is made again (its entries go with it).
@@ -168,11 +186,18 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
 
         if (existing is null)
         {
-            socket.TryCreateVxlan(PeerNetworkOptions.VxlanDevice, wanted, Rtnetlink.ParseMac(mac), 0);
+            socket.TryCreateVxlan(PeerNetworkOptions.VxlanDevice, wanted, Rtnetlink.ParseMac(mac), mtu);
             LogVxlanCreated(logger, PeerNetworkOptions.VxlanDevice, options.VxlanVni, options.VxlanPort, local.ToString(), mac);
         }
 
         var link = socket.GetLink(PeerNetworkOptions.VxlanDevice);
+        if (link.Mtu != mtu)
+        {
+            // The uplink's MTU changed (or the device was made without it): follow it.
+            socket.SetMtu(link, mtu);
+            link = socket.GetLink(PeerNetworkOptions.VxlanDevice);
+        }
+
         if (!link.IsUp)
         {
             socket.SetLinkUp(link);

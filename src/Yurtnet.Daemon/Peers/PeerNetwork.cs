@@ -19,7 +19,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, string> _refusalsLogged = new(StringComparer.Ordinal);
-    private IReadOnlyList<Peer> _clusterPeers = [];
+    private IReadOnlyList<Peer> _clusterPeers = facts.Peers.Select(Peer.FromStored).OfType<Peer>().ToList();
     private IReadOnlyList<PeerInfo> _snapshot = [];
     private Task _loop = Task.CompletedTask;
 
@@ -40,14 +40,25 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
             return;
         }
 
-        LogStarting(logger, options.Describe());
-        await SyncAsync("start", cancellationToken);
+        LogStarting(logger, options.Describe(), _clusterPeers.Count);
+        try
+        {
+            await SyncAsync("start", cancellationToken);
+        }
+        catch (Exception ex) when (ex is not (OutOfMemoryException or OperationCanceledException))
+        {
+            // The socket serves whatever happens here: pods on this gateway do not need the peers to start.
+            LogSyncFailed(logger, "start", ex.Message);
+        }
+
+        facts.NodeChanged += OnNodeChanged;
         _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // The routes stay: pods keep reaching their peers while yurtnetd restarts or is upgraded.
+        facts.NodeChanged -= OnNodeChanged;
         await _stopping.CancelAsync();
         await _loop.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
@@ -62,6 +73,9 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
 
     /// <summary>Compares the kernel with the table now and repairs it.</summary>
     public Task ResyncAsync(CancellationToken cancellationToken) => SyncAsync("resync", cancellationToken);
+
+    /// <summary>This node's pod CIDRs or addresses may have changed: what a peer may claim, where the tunnel starts.</summary>
+    private void OnNodeChanged(NodeFacts node) => Signal();
 
     private void Signal()
     {
@@ -79,9 +93,9 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var why = "resync";
             try
             {
-                string why;
                 using (var due = new CancellationTokenSource(options.ResyncInterval, time))
                 using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, due.Token))
                 {
@@ -105,7 +119,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 // The loop must outlive any one bad sync: the next one tries again.
-                LogSyncFailed(logger, "resync", ex.Message);
+                LogSyncFailed(logger, why, ex.Message);
             }
         }
     }
@@ -126,7 +140,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
             var changes = 0;
             try
             {
-                (paths, changes) = datapath.Sync(admission.Accepted, options.Address);
+                (paths, changes) = datapath.Sync(admission.Accepted, OwnAddresses());
             }
             catch (NetlinkException ex)
             {
@@ -150,6 +164,27 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>This gateway's underlay addresses: <c>nodePool.address</c>, else its Node's addresses of the configured type (the ones its peers know).</summary>
+    private List<IPAddress> OwnAddresses()
+    {
+        if (options.Address is { } configured)
+        {
+            return [configured];
+        }
+
+        var prefix = options.AddressType + "=";
+        var result = new List<IPAddress>();
+        foreach (var text in (facts.Node?.Addresses ?? []).Where(a => a.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            if (IPAddress.TryParse(text[prefix.Length..], out var address) && !result.Any(a => a.AddressFamily == address.AddressFamily))
+            {
+                result.Add(address);
+            }
+        }
+
+        return result;
     }
 
     private IEnumerable<IPNetwork> OwnCidrsFromCluster()

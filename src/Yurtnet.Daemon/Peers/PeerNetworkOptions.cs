@@ -28,7 +28,7 @@ internal sealed record PeerNetworkOptions
     /// Which Nodes are peers: <c>pool</c> (the Nodes whose <c>apps.openyurt.io/nodepool</c> label has this node's
     /// value), <c>cluster</c> (every Node), or a label selector.
     /// </summary>
-    public string Scope { get; init; } = "pool";
+    public PeerScope Scope { get; init; } = PeerScope.Pool;
 
     /// <summary><c>auto</c>, <c>hostgw</c> or <c>vxlan</c>.</summary>
     public PeerMode Mode { get; init; } = PeerMode.Auto;
@@ -112,12 +112,11 @@ internal sealed record PeerNetworkOptions
         };
     }
 
-    private static string ReadScope(SettingsReader section)
+    private static PeerScope ReadScope(SettingsReader section)
     {
-        var scope = section.Text("scope") ?? "pool";
-        if (scope is not ("pool" or "cluster") && !scope.Contains('=', StringComparison.Ordinal) && !scope.Contains(" in ", StringComparison.Ordinal))
+        if (!PeerScope.TryParse(section.Text("scope") ?? "pool", out var scope, out var problem))
         {
-            section.Problem("scope", $"\"{scope}\" must be pool, cluster or a label selector such as site=shop-12");
+            section.Problem("scope", problem);
         }
 
         return scope;
@@ -169,5 +168,5 @@ internal sealed record PeerNetworkOptions
 
     /// <summary>One line for the start-up log.</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"mode {Mode.ToString().ToLowerInvariant()}, vxlan vni {VxlanVni} port {VxlanPort}, {Peers.Count} static peer(s)");
+        $"scope {Scope.Text}, mode {Mode.ToString().ToLowerInvariant()}, vxlan vni {VxlanVni} port {VxlanPort}, {Peers.Count} static peer(s)");
 }

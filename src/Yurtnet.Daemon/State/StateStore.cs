@@ -158,6 +158,10 @@ internal sealed partial class StateStore : IDisposable
     /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
     public List<OutboxEntry> LoadOutbox() => Read(open => open.Outbox.FindAll().Select(d => TryMap(d, OutboxMapping.FromDocument)).OfType<OutboxEntry>().ToList());
 
+    /// <summary>The peers the cluster link learned; a document that cannot be read is left out (and quarantined at open).</summary>
+    /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
+    public List<StoredPeer> LoadPeers() => Read(open => open.Peers.FindAll().Select(d => TryMap(d, StoredPeer.FromDocument)).OfType<StoredPeer>().ToList());
+
     /// <summary>A fact document (node facts, cloud state) by id, or null (also when the store cannot be read now).</summary>
     public BsonDocument? LoadFact(string id)
     {
@@ -269,13 +273,19 @@ internal sealed partial class StateStore : IDisposable
 
     /// <summary>Persists fact documents in one transaction, waiting for other writers without blocking a thread.</summary>
     /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
-    public async Task ApplyAsync(IReadOnlyList<BsonDocument> facts, CancellationToken cancellationToken)
+    public Task ApplyAsync(IReadOnlyList<BsonDocument> facts, CancellationToken cancellationToken) => ApplyAsync(facts, [], [], cancellationToken);
+
+    /// <summary>Persists fact documents and peer changes in one transaction, waiting for other writers without blocking a thread.</summary>
+    /// <exception cref="StoreUnavailableException">The change is not on disk; the store is full or failing.</exception>
+    public async Task ApplyAsync(IReadOnlyList<BsonDocument> facts, IReadOnlyList<StoredPeer> peerUpserts, IReadOnlyList<string> peerRemovals, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(peerUpserts);
+        ArgumentNullException.ThrowIfNull(peerRemovals);
         await _writes.WaitAsync(cancellationToken);
         try
         {
-            CommitTracked(new IpamChanges(), null, facts);
+            CommitTracked(new IpamChanges(), null, facts, peerUpserts, peerRemovals);
         }
         finally
         {
@@ -312,11 +322,11 @@ internal sealed partial class StateStore : IDisposable
     }
 
     /// <summary>One transaction, durable on return, and what it says about the store's health. Call holding <c>_writes</c>.</summary>
-    private void CommitTracked(IpamChanges changes, OutboxChanges? outbox, IReadOnlyList<BsonDocument> facts)
+    private void CommitTracked(IpamChanges changes, OutboxChanges? outbox, IReadOnlyList<BsonDocument> facts, IReadOnlyList<StoredPeer>? peerUpserts = null, IReadOnlyList<string>? peerRemovals = null)
     {
         try
         {
-            Commit(EnsureOpen(), changes, outbox, facts);
+            Commit(EnsureOpen(), changes, outbox, facts, peerUpserts ?? [], peerRemovals ?? []);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
         {
@@ -405,7 +415,7 @@ internal sealed partial class StateStore : IDisposable
         }
     }
 
-    private void Commit(OpenDatabase open, IpamChanges changes, OutboxChanges? outbox, IReadOnlyList<BsonDocument> facts)
+    private void Commit(OpenDatabase open, IpamChanges changes, OutboxChanges? outbox, IReadOnlyList<BsonDocument> facts, IReadOnlyList<StoredPeer> peerUpserts, IReadOnlyList<string> peerRemovals)
     {
         var seen = open.Log.ConfirmedPages;
         open.Database.BeginTrans();
@@ -439,6 +449,16 @@ internal sealed partial class StateStore : IDisposable
             foreach (var fact in facts)
             {
                 open.Facts.Upsert(fact);
+            }
+
+            foreach (var name in peerRemovals)
+            {
+                open.Peers.Delete(name);
+            }
+
+            foreach (var peer in peerUpserts)
+            {
+                open.Peers.Upsert(peer.ToDocument());
             }
 
             // Every transaction changes at least this document, so it always ends in a confirmed log page.
@@ -482,6 +502,7 @@ internal sealed partial class StateStore : IDisposable
         {
             (open.Leases, d => LeaseMapping.FromDocument(d)),
             (open.Outbox, d => OutboxMapping.FromDocument(d)),
+            (open.Peers, d => StoredPeer.FromDocument(d)),
         })
         {
             foreach (var document in collection.FindAll().ToList())
@@ -562,6 +583,7 @@ internal sealed partial class StateStore : IDisposable
         public ILiteCollection<BsonDocument> Leases { get; } = database.GetCollection("leases");
         public ILiteCollection<BsonDocument> Facts { get; } = database.GetCollection("facts");
         public ILiteCollection<BsonDocument> Outbox { get; } = database.GetCollection("outbox");
+        public ILiteCollection<BsonDocument> Peers { get; } = database.GetCollection("peers");
 
         /// <exception cref="StoreTooNewException">The files were written by a newer yurtnet.</exception>
         public static OpenDatabase Open(string dataPath, string logPath)
