@@ -48,6 +48,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
     private int _unauthorizedBurst;
     private int _patchesApplied;
     private readonly List<(long Version, string Type, string Kind, JsonObject Object)> _events = [];
+    private readonly Dictionary<long, JsonObject> _before = [];
     private readonly ConcurrentQueue<ApiRequest> _requests = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _version = 100;
@@ -73,6 +74,12 @@ public sealed class ApiServerDouble : IAsyncDisposable
     public string Token { get; private set; } = "yurtnet-sa-token-1";
 
     public Uri Server => new($"https://127.0.0.1:{_apiPort}");
+
+    /// <summary>The API's address on the extra listen address given to <see cref="StartAsync"/> (for gateways in network namespaces).</summary>
+    public Uri ServerOn(IPAddress address) => new($"https://{address}:{_apiPort}");
+
+    /// <summary>yurthub's management port on the extra listen address.</summary>
+    public Uri HubManagementOn(IPAddress address) => new($"http://{address}:{_hubPort}");
 
     public Uri HubManagement => new($"http://127.0.0.1:{_hubPort}");
 
@@ -120,17 +127,29 @@ public sealed class ApiServerDouble : IAsyncDisposable
 
     public IReadOnlyList<ApiRequest> Requests => _requests.ToArray();
 
-    public static async Task<ApiServerDouble> StartAsync()
+    /// <param name="also">Another local address to serve the API on (same port), e.g. one on a veth into a test site.</param>
+    public static async Task<ApiServerDouble> StartAsync(IPAddress? also = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("yurtnet-api-").FullName;
-        var certificate = SelfSigned();
+        var certificate = SelfSigned(also);
         await File.WriteAllTextAsync(Path.Combine(directory, "ca.crt"), certificate.ExportCertificatePem());
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var apiPort = also is null ? 0 : FreePort();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate));
-            kestrel.Listen(IPAddress.Loopback, 0);
+            kestrel.Listen(IPAddress.Loopback, apiPort, listen => listen.UseHttps(certificate));
+            if (also is not null)
+            {
+                kestrel.Listen(also, apiPort, listen => listen.UseHttps(certificate));
+            }
+
+            var hubPort = also is null ? 0 : FreePort();
+            kestrel.Listen(IPAddress.Loopback, hubPort);
+            if (also is not null)
+            {
+                kestrel.Listen(also, hubPort);
+            }
         });
         var app = builder.Build();
         var server = new ApiServerDouble(app, directory);
@@ -138,28 +157,63 @@ public sealed class ApiServerDouble : IAsyncDisposable
         app.Run(server.HandleAsync);
         await app.StartAsync();
         var ports = app.Urls.Select(u => new Uri(u)).ToList();
-        server._apiPort = ports.Single(u => u.Scheme == "https").Port;
-        server._hubPort = ports.Single(u => u.Scheme == "http").Port;
+        server._apiPort = ports.First(u => u.Scheme == "https").Port;
+        server._hubPort = ports.First(u => u.Scheme == "http").Port;
         return server;
     }
 
     /// <summary>Creates or replaces a node with these pod CIDRs (an ADDED or MODIFIED event).</summary>
-    public void SetNode(string name, params string[] podCidrs)
+    public void SetNode(string name, params string[] podCidrs) => SetNode(name, null, [], podCidrs);
+
+    /// <summary>
+    /// Creates or replaces a node of NodePool <paramref name="pool"/> (its <c>apps.openyurt.io/nodepool</c> label) with
+    /// these InternalIP addresses and pod CIDRs (an ADDED or MODIFIED event).
+    /// </summary>
+    public void SetNode(string name, string? pool, IReadOnlyList<string> internalIps, params string[] podCidrs)
     {
         lock (_gate)
         {
             var type = _nodes.ContainsKey(name) ? "MODIFIED" : "ADDED";
             var version = ++_version;
+            var labels = new JsonObject { ["kubernetes.io/hostname"] = name };
+            if (pool is not null)
+            {
+                labels["apps.openyurt.io/nodepool"] = pool;
+            }
+
+            var addresses = internalIps.Select(a => (JsonNode)new JsonObject { ["type"] = "InternalIP", ["address"] = a })
+                .Append(new JsonObject { ["type"] = "Hostname", ["address"] = name }).ToArray();
             var node = new JsonObject
             {
                 ["apiVersion"] = "v1",
                 ["kind"] = "Node",
-                ["metadata"] = new JsonObject { ["name"] = name, ["uid"] = $"uid-{name}", ["resourceVersion"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                ["metadata"] = new JsonObject { ["name"] = name, ["uid"] = $"uid-{name}", ["resourceVersion"] = version.ToString(System.Globalization.CultureInfo.InvariantCulture), ["labels"] = labels },
                 ["spec"] = new JsonObject { ["podCIDR"] = podCidrs.FirstOrDefault(), ["podCIDRs"] = new JsonArray(podCidrs.Select(c => (JsonNode)JsonValue.Create(c)!).ToArray()) },
+                ["status"] = new JsonObject { ["addresses"] = new JsonArray(addresses) },
             };
+            if (_nodes.TryGetValue(name, out var old))
+            {
+                _before[version] = old;
+            }
+
             _nodes[name] = node;
             _events.Add((version, type, "nodes", node));
             Pulse();
+        }
+    }
+
+    /// <summary>Deletes a node in the cloud (a DELETED event).</summary>
+    public void DeleteNode(string name)
+    {
+        lock (_gate)
+        {
+            if (_nodes.Remove(name, out var node))
+            {
+                var version = ++_version;
+                node["metadata"]!["resourceVersion"] = Rv(version);
+                _events.Add((version, "DELETED", "nodes", node));
+                Pulse();
+            }
         }
     }
 
@@ -305,7 +359,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
         if (request.Method == "GET" && (request.Path == "/api/v1/nodes" || request.Path == "/api/v1/pods"))
         {
             var kind = request.Path == "/api/v1/nodes" ? "nodes" : "pods";
-            var selector = request.Query["fieldSelector"].ToString();
+            var selector = (Field: request.Query["fieldSelector"].ToString(), Label: request.Query["labelSelector"].ToString());
             if (watch)
             {
                 await WatchAsync(context, kind, selector);
@@ -408,7 +462,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
         }
     }
 
-    private async Task ListAsync(HttpContext context, string kind, string selector)
+    private async Task ListAsync(HttpContext context, string kind, (string Field, string Label) selector)
     {
         JsonObject list;
         lock (_gate)
@@ -428,7 +482,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
         await JsonAsync(context, HttpStatusCode.OK, list);
     }
 
-    private async Task WatchAsync(HttpContext context, string kind, string selector)
+    private async Task WatchAsync(HttpContext context, string kind, (string Field, string Label) selector)
     {
         var query = context.Request.Query;
         var timeout = TimeSpan.FromSeconds(int.TryParse(query["timeoutSeconds"], out var seconds) ? seconds : 1800);
@@ -463,9 +517,23 @@ public sealed class ApiServerDouble : IAsyncDisposable
                         }
                         else
                         {
-                            foreach (var e in _events.Where(e => e.Version > since && e.Kind == kind && Matches(e.Object, selector)))
+                            foreach (var e in _events.Where(e => e.Version > since && e.Kind == kind))
                             {
-                                lines.Add(Event(e.Type, e.Object));
+                                // As kube-apiserver's watch cache: an object that leaves the selector is DELETED for this
+                                // watch, one that enters it ADDED.
+                                var now = Matches(e.Object, selector);
+                                var before = _before.TryGetValue(e.Version, out var old) ? Matches(old, selector) : now;
+                                var type = (before, now) switch
+                                {
+                                    (true, false) => "DELETED",
+                                    (false, true) => "ADDED",
+                                    (true, true) => e.Type,
+                                    _ => null,
+                                };
+                                if (type is not null)
+                                {
+                                    lines.Add(Event(type, e.Object));
+                                }
                             }
 
                             since = Math.Max(since, _version);
@@ -522,7 +590,18 @@ public sealed class ApiServerDouble : IAsyncDisposable
         await context.Response.WriteAsync(metrics.ToString());
     }
 
-    private static bool Matches(JsonObject item, string selector)
+    private static bool Matches(JsonObject item, (string Field, string Label) selector) =>
+        MatchesField(item, selector.Field) && MatchesLabels(item, selector.Label);
+
+    /// <summary>Equality label selectors (<c>k=v</c>, comma-joined), which is what yurtnetd sends for a pool.</summary>
+    private static bool MatchesLabels(JsonObject item, string selector) =>
+        string.IsNullOrEmpty(selector) || selector.Split(',').All(requirement =>
+        {
+            var (key, value) = (requirement[..requirement.IndexOf('=', StringComparison.Ordinal)], requirement[(requirement.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            return item["metadata"]?["labels"]?[key]?.GetValue<string>() == value;
+        });
+
+    private static bool MatchesField(JsonObject item, string selector)
     {
         if (string.IsNullOrEmpty(selector))
         {
@@ -553,12 +632,24 @@ public sealed class ApiServerDouble : IAsyncDisposable
         await context.Response.WriteAsync(body.ToJsonString());
     }
 
-    private static X509Certificate2 SelfSigned()
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static X509Certificate2 SelfSigned(IPAddress? also)
     {
         using var key = RSA.Create(2048);
         var request = new CertificateRequest("CN=yurthub-double", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
+        if (also is not null)
+        {
+            san.AddIpAddress(also);
+        }
+
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));

@@ -5,9 +5,10 @@ namespace Yurtnet.Integration.Tests;
 
 /// <summary>
 /// A site of simulated gateways, each a network namespace with its own yurtnetd (own state, socket, settings) and the
-/// real plugin: gw-a and gw-b on one LAN (192.168.77.0/24 and fd77::/64, a bridge in a namespace of its own), gw-c
-/// behind a router on 192.168.78.0/24 (IPv4 only), so gw-a and gw-b reach it by VXLAN and each other host-gw.
-/// Every gateway has an IPv4 and an IPv6 pod CIDR. Nothing leaves the namespaces the site created.
+/// real plugin: gw-a and gw-b (and gw-d) on one LAN (192.168.77.0/24 and fd77::/64, a bridge in a namespace of its
+/// own), gw-c behind a router on 192.168.78.0/24 (IPv4 only), so the LAN gateways reach it by VXLAN and each other
+/// host-gw. Every gateway has an IPv4 and an IPv6 pod CIDR. Nothing leaves the namespaces the site created, but for
+/// <see cref="ConnectHost"/>: a veth from this test host into the LAN, so gateways reach an API server double.
 /// </summary>
 internal sealed class NodePoolSite : IAsyncDisposable
 {
@@ -16,7 +17,10 @@ internal sealed class NodePoolSite : IAsyncDisposable
     private readonly string _tag;
     private int _plugs;
 
-    public NodePoolSite()
+    private string? _hostLink;
+
+    /// <param name="lanGateways">How many gateways on the LAN (2: gw-a, gw-b; 3 adds gw-d); gw-c is behind the router.</param>
+    public NodePoolSite(int lanGateways = 2)
     {
         _tag = $"{Environment.ProcessId % 1000}{Interlocked.Increment(ref _counter)}";
         Lan = Netns("lan");
@@ -25,7 +29,7 @@ internal sealed class NodePoolSite : IAsyncDisposable
         Exec(Lan, "ip", "link", "set", "br0", "up");
         Exec(Router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
         Plug(Router, "rt-lan", "192.168.77.1/24", null);
-        foreach (var gateway in new[] { ("a", 1), ("b", 2), ("c", 3) })
+        foreach (var gateway in new[] { ("a", 1), ("b", 2), ("c", 3), ("d", 4) }.Take(lanGateways + 1))
         {
             Gateways.Add(new SiteGateway(gateway.Item1, gateway.Item2, Netns("gw" + gateway.Item1)));
         }
@@ -51,6 +55,52 @@ internal sealed class NodePoolSite : IAsyncDisposable
     public List<SiteGateway> Gateways { get; } = [];
 
     public SiteGateway this[string name] => Gateways.Single(g => g.Name == name);
+
+    /// <summary>The host's address on the LAN after <see cref="ConnectHost"/>.</summary>
+    public static System.Net.IPAddress HostAddress { get; } = System.Net.IPAddress.Parse("192.168.77.250");
+
+    /// <summary>
+    /// Connects this test host to the LAN (a veth into the bridge, <see cref="HostAddress"/>, and a route to gw-c's
+    /// subnet via the router), so that a server on the host (the API server double) is reachable from every gateway.
+    /// Removed with the site.
+    /// </summary>
+    public void ConnectHost()
+    {
+        _hostLink = $"ynh{_tag}";
+        TestNetns.Run("ip", "link", "add", _hostLink, "type", "veth", "peer", "name", "host", "netns", Lan.Name);
+        Exec(Lan, "ip", "link", "set", "host", "master", "br0", "up");
+        TestNetns.Run("ip", "addr", "add", HostAddress + "/24", "dev", _hostLink);
+        TestNetns.Run("ip", "link", "set", _hostLink, "up");
+        TestNetns.Run("ip", "route", "add", "192.168.78.0/24", "via", "192.168.77.1", "dev", _hostLink);
+    }
+
+    /// <summary>
+    /// Tells <paramref name="api"/> about every gateway (Nodes of NodePool <paramref name="pool"/>, with their InternalIPs
+    /// and pod CIDRs) and starts each gateway's yurtnetd with a cluster section pointing at it and no static peers.
+    /// </summary>
+    public async Task StartClusterAsync(ApiServerDouble api, string pool = "shop", string resync = "1s")
+    {
+        foreach (var gw in Gateways)
+        {
+            api.SetNode("gw-" + gw.Name, pool, gw.UnderlayV6 is null ? [gw.UnderlayV4] : [gw.UnderlayV4, gw.UnderlayV6], gw.PodV4, gw.PodV6);
+        }
+
+        foreach (var gw in Gateways)
+        {
+            var cluster = new JsonObject
+            {
+                ["nodeName"] = "gw-" + gw.Name,
+                ["server"] = api.ServerOn(HostAddress).ToString(),
+                ["caFile"] = api.CaFile,
+                ["tokenFile"] = api.TokenFile,
+                ["hubManagement"] = api.HubManagementOn(HostAddress).ToString(),
+                ["healthInterval"] = "200ms",
+                ["watchTimeout"] = "10s",
+            };
+            gw.Daemon = new DaemonProcess($", \"cluster\": {cluster.ToJsonString()}, \"nodePool\": {new JsonObject { ["resyncInterval"] = resync }.ToJsonString()}");
+            await gw.Daemon.StartInNetnsAsync(gw.Netns.Name);
+        }
+    }
 
     /// <summary>Starts every gateway's yurtnetd with the others as static peers.</summary>
     public async Task StartStaticAsync(string resync = "1s")
@@ -153,6 +203,12 @@ internal sealed class NodePoolSite : IAsyncDisposable
         foreach (var ns in Enumerable.Reverse(_namespaces))
         {
             ns.Dispose();
+        }
+
+        if (_hostLink is not null)
+        {
+            // Deleting one end of the pair (it may be gone with the LAN namespace already) takes its route along.
+            TestNetns.Run("ip", "link", "del", _hostLink);
         }
     }
 }
