@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -6,7 +5,8 @@ using System.Text;
 namespace Yurtnet.Cni;
 
 /// <summary>
-/// Source NAT for traffic from a network's pod subnets to anything outside them: one nftables table
+/// Source NAT for traffic from a network's pod subnets to anything outside them but the exempt destinations (the other
+/// gateways' pod CIDRs and <c>nodePool.nonMasqueradeCidrs</c>, in sets yurtnetd fills): one nftables table
 /// <c>inet yurtnet</c> with one postrouting chain per network.
 /// </summary>
 /// <remarks>
@@ -18,8 +18,7 @@ namespace Yurtnet.Cni;
 /// </remarks>
 internal sealed class Masquerade(string runDirectory)
 {
-    private const string Table = "yurtnet";
-    private static readonly string[] NftLocations = ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"];
+    private const string Table = Yurtnet.Netlink.Nftables.Table;
     private readonly string _markerDirectory = Path.Combine(runDirectory, "masq");
 
     /// <summary>
@@ -91,8 +90,8 @@ internal sealed class Masquerade(string runDirectory)
 
     internal static string InstallScript(string chain, IReadOnlyList<IPNetwork> subnets)
     {
-        var s = new StringBuilder();
-        s.Append("add table inet ").Append(Table).Append('\n');
+        // The exemption sets first: the rules refer to them (yurtnetd fills them with every known pod CIDR).
+        var s = new StringBuilder(Yurtnet.Netlink.Nftables.ExemptSets);
         s.Append("add chain inet ").Append(Table).Append(' ').Append(chain).Append(" { type nat hook postrouting priority srcnat; policy accept; }\n");
         s.Append("flush chain inet ").Append(Table).Append(' ').Append(chain).Append('\n');
         foreach (var subnet in subnets)
@@ -102,6 +101,7 @@ internal sealed class Masquerade(string runDirectory)
              .Append(' ').Append(family).Append(" saddr ").Append(subnet)
              .Append(' ').Append(family).Append(" daddr != ").Append(subnet)
              .Append(' ').Append(family).Append(" daddr != ").Append(multicast)
+             .Append(' ').Append(family).Append(" daddr != @").Append(Yurtnet.Netlink.Nftables.ExemptSet(subnet.BaseAddress.AddressFamily))
              .Append(" masquerade\n");
         }
 
@@ -114,7 +114,8 @@ internal sealed class Masquerade(string runDirectory)
 
     private string MarkerPath(string network, IReadOnlyList<IPNetwork> subnets)
     {
-        var key = string.Join(",", subnets.Select(s => s.ToString()));
+        // "v2": chains installed before the exemption sets existed are installed again.
+        var key = "v2:" + string.Join(",", subnets.Select(s => s.ToString()));
         return Path.Combine(_markerDirectory, $"{StableName.NftChain(network)}.{StableName.Hash(key):x16}");
     }
 
@@ -140,49 +141,19 @@ internal sealed class Masquerade(string runDirectory)
     /// <summary>Runs <c>nft -f -</c> on <paramref name="script"/>; one that does not finish <paramref name="within"/> is killed.</summary>
     private static void RunNft(string script, string what, TimeSpan within)
     {
-        var nft = NftLocations.FirstOrDefault(File.Exists)
-            ?? throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft not found", "install the nftables package, or set \"ipMasq\": false in the conflist"));
-        var start = new ProcessStartInfo(nft, "-f -")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new CniException(new CniError(CniError.IoFailure, $"{what}: cannot start {nft}"));
-        var stderrRead = process.StandardError.ReadToEndAsync();
-        var stdoutRead = process.StandardOutput.ReadToEndAsync();
         try
         {
-            process.StandardInput.Write(script);
-            process.StandardInput.Close();
+            Yurtnet.Netlink.Nftables.Run(script, within);
         }
-        catch (IOException)
+        catch (Yurtnet.Netlink.NftablesException ex)
         {
-            // nft exited before it read the script (broken pipe): its exit code and stderr below say why.
-        }
-
-        if (!process.WaitForExit(within))
-        {
-            try
+            var hint = ex.Failure switch
             {
-                process.Kill(entireProcessTree: true);
-            }
-            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
-            {
-                // It exited between the wait and the kill.
-            }
-
-            process.WaitForExit(TimeSpan.FromMilliseconds(200));
-            throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft did not finish within {within.TotalSeconds:0.#} s and was killed", "check what holds the nftables lock or hangs in the kernel (nft list ruleset)"));
-        }
-
-        process.WaitForExit();
-        var stderr = stderrRead.Result;
-        _ = stdoutRead.Result;
-        if (process.ExitCode != 0)
-        {
-            throw new CniException(new CniError(CniError.IoFailure, $"{what}: nft exited with {process.ExitCode}: {stderr.Trim()}", "check that the kernel has nf_tables with NAT (nft list ruleset)"));
+                Yurtnet.Netlink.NftablesFailure.Missing => "install the nftables package, or set \"ipMasq\": false in the conflist",
+                Yurtnet.Netlink.NftablesFailure.TimedOut => "check what holds the nftables lock or hangs in the kernel (nft list ruleset)",
+                _ => "check that the kernel has nf_tables with NAT (nft list ruleset)",
+            };
+            throw new CniException(new CniError(CniError.IoFailure, $"{what}: {ex.Message}", hint));
         }
     }
 }

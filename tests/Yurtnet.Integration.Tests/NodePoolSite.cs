@@ -103,7 +103,7 @@ internal sealed class NodePoolSite : IAsyncDisposable
     }
 
     /// <summary>Starts every gateway's yurtnetd with the others as static peers.</summary>
-    public async Task StartStaticAsync(string resync = "1s")
+    public async Task StartStaticAsync(string resync = "1s", string? nonMasqueradeCidr = null)
     {
         foreach (var gw in Gateways)
         {
@@ -120,6 +120,11 @@ internal sealed class NodePoolSite : IAsyncDisposable
                 ["resyncInterval"] = resync,
                 ["peers"] = peers,
             };
+            if (nonMasqueradeCidr is not null)
+            {
+                nodePool["nonMasqueradeCidrs"] = new JsonArray(nonMasqueradeCidr);
+            }
+
             gw.Daemon = new DaemonProcess($", \"nodePool\": {nodePool.ToJsonString()}");
             await gw.Daemon.StartInNetnsAsync(gw.Netns.Name);
         }
@@ -224,7 +229,10 @@ internal sealed class SiteGateway(string name, int index, TestNetns netns)
     public string PodV6 { get; } = $"fd20:{index}::/64";
     public DaemonProcess? Daemon { get; set; }
 
-    /// <summary>The conflist of this gateway's network (no masquerade: pod-to-pod must not be translated either way).</summary>
+    /// <summary>Whether the network masquerades pod traffic leaving the site's pod CIDRs (off by default here).</summary>
+    public bool IpMasq { get; set; }
+
+    /// <summary>The conflist of this gateway's network.</summary>
     public JsonObject Conf() => new()
     {
         ["cniVersion"] = "1.0.0",
@@ -233,7 +241,7 @@ internal sealed class SiteGateway(string name, int index, TestNetns netns)
         ["bridge"] = "yn0",
         ["socket"] = Daemon!.Socket,
         ["spoolDir"] = Daemon.SpoolDir,
-        ["ipMasq"] = false,
+        ["ipMasq"] = IpMasq,
         ["ipam"] = new JsonObject { ["subnets"] = new JsonArray(PodV4, PodV6) },
     };
 

@@ -13,7 +13,7 @@ namespace Yurtnet.Daemon.Peers;
 /// before any API contact; then compares and repairs every <see cref="PeerNetworkOptions.ResyncInterval"/> (a route
 /// another program deleted comes back) and at once after a change of the table.
 /// </summary>
-internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapath datapath, ClusterFacts facts, TimeProvider time, ILogger<PeerNetwork> logger) : IHostedService, IDisposable
+internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapath datapath, MasqueradeExemption exemption, ClusterFacts facts, TimeProvider time, ILogger<PeerNetwork> logger) : IHostedService, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
@@ -149,6 +149,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
                 paths = admission.Accepted.ToDictionary(p => p.Name, _ => new PeerPath(PeerMode.Auto, Problem: ex.Message), StringComparer.Ordinal);
             }
 
+            exemption.Sync(own.Concat(admission.Accepted.SelectMany(p => p.PodCidrs)).Concat(options.NonMasqueradeCidrs).Distinct().ToList());
             Syncs++;
             var snapshot = admission.Accepted.Select(p => Info(p, paths[p.Name]))
                 .Concat(admission.Refused.Select(r => Info(r.Peer, null, "refused: " + r.Reason)))

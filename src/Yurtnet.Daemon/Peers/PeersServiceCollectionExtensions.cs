@@ -14,6 +14,7 @@ internal static class PeersServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton<PeerDatapath>();
+        services.AddSingleton<MasqueradeExemption>();
         services.AddSingleton<PeerNetwork>();
         services.AddHostedService(sp => sp.GetRequiredService<PeerNetwork>());
         return services;

@@ -10,6 +10,9 @@ internal static partial class Interop
     internal const byte NFNETLINK_V0 = 0;
     internal const ushort NFTA_CHAIN_TABLE = 1;
     internal const ushort NFTA_CHAIN_NAME = 3;
+    internal const byte NFT_MSG_GETSET = 10;
+    internal const ushort NFTA_SET_TABLE = 1;
+    internal const ushort NFTA_SET_NAME = 2;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct nfgenmsg
