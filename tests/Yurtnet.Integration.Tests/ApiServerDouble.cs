@@ -44,6 +44,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
     private readonly Dictionary<string, JsonObject> _nodes = [];
     private readonly Dictionary<string, JsonObject> _pods = [];
     private Dictionary<string, JsonObject> _cachedPods = [];
+    private Dictionary<string, JsonObject> _cachedNodes = [];
     private ApiMode _mode = ApiMode.Online;
     private int _unauthorizedBurst;
     private int _patchesApplied;
@@ -97,6 +98,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
                 if (value == ApiMode.Offline && _mode != ApiMode.Offline)
                 {
                     _cachedPods = _pods.ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone());
+                    _cachedNodes = _nodes.ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone());
                 }
 
                 _mode = value;
@@ -259,6 +261,15 @@ public sealed class ApiServerDouble : IAsyncDisposable
         lock (_gate)
         {
             return _pods.TryGetValue($"{ns}/{name}", out var pod) ? pod["metadata"]?["annotations"]?[annotation]?.GetValue<string>() : null;
+        }
+    }
+
+    /// <summary>yurthub's cache lacks a node the cloud still has (it was never listed under this cache key, say).</summary>
+    public void ForgetCachedNode(string name)
+    {
+        lock (_gate)
+        {
+            _cachedNodes.Remove(name);
         }
     }
 
@@ -468,7 +479,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
         lock (_gate)
         {
             // Offline, yurthub answers from its cache and does not apply the selector.
-            var source = kind == "nodes" ? _nodes : Mode == ApiMode.Offline ? _cachedPods : _pods;
+            var source = Mode == ApiMode.Offline ? (kind == "nodes" ? _cachedNodes : _cachedPods) : kind == "nodes" ? _nodes : _pods;
             var items = source.Values.Where(n => Mode == ApiMode.Offline || Matches(n, selector)).Select(n => n.DeepClone()).ToArray();
             list = new JsonObject
             {

@@ -92,6 +92,11 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
                 {
                     cloud.ReportUnauthorized($"{path}: {ex.Message}");
                 }
+                else if (ex is ApiStatusException { Status: HttpStatusCode.BadRequest } && cloud.State == CloudState.Offline)
+                {
+                    // Offline, yurthub answers 400 to a User-Agent that is not a cache agent: expected, not a fault.
+                    LogRetry(logger, path, $"offline, and yurthub does not answer this list from its cache ({ex.Message})", wait.TotalSeconds);
+                }
                 else if (ex is ApiStatusException { Status: HttpStatusCode.Forbidden or HttpStatusCode.BadRequest or HttpStatusCode.NotFound })
                 {
                     LogRefused(logger, path, ex.Message, wait.TotalSeconds);

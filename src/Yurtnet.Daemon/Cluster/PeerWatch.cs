@@ -27,9 +27,10 @@ internal sealed partial class PeerWatch(
     public const string UserAgent = "yurtnet-peers";
 
     private readonly object _gate = new();
-    private PeerTable _table = new([]);
+    private PeerTable? _table;
+    private IReadOnlyList<Peer>? _pushed;
     private CancellationTokenSource? _run;
-    private string? _runPool;
+    private string? _runSelector;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -40,7 +41,8 @@ internal sealed partial class PeerWatch(
 
         lock (_gate)
         {
-            _table = new PeerTable(facts.Peers.Select(Peer.FromStored).OfType<Peer>());
+            // Once per daemon, not per supervised restart: the table in memory may be ahead of a store that was full.
+            _table ??= new PeerTable(facts.Peers.Select(Peer.FromStored).OfType<Peer>());
         }
 
         cloud.Changed += OnCloudChanged;
@@ -49,15 +51,27 @@ internal sealed partial class PeerWatch(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                using var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var run = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 string? pool;
                 lock (_gate)
                 {
                     pool = facts.Node?.Pool;
-                    (_run, _runPool) = (run, pool);
+                    (_run, _runSelector) = (run, peerOptions.Scope.ApiSelector(pool));
                 }
 
-                await WatchAsync(pool, run.Token);
+                try
+                {
+                    await WatchAsync(pool, run.Token);
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        _run = null;
+                    }
+
+                    run.Dispose();
+                }
             }
         }
         finally
@@ -81,8 +95,8 @@ internal sealed partial class PeerWatch(
 
             LogWatching(logger, selector.Length == 0 ? "every Node" : selector);
             await new KubeListWatch(client, cloud, "api/v1/nodes", KubeListWatch.LabelSelector(selector), options.WatchTimeout, logger).RunAsync(
-                (items, ct) => ApplyAsync(t => t.Listed(InScope(items, pool), cloud.State == CloudState.Online, time.GetUtcNow()), ct),
-                (type, item, ct) => OnEventAsync(type, item, pool, ct),
+                (items, _) => ApplyAsync(t => t.Listed(InScope(items, pool), cloud.State == CloudState.Online, time.GetUtcNow())),
+                (type, item, _) => OnEventAsync(type, item, pool),
                 cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -91,11 +105,11 @@ internal sealed partial class PeerWatch(
         }
     }
 
-    private Task OnEventAsync(string type, JsonElement item, string? pool, CancellationToken cancellationToken)
+    private Task OnEventAsync(string type, JsonElement item, string? pool)
     {
         if (type == "BOOKMARK")
         {
-            return ApplyAsync(t => t.Confirm(), cancellationToken);
+            return ApplyAsync(t => t.Confirm());
         }
 
         if (KubeObject.Metadata(item, "name") is not { } name || name == options.NodeName)
@@ -105,21 +119,21 @@ internal sealed partial class PeerWatch(
 
         return type switch
         {
-            "ADDED" or "MODIFIED" when peerOptions.Scope.Matches(KubeObject.Labels(item), pool) => ApplyAsync(t => t.Seen(ToPeer(item, name), time.GetUtcNow()), cancellationToken),
-            "ADDED" or "MODIFIED" or "DELETED" => ApplyAsync(t => t.Gone(name), cancellationToken),
+            "ADDED" or "MODIFIED" when peerOptions.Scope.Matches(KubeObject.Labels(item), pool) => ApplyAsync(t => t.Seen(ToPeer(item, name), time.GetUtcNow())),
+            "ADDED" or "MODIFIED" or "DELETED" => ApplyAsync(t => t.Gone(name)),
             _ => Task.CompletedTask,
         };
     }
 
-    /// <summary>One step of the table; then the store follows the table and the datapath follows the store.</summary>
-    private async Task ApplyAsync(Func<PeerTable, PeerTableChange> step, CancellationToken cancellationToken)
+    /// <summary>One step of the table; then the store and the datapath follow the table.</summary>
+    private async Task ApplyAsync(Func<PeerTable, PeerTableChange> step)
     {
         PeerTableChange change;
         IReadOnlyList<Peer> peers;
         lock (_gate)
         {
-            change = step(_table);
-            peers = _table.Peers;
+            change = step(_table!);
+            peers = _table!.Peers;
         }
 
         foreach (var peer in change.Upserts)
@@ -132,28 +146,44 @@ internal sealed partial class PeerWatch(
             LogPeerWithdrawn(logger, name);
         }
 
-        // The whole difference with what is stored, not only this step's: a step that could not be stored (a full
-        // card) is stored with the next one.
+        try
+        {
+            await StoreAsync(peers);
+        }
+        finally
+        {
+            // Whatever happened to the save, the datapath gets the table (only when it differs from what it got last).
+            if (_pushed is null || !_pushed.SequenceEqual(peers))
+            {
+                network.SetClusterPeers(peers);
+                _pushed = peers;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stores the whole difference between the table and the store, not only this step's: a step that could not be
+    /// stored (a full card) is stored with the next one. Not cancelled half-way by a pool change or a stop.
+    /// </summary>
+    private async Task StoreAsync(IReadOnlyList<Peer> peers)
+    {
         var stored = facts.Peers.ToDictionary(p => p.Name, StringComparer.Ordinal);
         var upserts = peers.Select(p => p.ToStored()).Where(p => !stored.TryGetValue(p.Name, out var s) || !Same(s, p)).ToList();
         var removals = stored.Keys.Where(n => !peers.Any(p => p.Name == n)).ToList();
-        if (upserts.Count > 0 || removals.Count > 0)
+        if (upserts.Count == 0 && removals.Count == 0)
         {
-            try
-            {
-                await facts.SavePeersAsync(upserts, removals, cancellationToken);
-            }
-            catch (StoreUnavailableException ex)
-            {
-                // Routed now all the same (the API server said so); after a reboot the stored table stands until the
-                // live server is listed again.
-                LogNotStored(logger, ex.Message);
-            }
+            return;
         }
 
-        if (!change.IsEmpty)
+        try
         {
-            network.SetClusterPeers(peers);
+            await facts.SavePeersAsync(upserts, removals, CancellationToken.None);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            // Routed now all the same (the API server said so); after a reboot the stored table stands until the
+            // live server is listed again.
+            LogNotStored(logger, ex.Message);
         }
     }
 
@@ -193,15 +223,16 @@ internal sealed partial class PeerWatch(
     {
         lock (_gate)
         {
-            _table.Invalidate();
+            _table?.Invalidate();
         }
     }
 
+    /// <summary>This node moved to another pool: watch that one (scopes that do not depend on the pool go on as they are).</summary>
     private void OnNodeChanged(NodeFacts node)
     {
         lock (_gate)
         {
-            if (node.Pool != _runPool)
+            if (peerOptions.Scope.ApiSelector(node.Pool) != _runSelector)
             {
                 _run?.Cancel();
             }

@@ -15,4 +15,7 @@ internal sealed partial class PeerDatapath
 
     [LoggerMessage(EventId = 7104, Level = LogLevel.Information, Message = "removed VXLAN device {Device}: no peer needs it")]
     private static partial void LogVxlanRemoved(ILogger logger, string device);
+
+    [LoggerMessage(EventId = 7105, Level = LogLevel.Warning, Message = "this gateway's underlay address is not configured: the VXLAN tunnel starts at {Address}, the source address towards its peers; they must list this gateway with that address (set nodePool.address to be sure)")]
+    private static partial void LogAddressGuessed(ILogger logger, string address);
 }

@@ -14,6 +14,7 @@ namespace Yurtnet.Daemon.Peers;
 internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<PeerDatapath> logger)
 {
     private Dictionary<string, PeerPath> _paths = new(StringComparer.Ordinal);
+    private IPAddress? _guessedAddress;
 
     /// <summary>
     /// Brings the kernel in line with <paramref name="peers"/>; returns each peer's path (with its problem, if any) and
@@ -31,9 +32,21 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
 
         var tunnelled = peers.Where(p => paths[p.Name] is { Mode: PeerMode.Vxlan, Problem: null }).ToList();
         var local = ownAddresses.FirstOrDefault(a => a.AddressFamily == tunnelFamily);
+        if (tunnelled.Count > 0 && local is null && tunnelled.Select(p => SourceTowards(socket, p.Address(tunnelFamily)!)).FirstOrDefault(a => a is not null) is { } source)
+        {
+            // Right when the peers list this gateway by the address it sends from (the usual case); they derive its
+            // tunnel MAC from the address they know, so say which one was taken.
+            if (!source.Equals(_guessedAddress))
+            {
+                LogAddressGuessed(logger, source.ToString());
+                _guessedAddress = source;
+            }
+
+            local = source;
+        }
+
         if (tunnelled.Count > 0 && local is null)
         {
-            // A MAC derived from any other address (the source towards a peer, say) is not the one the peers derive.
             foreach (var peer in tunnelled)
             {
                 paths[peer.Name] = paths[peer.Name] with { Problem = $"this gateway's own {(tunnelFamily == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} underlay address is unknown (set nodePool.address, or give its Node an {options.AddressType})" };
@@ -43,7 +56,6 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
         }
 
         vxlan = tunnelled.Count > 0 ? EnsureVxlan(socket, vxlan, local!, UplinkMtu(socket, tunnelled[0].Address(tunnelFamily)!)) : RemoveVxlan(socket, vxlan);
-        VxlanMtu = vxlan?.Mtu;
         var desired = DatapathPlan.Entries(peers, paths, vxlan?.Index ?? 0, tunnelFamily);
 
         // An add replaces a route of the same prefix whoever installed it: never one that is not ours.
@@ -154,28 +166,38 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
             ? AddressFamily.InterNetwork
             : own.Any(a => a.AddressFamily == AddressFamily.InterNetworkV6) ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
 
-    /// <summary>The MTU of the link the tunnel's packets leave by (towards <paramref name="peer"/>), or 1500 when unknown.</summary>
-    private static int UplinkMtu(NetlinkSocket socket, IPAddress peer)
+    /// <summary>The MTU of the link the tunnel's packets leave by (towards <paramref name="peer"/>), or null when unknown.</summary>
+    private static int? UplinkMtu(NetlinkSocket socket, IPAddress peer)
     {
         try
         {
             var route = socket.GetRoute(peer);
-            return socket.TryGetLink(route.OutputInterface, out var uplink) ? uplink.Mtu : 1500;
+            return socket.TryGetLink(route.OutputInterface, out var uplink) ? uplink.Mtu : null;
         }
         catch (NetlinkException)
         {
-            return 1500;
+            return null;
         }
     }
 
-    /// <summary>The VXLAN device's MTU (the uplink's less the encapsulation) while it exists: what pods should use.</summary>
-    public int? VxlanMtu { get; private set; }
+    private static IPAddress? SourceTowards(NetlinkSocket socket, IPAddress address)
+    {
+        try
+        {
+            return socket.GetRoute(address).PreferredSource;
+        }
+        catch (NetlinkException)
+        {
+            return null;
+        }
+    }
 
-    private LinkInfo EnsureVxlan(NetlinkSocket socket, LinkInfo? existing, IPAddress local, int uplinkMtu)
+    private LinkInfo EnsureVxlan(NetlinkSocket socket, LinkInfo? existing, IPAddress local, int? uplinkMtu)
     {
         var wanted = new VxlanInfo(options.VxlanVni, options.VxlanPort, Learning: false, local);
         var mac = VtepMac.For(local);
-        var mtu = Math.Max(1280, uplinkMtu - DatapathPlan.Overhead(local.AddressFamily));
+        // Unknown uplink (no route for a moment): the device keeps the MTU it has.
+        var mtu = uplinkMtu is { } known ? known - DatapathPlan.Overhead(local.AddressFamily) : existing?.Mtu ?? 1500 - DatapathPlan.Overhead(local.AddressFamily);
         if (existing is not null && (existing.Kind != "vxlan" || existing.Vxlan != wanted || existing.Mac != mac))
         {
             // Settings cannot be changed on a live VXLAN device: it is made again (its entries go with it).
