@@ -200,21 +200,11 @@ internal sealed partial class PeerWatch(
     /// <summary>A Node as a peer: its pod CIDRs and its first address of the configured type per family.</summary>
     private Peer ToPeer(JsonElement node, string name)
     {
-        var addresses = new List<IPAddress>();
-        var prefix = peerOptions.AddressType + "=";
-        foreach (var text in KubeObject.NodeAddresses(node).Where(a => a.StartsWith(prefix, StringComparison.Ordinal)))
-        {
-            if (IPAddress.TryParse(text[prefix.Length..], out var address) && !addresses.Any(a => a.AddressFamily == address.AddressFamily))
-            {
-                addresses.Add(address);
-            }
-        }
-
         return new Peer
         {
             Name = name,
             PodCidrs = NodeWatch.PodCidrs(node).Cidrs.Select(c => IPNetwork.Parse(c)).ToList(),
-            Addresses = addresses,
+            Addresses = Peer.AddressesOfType(KubeObject.NodeAddresses(node), peerOptions.AddressType),
             Pool = KubeObject.Label(node, PeerScope.PoolLabel),
         };
     }

@@ -34,6 +34,26 @@ internal sealed record Peer
     public bool SameRoutes(Peer other) =>
         other is not null && PodCidrs.SequenceEqual(other.PodCidrs) && Addresses.SequenceEqual(other.Addresses);
 
+    /// <summary>
+    /// The first address of <paramref name="type"/> per family among a Node's addresses written <c>type=address</c>
+    /// (as <see cref="NodeFacts.Addresses"/> keeps them): a gateway's underlay addresses.
+    /// </summary>
+    public static List<IPAddress> AddressesOfType(IEnumerable<string> typedAddresses, string type)
+    {
+        ArgumentNullException.ThrowIfNull(typedAddresses);
+        var prefix = type + "=";
+        var result = new List<IPAddress>();
+        foreach (var text in typedAddresses.Where(a => a.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            if (IPAddress.TryParse(text[prefix.Length..], out var address) && !result.Any(a => a.AddressFamily == address.AddressFamily))
+            {
+                result.Add(address);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>As the store keeps it.</summary>
     public StoredPeer ToStored() => new(Name, PodCidrs.Select(c => c.ToString()).ToList(), Addresses.Select(a => a.ToString()).ToList(), Pool, Since);
 

@@ -175,17 +175,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
             return [configured];
         }
 
-        var prefix = options.AddressType + "=";
-        var result = new List<IPAddress>();
-        foreach (var text in (facts.Node?.Addresses ?? []).Where(a => a.StartsWith(prefix, StringComparison.Ordinal)))
-        {
-            if (IPAddress.TryParse(text[prefix.Length..], out var address) && !result.Any(a => a.AddressFamily == address.AddressFamily))
-            {
-                result.Add(address);
-            }
-        }
-
-        return result;
+        return Peer.AddressesOfType(facts.Node?.Addresses ?? [], options.AddressType);
     }
 
     private IEnumerable<IPNetwork> OwnCidrsFromCluster()
