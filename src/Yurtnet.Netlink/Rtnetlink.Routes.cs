@@ -34,15 +34,7 @@ public static partial class Rtnetlink
         }
 
         w.AttributeU32(Interop.RTA_OIF, (uint)link.Index);
-        try
-        {
-            socket.Execute($"RTM_NEWROUTE {destination} via {gateway?.ToString() ?? "-"} dev \"{link.Name}\" in {socket.Where}");
-            return true;
-        }
-        catch (NetlinkException ex) when (ex.IsAlreadyExists)
-        {
-            return false;
-        }
+        return ExecuteUnlessExists(socket, $"RTM_NEWROUTE {destination} via {gateway?.ToString() ?? "-"} dev \"{link.Name}\"");
     }
 
     /// <summary>rtm_protocol of routes added with <c>ip route</c> and of <see cref="TryAddRoute"/>.</summary>

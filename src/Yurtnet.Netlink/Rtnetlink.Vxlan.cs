@@ -33,15 +33,7 @@ public static partial class Rtnetlink
 
         w.EndNested(data);
         w.EndNested(info);
-        try
-        {
-            socket.Execute($"RTM_NEWLINK vxlan \"{name}\" id {settings.Vni} dstport {settings.Port} in {socket.Where}");
-            return true;
-        }
-        catch (NetlinkException ex) when (ex.IsAlreadyExists)
-        {
-            return false;
-        }
+        return ExecuteUnlessExists(socket, $"RTM_NEWLINK vxlan \"{name}\" id {settings.Vni} dstport {settings.Port}");
     }
 
     /// <summary>Sets a link's MTU.</summary>

@@ -4,17 +4,27 @@ namespace Yurtnet.Netlink;
 public static partial class Rtnetlink
 {
     /// <summary>Looks a link up by name; false when it does not exist.</summary>
-    public static bool TryGetLink(this NetlinkSocket socket, string name, out LinkInfo link)
+    public static bool TryGetLink(this NetlinkSocket socket, string name, out LinkInfo link) =>
+        TryQueryLink(socket, 0, name, $"RTM_GETLINK \"{name}\"", out link);
+
+    /// <summary>Looks a link up by index; false when it does not exist.</summary>
+    public static bool TryGetLink(this NetlinkSocket socket, int index, out LinkInfo link) =>
+        TryQueryLink(socket, index, null, $"RTM_GETLINK index {index}", out link);
+
+    private static bool TryQueryLink(NetlinkSocket socket, int index, string? name, string what, out LinkInfo link)
     {
         ArgumentNullException.ThrowIfNull(socket);
         var w = socket.Writer;
         w.Begin(Interop.RTM_GETLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK);
-        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC });
-        w.AttributeString(Interop.IFLA_IFNAME, name);
+        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC, ifi_index = index });
+        if (name is not null)
+        {
+            w.AttributeString(Interop.IFLA_IFNAME, name);
+        }
+
         try
         {
-            var answers = socket.Query($"RTM_GETLINK \"{name}\" in {socket.Where}");
-            link = ParseLink(answers[0]);
+            link = ParseLink(socket.Query($"{what} in {socket.Where}")[0]);
             return true;
         }
         catch (NetlinkException ex) when (ex.IsNotFound)
@@ -24,21 +34,16 @@ public static partial class Rtnetlink
         }
     }
 
-    /// <summary>Looks a link up by index; false when it does not exist.</summary>
-    public static bool TryGetLink(this NetlinkSocket socket, int index, out LinkInfo link)
+    /// <summary>Sends the request being written; false when the kernel answers that the object exists already.</summary>
+    private static bool ExecuteUnlessExists(NetlinkSocket socket, string what)
     {
-        ArgumentNullException.ThrowIfNull(socket);
-        var w = socket.Writer;
-        w.Begin(Interop.RTM_GETLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK);
-        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC, ifi_index = index });
         try
         {
-            link = ParseLink(socket.Query($"RTM_GETLINK index {index} in {socket.Where}")[0]);
+            socket.Execute($"{what} in {socket.Where}");
             return true;
         }
-        catch (NetlinkException ex) when (ex.IsNotFound)
+        catch (NetlinkException ex) when (ex.IsAlreadyExists)
         {
-            link = null!;
             return false;
         }
     }
@@ -58,15 +63,7 @@ public static partial class Rtnetlink
         var info = w.BeginNested(Interop.IFLA_LINKINFO);
         w.AttributeString(Interop.IFLA_INFO_KIND, "bridge");
         w.EndNested(info);
-        try
-        {
-            socket.Execute($"RTM_NEWLINK bridge \"{name}\" in {socket.Where}");
-            return true;
-        }
-        catch (NetlinkException ex) when (ex.IsAlreadyExists)
-        {
-            return false;
-        }
+        return ExecuteUnlessExists(socket, $"RTM_NEWLINK bridge \"{name}\"");
     }
 
     /// <summary>

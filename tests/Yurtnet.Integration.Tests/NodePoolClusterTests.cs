@@ -133,4 +133,30 @@ public sealed class NodePoolClusterTests
         api.SetNode("gw-c", "plant", [site["c"].UnderlayV4], site["c"].PodV4, site["c"].PodV6);
         await WaitForPeersAsync(gw, "gw-b");
     }
+
+    [RootFact]
+    public async Task Gateway_moved_to_another_pool_routes_to_that_pools_nodes_and_one_without_a_pool_label_waits_for_it()
+    {
+        await using var site = new NodePoolSite();
+        site.ConnectHost();
+        await using var api = await ApiServerDouble.StartAsync(NodePoolSite.HostAddress);
+        api.HubHealthy = true;
+        api.SetNode("plant-1", "plant", ["192.168.77.31"], "10.202.1.0/24");
+        await site.StartClusterAsync(api);
+        var gw = site["a"];
+        await WaitForPeersAsync(gw, "gw-b", "gw-c");
+        string[] addresses = [gw.UnderlayV4, gw.UnderlayV6!];
+
+        // Moved to pool "plant" (seen live): the plant's node is routed, the shop's gateways go once plant is listed.
+        api.SetNode("gw-a", "plant", addresses, gw.PodV4, gw.PodV6);
+        await WaitForPeersAsync(gw, "plant-1");
+        Assert.Contains("10.202.1.0/24 via 192.168.77.31", Routes(gw), StringComparison.Ordinal);
+
+        // No pool label at all: nothing to watch, nothing withdrawn; the label comes back and the pool is watched again.
+        api.SetNode("gw-a", null, addresses, gw.PodV4, gw.PodV6);
+        Assert.True(await Eventually.WaitForAsync(() => gw.Daemon!.Log.Contains("has no apps.openyurt.io/nodepool label", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), gw.Daemon!.Log);
+        await WaitForPeersAsync(gw, "plant-1");
+        api.SetNode("gw-a", "shop", addresses, gw.PodV4, gw.PodV6);
+        await WaitForPeersAsync(gw, "gw-b", "gw-c");
+    }
 }

@@ -89,7 +89,7 @@ internal sealed partial class PeerWatch(
             if (selector is null)
             {
                 LogNoPool(logger, options.NodeName, PeerScope.PoolLabel);
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                await PoolKnownAsync(cancellationToken);
                 return;
             }
 
@@ -102,6 +102,32 @@ internal sealed partial class PeerWatch(
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The pool changed (the loop watches the new one) or yurtnetd stops.
+        }
+    }
+
+    /// <summary>Returns once this node's Node has a pool label (the loop then watches that pool).</summary>
+    private async Task PoolKnownAsync(CancellationToken cancellationToken)
+    {
+        var known = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnNode(NodeFacts node)
+        {
+            if (node.Pool is not null)
+            {
+                known.TrySetResult();
+            }
+        }
+
+        facts.NodeChanged += OnNode;
+        try
+        {
+            if (facts.Node?.Pool is null)
+            {
+                await known.Task.WaitAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            facts.NodeChanged -= OnNode;
         }
     }
 
@@ -168,7 +194,7 @@ internal sealed partial class PeerWatch(
     private async Task StoreAsync(IReadOnlyList<Peer> peers)
     {
         var stored = facts.Peers.ToDictionary(p => p.Name, StringComparer.Ordinal);
-        var upserts = peers.Select(p => p.ToStored()).Where(p => !stored.TryGetValue(p.Name, out var s) || !Same(s, p)).ToList();
+        var upserts = peers.Select(p => p.ToStored()).Where(p => !stored.TryGetValue(p.Name, out var s) || !s.SameAs(p)).ToList();
         var removals = stored.Keys.Where(n => !peers.Any(p => p.Name == n)).ToList();
         if (upserts.Count == 0 && removals.Count == 0)
         {
@@ -186,9 +212,6 @@ internal sealed partial class PeerWatch(
             LogNotStored(logger, ex.Message);
         }
     }
-
-    private static bool Same(StoredPeer a, StoredPeer b) =>
-        a.PodCidrs.SequenceEqual(b.PodCidrs) && a.Addresses.SequenceEqual(b.Addresses) && a.Pool == b.Pool && a.Since.ToUnixTimeMilliseconds() == b.Since.ToUnixTimeMilliseconds();
 
     /// <summary>The listed Nodes that are peers: selectors applied again (yurthub's offline lists ignore them), this node left out.</summary>
     private List<Peer> InScope(IReadOnlyList<JsonElement> items, string? pool) =>

@@ -21,9 +21,6 @@ internal sealed class PeerTable
 
     public IReadOnlyList<Peer> Peers => _peers.Values.OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
 
-    /// <summary>Whether an online list waits for the live server's confirmation before it withdraws what it lacks.</summary>
-    public bool ListPending => _pendingList is not null;
-
     /// <summary>A (re)list's peers (already filtered to the scope): added or updated now; withdrawals only after <see cref="Confirm"/>.</summary>
     public PeerTableChange Listed(IReadOnlyList<Peer> listed, bool online, DateTimeOffset now)
     {

@@ -14,6 +14,11 @@ namespace Yurtnet.Daemon.State;
 /// <param name="Since">When it was first seen with these CIDRs and addresses.</param>
 internal sealed record StoredPeer(string Name, IReadOnlyList<string> PodCidrs, IReadOnlyList<string> Addresses, string? Pool, DateTimeOffset Since)
 {
+    /// <summary>Whether the two store the same (times to the millisecond, as the store keeps them).</summary>
+    public bool SameAs(StoredPeer other) =>
+        other is not null && Name == other.Name && PodCidrs.SequenceEqual(other.PodCidrs) && Addresses.SequenceEqual(other.Addresses)
+        && Pool == other.Pool && Since.ToUnixTimeMilliseconds() == other.Since.ToUnixTimeMilliseconds();
+
     internal BsonDocument ToDocument()
     {
         var document = new BsonDocument
