@@ -15,7 +15,9 @@ internal sealed record NetConf
     public required string CniVersion { get; init; }
     public required string Name { get; init; }
     public string Bridge { get; init; } = DefaultBridge;
-    public int Mtu { get; init; } = DefaultMtu;
+
+    /// <summary>The <c>mtu</c> the conflist sets; null leaves it to yurtnetd's hint (see <see cref="PodMtu"/>).</summary>
+    public int? Mtu { get; init; }
     public bool HairpinMode { get; init; }
     public bool IsGateway { get; init; } = true;
     public bool IsDefaultGateway { get; init; } = true;
@@ -49,4 +51,19 @@ internal sealed record NetConf
 
     /// <summary>Problems of a DEL's conflist that do not stop a release (defaults stand in); DEL logs them.</summary>
     public IReadOnlyList<string> IgnoredProblems { get; init; } = [];
+
+    /// <summary>
+    /// The MTU of a pod's interface: the conflist's <c>mtu</c> when set; else yurtnetd's <paramref name="daemonHint"/>
+    /// (the NodePool tunnel's MTU while peers are reached through it), at least the IPv6 minimum for a pod with an
+    /// IPv6 address; else <see cref="DefaultMtu"/>.
+    /// </summary>
+    public int PodMtu(int? daemonHint, bool hasIpv6)
+    {
+        if (Mtu is { } set)
+        {
+            return set;
+        }
+
+        return daemonHint is { } hint and >= 576 and <= 65535 ? (hasIpv6 ? Math.Max(hint, 1280) : hint) : DefaultMtu;
+    }
 }

@@ -117,7 +117,7 @@ internal static partial class NetConfParser
             problems.Add($"bridge: {bridgeProblem}");
         }
 
-        var mtu = reader.Int("mtu") ?? NetConf.DefaultMtu;
+        var mtu = reader.Int("mtu");
         if (mtu is < 68 or > 65535)
         {
             problems.Add($"mtu: {mtu} is outside 68..65535");

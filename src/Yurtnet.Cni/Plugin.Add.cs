@@ -30,7 +30,7 @@ internal sealed partial class Plugin
         var attached = false;
         try
         {
-            plumbed = PodPlumbing.Attach(conf, env, addresses);
+            plumbed = PodPlumbing.Attach(conf, env, addresses, conf.PodMtu(allocation.Mtu, addresses.Any(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)));
             attached = true;
             if (conf.IpMasq)
             {

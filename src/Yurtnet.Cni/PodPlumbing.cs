@@ -16,16 +16,16 @@ internal static class PodPlumbing
     /// <summary>
     /// Plumbs the namespace. On failure, everything this call created is removed before the exception leaves.
     /// </summary>
-    public static Plumbed Attach(NetConf conf, CniEnvironment env, IReadOnlyList<PodAddress> addresses)
+    public static Plumbed Attach(NetConf conf, CniEnvironment env, IReadOnlyList<PodAddress> addresses, int mtu)
     {
         using var hostNs = NetworkNamespace.OpenCurrent();
         using var host = NetlinkSocket.Open();
         using var podNs = OpenPodNamespace(env.Netns);
         using var pod = podNs.OpenRouteSocket();
 
-        var (bridge, bridgeCreated) = EnsureBridge(host, conf, addresses);
+        var (bridge, bridgeCreated) = EnsureBridge(host, conf, addresses, mtu);
         var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
-        var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, conf.Mtu);
+        var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, mtu);
         try
         {
             var hostVeth = host.GetLink(hostVethName);
@@ -183,12 +183,12 @@ internal static class PodPlumbing
         }
     }
 
-    private static (LinkInfo Bridge, bool Created) EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses)
+    private static (LinkInfo Bridge, bool Created) EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses, int mtu)
     {
         var created = false;
         if (!host.TryGetLink(conf.Bridge, out var bridge))
         {
-            created = host.TryCreateBridge(conf.Bridge, StableName.BridgeMac(conf.Bridge), conf.Mtu);
+            created = host.TryCreateBridge(conf.Bridge, StableName.BridgeMac(conf.Bridge), mtu);
             bridge = host.GetLink(conf.Bridge);
         }
 
@@ -251,7 +251,8 @@ internal static class PodPlumbing
         using var host = NetlinkSocket.Open();
         var hadBridge = host.TryGetLink(conf.Bridge, out var before);
         var missingGateways = conf.IsGateway && hadBridge ? addresses.Count(a => !host.ListAddresses(before.Index).Any(p => p.Address.Equals(a.Gateway))) : 0;
-        var (bridge, created) = EnsureBridge(host, conf, addresses);
+        // A bridge made again takes the lowest MTU of its ports once they are attached: the conflist's, or the default, to start.
+        var (bridge, created) = EnsureBridge(host, conf, addresses, conf.Mtu ?? NetConf.DefaultMtu);
         if (created)
         {
             repaired.Add($"bridge {conf.Bridge} was gone: made again");

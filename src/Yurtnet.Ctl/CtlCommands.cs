@@ -124,6 +124,12 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
                 p.Node, p.Pool ?? "-", string.Join(",", p.PodCidrs), string.Join(",", p.Addresses), p.Mode, p.State, p.Source,
                 p.Since == default ? "-" : Format(now - p.Since) + " ago",
             ])));
+        if (peers.LastSync is { } sync)
+        {
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"last sync: {sync.Why}, {Format(now - sync.At)} ago, took {sync.Milliseconds:0.0} ms, {sync.Changes} kernel change(s); {sync.Count} since start"));
+        }
+
         return 0;
     }
 

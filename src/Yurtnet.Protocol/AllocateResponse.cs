@@ -8,4 +8,10 @@ public sealed record AllocateResponse : Response
 
     /// <summary>True when the attachment already had these addresses (a repeated ADD).</summary>
     public bool Existing { get; init; }
+
+    /// <summary>
+    /// The MTU the pod's interface should have when the conflist sets none: the NodePool tunnel's MTU while peers are
+    /// reached through it (the uplink's less the encapsulation); null when nothing on this gateway needs less than the default.
+    /// </summary>
+    public int? Mtu { get; init; }
 }

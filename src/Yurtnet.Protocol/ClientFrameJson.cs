@@ -107,6 +107,7 @@ public static class ClientFrameJson
                 "allocated" => new AllocateResponse
                 {
                     Existing = Bool(o, "existing"),
+                    Mtu = o.TryGetProperty("mtu", out var mtu) && mtu.ValueKind == JsonValueKind.Number && mtu.TryGetInt32(out var m) ? m : null,
                     Addresses = Array(o, "addresses").Select(a => new AllocatedAddress { Address = Str(a, "address") ?? "", Gateway = Str(a, "gateway") ?? "", Pool = Str(a, "pool") ?? "" }).ToList(),
                 },
                 "committed" => new CommitResponse(),
@@ -147,6 +148,16 @@ public static class ClientFrameJson
                         Source = Str(p, "source") ?? "",
                         Since = Time(p, "since") ?? default,
                     }).ToList(),
+                    LastSync = o.TryGetProperty("lastSync", out var ls) && ls.ValueKind == JsonValueKind.Object
+                        ? new PeerSyncInfo
+                        {
+                            Why = Str(ls, "why") ?? "",
+                            At = Time(ls, "at") ?? default,
+                            Milliseconds = ls.TryGetProperty("milliseconds", out var ms) && ms.ValueKind == JsonValueKind.Number ? ms.GetDouble() : 0,
+                            Changes = Int(ls, "changes"),
+                            Count = Int(ls, "count"),
+                        }
+                        : null,
                 },
                 "reclaimed" => new ReclaimResponse { PendingReclaimed = Int(o, "pendingReclaimed"), HoldsExpired = Int(o, "holdsExpired"), SpoolDrained = Int(o, "spoolDrained") },
                 _ => throw new InvalidDataException($"unknown response kind \"{kind}\""),

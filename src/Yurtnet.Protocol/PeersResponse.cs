@@ -8,4 +8,7 @@ public sealed record PeersResponse : Response
 
     /// <summary>Every peer known, routed or not.</summary>
     public required IReadOnlyList<PeerInfo> Peers { get; init; }
+
+    /// <summary>The last sync of the kernel with the table; null before the first.</summary>
+    public PeerSyncInfo? LastSync { get; init; }
 }

@@ -37,6 +37,26 @@ public sealed class NodePoolNetworkTests
     }
 
     [RootFact]
+    public async Task Pod_mtu_leaves_room_for_the_tunnel_when_peers_are_reached_by_vxlan_so_full_size_packets_cross_it_unless_the_conflist_sets_mtu()
+    {
+        await using var site = new NodePoolSite();
+        await site.StartStaticAsync();
+        var a = site.AddPod(site["a"], "pa");
+        var c = site.AddPod(site["c"], "pc");
+        // On another gateway: a bridge takes the lowest MTU of its ports, and that would shrink the path to pa.
+        var pinned = site.AddPod(site["b"], "pinned", conf => conf["mtu"] = 1400);
+
+        // The uplinks have 1500: the tunnel takes 1450 (IPv4 underlay), and so do pods whose conflist sets no mtu.
+        Assert.Contains("mtu 1450", NodePoolSite.Exec(site["a"].Netns, "ip", "link", "show", "yurtnet.vxlan"), StringComparison.Ordinal);
+        Assert.Contains("mtu 1450", NodePoolSite.Exec(a.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
+        Assert.Contains("mtu 1400", NodePoolSite.Exec(pinned.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
+
+        // A packet as large as the pod's MTU, not to be fragmented, crosses the tunnel both ways (1422 + 8 + 20 = 1450).
+        Assert.True(await Eventually.WaitForAsync(() => a.Netns.Exec("ping", "-c1", "-W2", "-M", "do", "-s", "1422", c.V4).Code == 0, TimeSpan.FromSeconds(10)), $"pa -> pc with 1450 bytes\n{site["a"].Daemon!.Log}");
+        Assert.True(await Eventually.WaitForAsync(() => c.Netns.Exec("ping", "-c1", "-W2", "-M", "do", "-s", "1422", a.V4).Code == 0, TimeSpan.FromSeconds(10)), $"pc -> pa with 1450 bytes: {c.Netns.Exec("ping", "-c1", "-W2", "-M", "do", "-s", "1422", a.V4).Output}\n{NodePoolSite.Exec(c.Netns, "ip", "link", "show", "eth0")}");
+    }
+
+    [RootFact]
     public async Task With_masquerade_on_pod_traffic_to_other_gateways_pods_keeps_its_source_address_and_traffic_leaving_the_site_is_still_translated()
     {
         await using var site = new NodePoolSite();

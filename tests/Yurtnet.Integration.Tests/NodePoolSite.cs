@@ -131,11 +131,12 @@ internal sealed class NodePoolSite : IAsyncDisposable
     }
 
     /// <summary>A pod on <paramref name="gw"/>: its own namespace, plumbed by the plugin running in the gateway's namespace.</summary>
-    public SitePod AddPod(SiteGateway gw, string name)
+    public SitePod AddPod(SiteGateway gw, string name, Action<JsonObject>? editConf = null)
     {
         var pod = new TestNetns("yns-p" + gw.Name);
         _namespaces.Add(pod);
         var conf = gw.Conf();
+        editConf?.Invoke(conf);
         var add = CniRun.Exec("ADD", conf, $"{name}-{_tag}", pod.Path, args: CniRun.PodArgs(name), inNetns: gw.Netns.Name);
         if (add.ExitCode != 0)
         {

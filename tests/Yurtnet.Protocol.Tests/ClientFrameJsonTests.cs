@@ -23,6 +23,7 @@ public sealed class ClientFrameJsonTests
     {
         new ErrorResponse { Id = "1", Error = ErrorKind.PoolExhausted, Message = "full" },
         new AllocateResponse { Id = "2", Existing = true, Addresses = [new AllocatedAddress { Address = "10.0.0.2/24", Gateway = "10.0.0.1", Pool = "10.0.0.0/24" }] },
+        new AllocateResponse { Id = "2", Mtu = 1450, Addresses = [new AllocatedAddress { Address = "10.0.0.2/24", Gateway = "10.0.0.1", Pool = "10.0.0.0/24" }] },
         new CommitResponse { Id = "3" },
         new ReleaseResponse { Id = "4", Released = 2, NetworkIdle = true },
         new CheckResponse { Id = "5", Active = true, Addresses = ["10.0.0.2/24"] },
@@ -33,6 +34,13 @@ public sealed class ClientFrameJsonTests
         new LeasesResponse { Id = "8", Leases = [new LeaseInfo { Ip = "10.0.0.2", Pool = "10.0.0.0/24", Network = "n", State = "held", ContainerId = "c", IfName = "eth0", Pod = "ns/p", PodUid = "u", Since = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero), HeldUntil = new DateTimeOffset(2026, 11, 28, 10, 10, 0, TimeSpan.Zero) }] },
         new ReclaimResponse { Id = "9", PendingReclaimed = 1, HoldsExpired = 2, SpoolDrained = 3 },
         new LedTestResponse { Id = "10", Name = "power" },
+        new PeersResponse
+        {
+            Id = "11", Enabled = true,
+            Peers = [new PeerInfo { Node = "gw-b", Pool = "shop", PodCidrs = ["10.201.2.0/24"], Addresses = ["192.168.77.12"], Mode = "hostgw", State = "routed", Source = "cluster", Since = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero) }],
+            LastSync = new PeerSyncInfo { Why = "resync", At = new DateTimeOffset(2026, 11, 28, 10, 0, 5, TimeSpan.Zero), Milliseconds = 1.25, Changes = 2, Count = 7 },
+        },
+        new PeersResponse { Id = "12", Peers = [] },
     };
 
     [Theory]

@@ -31,7 +31,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             StatusRequest r => await StatusAsync(r, cancellationToken),
             GcRequest r => await GcAsync(r, cancellationToken),
             LeasesRequest => await LeasesAsync(cancellationToken),
-            PeersRequest => new PeersResponse { Enabled = peers.Enabled, Peers = peers.Snapshot() },
+            PeersRequest => new PeersResponse { Enabled = peers.Enabled, Peers = peers.Snapshot(), LastSync = peers.LastSync },
             ReclaimRequest => await ReclaimAsync(cancellationToken),
             LedTestRequest r => await LedTestAsync(r, cancellationToken),
             _ => Error(ErrorKind.InvalidRequest, $"unsupported operation {request.GetType().Name}"),
@@ -125,6 +125,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             AllocationOutcome.Allocated a => new AllocateResponse
             {
                 Existing = a.Existing,
+                Mtu = peers.PodMtu,
                 Addresses = a.Leases.Select(l =>
                 {
                     var pool = request.Pools.First(p => p.Cidr == l.Pool);

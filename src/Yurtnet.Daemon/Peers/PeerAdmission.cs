@@ -16,16 +16,21 @@ internal static class PeerAdmission
         ArgumentNullException.ThrowIfNull(incumbents);
         var accepted = new List<Peer>();
         var refused = new List<(Peer, string)>();
+        var macs = new Dictionary<string, string>(StringComparer.Ordinal);
         var ordered = candidates
             .Where(p => !string.Equals(p.Name, ownName, StringComparison.Ordinal))
             .OrderBy(p => incumbents.Contains(p.Name) ? 0 : 1)
             .ThenBy(p => p.Name, StringComparer.Ordinal);
         foreach (var peer in ordered)
         {
-            var reason = Problem(peer, ownCidrs, accepted);
+            var reason = Problem(peer, ownCidrs, accepted, macs);
             if (reason is null)
             {
                 accepted.Add(peer);
+                foreach (var address in peer.Addresses)
+                {
+                    macs.TryAdd(VtepMac.For(address), peer.Name);
+                }
             }
             else
             {
@@ -36,7 +41,7 @@ internal static class PeerAdmission
         return new PeerAdmissionResult(accepted.OrderBy(p => p.Name, StringComparer.Ordinal).ToList(), refused);
     }
 
-    private static string? Problem(Peer peer, IReadOnlyList<IPNetwork> ownCidrs, List<Peer> accepted)
+    private static string? Problem(Peer peer, IReadOnlyList<IPNetwork> ownCidrs, List<Peer> accepted, Dictionary<string, string> macs)
     {
         if (peer.PodCidrs.Count == 0)
         {
@@ -72,9 +77,9 @@ internal static class PeerAdmission
 
         foreach (var address in peer.Addresses)
         {
-            if (accepted.FirstOrDefault(o => o.Addresses.Any(a => VtepMac.For(a) == VtepMac.For(address))) is { } twin)
+            if (macs.TryGetValue(VtepMac.For(address), out var twin))
             {
-                return $"has the underlay address {address}, which peer {twin.Name} has too (or whose tunnel MAC it shares)";
+                return $"has the underlay address {address}, which peer {twin} has too (or whose tunnel MAC it shares)";
             }
         }
 

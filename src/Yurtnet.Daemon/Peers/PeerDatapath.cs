@@ -15,6 +15,10 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
 {
     private Dictionary<string, PeerPath> _paths = new(StringComparer.Ordinal);
     private IPAddress? _guessedAddress;
+    private int _tunnelMtu;
+
+    /// <summary>The tunnel's MTU after the last sync while any peer is reached through it; null without a tunnel.</summary>
+    public int? TunnelMtu => Volatile.Read(ref _tunnelMtu) is > 0 and var mtu ? mtu : null;
 
     /// <summary>
     /// Brings the kernel in line with <paramref name="peers"/>; returns each peer's path (with its problem, if any) and
@@ -56,12 +60,13 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
         }
 
         vxlan = tunnelled.Count > 0 ? EnsureVxlan(socket, vxlan, local!, UplinkMtu(socket, tunnelled[0].Address(tunnelFamily)!)) : RemoveVxlan(socket, vxlan);
+        Volatile.Write(ref _tunnelMtu, vxlan?.Mtu ?? 0);
         var desired = DatapathPlan.Entries(peers, paths, vxlan?.Index ?? 0, tunnelFamily);
 
         // An add replaces a route of the same prefix whoever installed it: never one that is not ours.
         var routes = socket.ListRoutes(AddressFamily.InterNetwork).Concat(socket.ListRoutes(AddressFamily.InterNetworkV6)).ToList();
-        var foreign = routes.Where(r => r.Protocol != DatapathPlan.RouteProtocol).ToList();
-        foreach (var route in desired.OfType<RouteInfo>().Where(d => foreign.Any(f => f.Destination.Equals(d.Destination))).ToList())
+        var foreign = routes.Where(r => r.Protocol != DatapathPlan.RouteProtocol).Select(r => r.Destination).ToHashSet();
+        foreach (var route in desired.OfType<RouteInfo>().Where(d => foreign.Contains(d.Destination)).ToList())
         {
             desired.Remove(route);
             if (Owner(peers, route) is { } owner)
@@ -70,13 +75,17 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
             }
         }
 
+        // Hash sets, not pairwise scans: a site of 500 peers has some 1,500 entries.
         var current = Current(socket, vxlan, routes);
-        var adds = desired.Where(d => !current.Any(c => Same(c, d))).ToList();
+        var held = current.ToHashSet(SameEntry.Instance);
+        var wanted = desired.ToHashSet(SameEntry.Instance);
+        var adds = desired.Where(d => !held.Contains(d)).ToList();
 
         // A removal the kernel would match on the key an add just replaced (a neighbour's address, a route's prefix)
         // would delete the new entry: the add has already replaced it.
+        var replaced = adds.ToHashSet(SameKernelKey.Instance);
         var changes = adds.Select(KernelChange.Add)
-            .Concat(current.Where(c => !desired.Any(d => Same(c, d)) && !adds.Any(a => SameKey(c, a))).Select(KernelChange.Delete))
+            .Concat(current.Where(c => !wanted.Contains(c) && !replaced.Contains(c)).Select(KernelChange.Delete))
             .ToList();
         if (changes.Count > 0)
         {
@@ -107,6 +116,7 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
         }
 
         RemoveVxlan(socket, vxlan);
+        Volatile.Write(ref _tunnelMtu, 0);
         _paths.Clear();
         return routes.Count + (vxlan is null ? 0 : 1);
     }
@@ -125,19 +135,42 @@ internal sealed partial class PeerDatapath(PeerNetworkOptions options, ILogger<P
         return current;
     }
 
-    private static bool Same(IKernelEntry current, IKernelEntry desired) => (current, desired) switch
+    /// <summary>The same entry in every attribute the datapath sets (a route's other attributes are the kernel's).</summary>
+    private sealed class SameEntry : IEqualityComparer<IKernelEntry>
     {
-        (RouteInfo a, RouteInfo b) => a.SameAs(b),
-        _ => current.Equals(desired),
-    };
+        public static readonly SameEntry Instance = new();
 
-    private static bool SameKey(IKernelEntry current, IKernelEntry added) => (current, added) switch
+        public bool Equals(IKernelEntry? x, IKernelEntry? y) => (x, y) switch
+        {
+            (RouteInfo a, RouteInfo b) => a.SameAs(b),
+            (RouteInfo, _) or (_, RouteInfo) => false,
+            _ => object.Equals(x, y),
+        };
+
+        public int GetHashCode(IKernelEntry obj) => obj is RouteInfo r ? HashCode.Combine(r.Destination, r.Gateway, r.OutputInterface) : obj.GetHashCode();
+    }
+
+    /// <summary>The same key to the kernel: an add of one replaces the other (a route's prefix, a neighbour's address, an FDB entry's MAC).</summary>
+    private sealed class SameKernelKey : IEqualityComparer<IKernelEntry>
     {
-        (RouteInfo a, RouteInfo b) => a.Destination.Equals(b.Destination),
-        (NeighbourInfo a, NeighbourInfo b) => a.Interface == b.Interface && a.Address.Equals(b.Address),
-        (ForwardingInfo a, ForwardingInfo b) => a.Interface == b.Interface && a.Mac == b.Mac,
-        _ => false,
-    };
+        public static readonly SameKernelKey Instance = new();
+
+        public bool Equals(IKernelEntry? x, IKernelEntry? y) => (x, y) switch
+        {
+            (RouteInfo a, RouteInfo b) => a.Destination.Equals(b.Destination),
+            (NeighbourInfo a, NeighbourInfo b) => a.Interface == b.Interface && a.Address.Equals(b.Address),
+            (ForwardingInfo a, ForwardingInfo b) => a.Interface == b.Interface && a.Mac == b.Mac,
+            _ => false,
+        };
+
+        public int GetHashCode(IKernelEntry obj) => obj switch
+        {
+            RouteInfo r => r.Destination.GetHashCode(),
+            NeighbourInfo n => HashCode.Combine(n.Interface, n.Address),
+            ForwardingInfo f => HashCode.Combine(f.Interface, f.Mac),
+            _ => 0,
+        };
+    }
 
     private static Peer? Owner(IReadOnlyList<Peer> peers, IKernelEntry entry) => entry switch
     {

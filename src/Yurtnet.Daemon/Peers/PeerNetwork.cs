@@ -21,6 +21,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
     private readonly Dictionary<string, string> _refusalsLogged = new(StringComparer.Ordinal);
     private IReadOnlyList<Peer> _clusterPeers = facts.Peers.Select(Peer.FromStored).OfType<Peer>().ToList();
     private IReadOnlyList<PeerInfo> _snapshot = [];
+    private PeerSyncInfo? _lastSync;
     private Task _loop = Task.CompletedTask;
 
     /// <summary>Whether the NodePool network is on.</summary>
@@ -28,6 +29,16 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
 
     /// <summary>Syncs done (start, resyncs, changes), for tests.</summary>
     public int Syncs { get; private set; }
+
+    /// <summary>The last sync, as <c>yurtnetctl peers</c> shows it; null before the first.</summary>
+    public PeerSyncInfo? LastSync => Volatile.Read(ref _lastSync);
+
+    /// <summary>
+    /// The MTU a new pod's interface needs when the conflist sets none: the tunnel's, while any peer is reached through
+    /// it (a packet that fits the pod then fits the tunnel); null otherwise. Pods made before a tunnel appears keep
+    /// theirs; the kernel's path MTU discovery covers them.
+    /// </summary>
+    public int? PodMtu => options.Enabled ? datapath.TunnelMtu : null;
 
     /// <summary>The table as <c>yurtnetctl peers</c> shows it.</summary>
     public IReadOnlyList<PeerInfo> Snapshot() => Volatile.Read(ref _snapshot);
@@ -127,6 +138,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
     private async Task SyncAsync(string why, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
+        var started = time.GetTimestamp();
         try
         {
             var routedBefore = _snapshot.Where(p => p.State == "routed").Select(p => p.Node).ToHashSet(StringComparer.Ordinal);
@@ -156,6 +168,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
                 .OrderBy(p => p.Node, StringComparer.Ordinal)
                 .ToList();
             Volatile.Write(ref _snapshot, snapshot);
+            Volatile.Write(ref _lastSync, new PeerSyncInfo { Why = why, At = time.GetUtcNow(), Milliseconds = time.GetElapsedTime(started).TotalMilliseconds, Changes = changes, Count = Syncs });
             if (changes > 0 || why == "start")
             {
                 LogSynced(logger, why, snapshot.Count(p => p.State == "routed"), snapshot.Count, changes);
