@@ -7,6 +7,8 @@ var bin = Arg("--bin") ?? Path.Combine(Environment.CurrentDirectory, "out", "lin
 var reference = Arg("--reference") ?? "/usr/lib/cni";
 var cycles = int.Parse(Arg("--cycles") ?? "200", CultureInfo.InvariantCulture);
 var versionRuns = int.Parse(Arg("--version-runs") ?? "300", CultureInfo.InvariantCulture);
+var peerRuns = int.Parse(Arg("--peer-runs") ?? "10", CultureInfo.InvariantCulture);
+var only = Arg("--only");
 
 if (Environment.UserName != "root")
 {
@@ -26,6 +28,16 @@ foreach (var file in new[] { Path.Combine(bin, "yurtnet"), Path.Combine(bin, "yu
 Console.WriteLine($"yurtnet bench  {DateTime.UtcNow:yyyy-MM-dd HH:mm}Z  {Environment.ProcessorCount} cores  kernel {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}");
 Console.WriteLine($"yurtnet: {bin}   reference: {reference}/bridge + host-local (Debian containernetworking-plugins)");
 Console.WriteLine($"command: make bench  (dotnet run --project bench/Yurtnet.Bench -c Release -- --bin {bin} --cycles {cycles} --version-runs {versionRuns})");
+
+if (only is null or "peers")
+{
+    PeersSection(bin, peerRuns);
+}
+
+if (only == "peers")
+{
+    return 0;
+}
 
 using var lab = new BenchLab(bin, reference);
 var version = lab.Version(versionRuns);
@@ -56,6 +68,36 @@ Report.Row("yurtnet standalone ADD+DEL", hanging.ReferenceTotal);
 Report.Ratio("ADD+DEL (cluster hanging / standalone)", hanging.OursTotal, hanging.ReferenceTotal, target: 1.1);
 
 return 0;
+
+// The NodePool network: start to every peer route, a full resync, API requests per peer change.
+static void PeersSection(string bin, int runs)
+{
+    using var peers = new PeerBench(bin);
+    foreach (var n in Sizes())
+    {
+        var start = peers.StaticStart(n, runs);
+        var batch = peers.IpBatch(n, runs);
+        var resync = peers.Resync(n, runs);
+        Report.Header($"NodePool network, {n} static peers (half host-gw, half VXLAN): daemon start to socket, every peer route in before it", runs);
+        Report.Row($"yurtnetd start, {n} peers", start.WithPeers);
+        Report.Row("yurtnetd start, no peers", start.Without);
+        Report.Row($"ip -batch, same {n} peers", batch);
+        Report.Row($"yurtnetd resync, {n} peers", resync);
+        Report.Ratio($"start ({n} peers / none)", start.WithPeers, start.Without, target: null);
+        Report.Difference($"start cost of {n} peers / ip -batch of the same entries", start.WithPeers, start.Without, batch);
+    }
+
+    foreach (var n in Sizes())
+    {
+        var cluster = peers.ClusterAsync(n, changes: 5, runs).GetAwaiter().GetResult();
+        Report.Header($"NodePool network from the cluster, {n} Nodes in the pool: restart from the stored table with the API server and yurthub hanging (an offline reboot)", runs);
+        Report.Row($"yurtnetd start, {n} stored peers", cluster.StoredStart);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  API requests per peer change: {cluster.RequestsPerChange:0.##} ({cluster.WritesPerChange:0.##} writes); in 10 quiet seconds: {cluster.QuietRequests}; writes in all: {cluster.Writes}  (goal: 0 writes, 0 polls: {(cluster.RequestsPerChange == 0 && cluster.QuietRequests == 0 && cluster.Writes == 0 ? "met" : "NOT met")})"));
+    }
+}
+
+static int[] Sizes() => Arg("--peer-sizes") is { } sizes ? sizes.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : [10, 100, 500];
 
 static string? Arg(string name)
 {

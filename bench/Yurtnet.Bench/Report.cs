@@ -14,11 +14,19 @@ internal static class Report
     public static void Row(string name, Samples s) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name,-28}{s.Percentile(50),10:0.00}{s.Percentile(95),10:0.00}{s.Mean,10:0.00}"));
 
-    public static void Ratio(string what, Samples ours, Samples reference, double target)
+    public static void Ratio(string what, Samples ours, Samples reference, double? target)
     {
         var p50 = ours.Percentile(50) / reference.Percentile(50);
         var p95 = ours.Percentile(95) / reference.Percentile(95);
+        var verdict = target is { } t ? string.Create(CultureInfo.InvariantCulture, $"  (target p50 <= {t:0.0}: {(p50 <= t ? "met" : "NOT met")})") : "";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio yurtnet/reference {what}: p50 {p50:0.00}  p95 {p95:0.00}{verdict}"));
+    }
+
+    /// <summary>What <paramref name="with"/> costs over <paramref name="without"/> (p50s), against <paramref name="reference"/>'s p50.</summary>
+    public static void Difference(string what, Samples with, Samples without, Samples reference)
+    {
+        var extra = with.Percentile(50) - without.Percentile(50);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  ratio yurtnet/reference {what}: p50 {p50:0.00}  p95 {p95:0.00}  (target p50 <= {target:0.0}: {(p50 <= target ? "met" : "NOT met")})"));
+            $"  ratio {what}: p50 {extra / reference.Percentile(50):0.00}  ({extra:0.00} ms over {reference.Percentile(50):0.00} ms)"));
     }
 }
