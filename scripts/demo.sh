@@ -16,26 +16,37 @@ BRIDGE=yndemo0
 NETWORK=yurtnet-demo
 V4=10.242.0.0/24
 V6=fd00:242::/64
-WORK=$(mktemp -d /tmp/yurtnet-demo.XXXXXX)
-SOCKET=$WORK/run/cni.sock
-DAEMON_PID=
 PODS=(yn-demo-a yn-demo-b)
 # The second gateway: a network namespace joined to this host by a veth (the site's LAN, 192.168.240.0/24).
 GW2=yn-demo-gw2
 GW2_POD=yn-demo-c
 GW2_V4=10.243.0.0/24
 GW2_V6=fd00:243::/64
-GW2_SOCKET=$WORK/gw2/cni.sock
-GW2_PID=
 LAN=yndemo-lan
-NFT_TABLE_BEFORE=$(nft list table inet yurtnet >/dev/null 2>&1 && echo yes || echo no)
+DAEMON_PID=
+GW2_PID=
 
-# The host's yurtnetd becomes a NodePool gateway for the demo: its routes must not meet those of a real one.
-if ip route show proto 121 | grep -q . || ip -6 route show proto 121 | grep -q . || ip link show yurtnet.vxlan >/dev/null 2>&1; then
-  echo "make demo: this host runs yurtnet's NodePool network (routes of protocol 121, or yurtnet.vxlan);" >&2
-  echo "the demo's gateway would take them over. Run it on a machine without yurtnet running." >&2
+# The host's yurtnetd becomes a NodePool gateway for the demo: it must not meet a real yurtnet (whose resync would
+# take the demo's routes, and whose masquerade exemption sets the demo's daemon would refill), nor the leftovers of
+# an earlier demo (cleanup removes what has the demo's names).
+if pgrep -x yurtnetd >/dev/null || [ -S /run/yurtnet/cni.sock ] \
+   || ip route show proto 121 | grep -q . || ip -6 route show proto 121 | grep -q . || ip link show yurtnet.vxlan >/dev/null 2>&1 \
+   || nft list set inet yurtnet nomasq4 2>/dev/null | grep -q elements || nft list set inet yurtnet nomasq6 2>/dev/null | grep -q elements; then
+  echo "make demo: yurtnet runs on this host (a yurtnetd, /run/yurtnet/cni.sock, routes of protocol 121, yurtnet.vxlan or" >&2
+  echo "filled masquerade exemption sets); the demo's gateway would disturb it. Run the demo on a machine without yurtnet." >&2
   exit 1
 fi
+for leftover in "${PODS[@]}" "$GW2" "$GW2_POD"; do
+  [ -e "/run/netns/$leftover" ] && { echo "make demo: network namespace $leftover exists (an earlier demo?): ip netns delete $leftover" >&2; exit 1; }
+done
+for leftover in "$BRIDGE" "$LAN"; do
+  ip link show "$leftover" >/dev/null 2>&1 && { echo "make demo: link $leftover exists (an earlier demo?): ip link delete $leftover" >&2; exit 1; }
+done
+
+NFT_TABLE_BEFORE=$(nft list table inet yurtnet >/dev/null 2>&1 && echo yes || echo no)
+WORK=$(mktemp -d /tmp/yurtnet-demo.XXXXXX)
+SOCKET=$WORK/run/cni.sock
+GW2_SOCKET=$WORK/gw2/cni.sock
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 

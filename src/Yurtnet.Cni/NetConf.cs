@@ -54,16 +54,25 @@ internal sealed record NetConf
 
     /// <summary>
     /// The MTU of a pod's interface: the conflist's <c>mtu</c> when set; else yurtnetd's <paramref name="daemonHint"/>
-    /// (the NodePool tunnel's MTU while peers are reached through it), at least the IPv6 minimum for a pod with an
-    /// IPv6 address; else <see cref="DefaultMtu"/>.
+    /// (the NodePool tunnel's MTU while peers are reached through it), kept within 68 (1280 for a pod with an IPv6
+    /// address, the IPv6 minimum) and <see cref="DefaultMtu"/>; else <see cref="DefaultMtu"/>.
+    /// <paramref name="raised"/> says when the hint was below the IPv6 minimum and was raised to it.
     /// </summary>
-    public int PodMtu(int? daemonHint, bool hasIpv6)
+    public int PodMtu(int? daemonHint, bool hasIpv6, out bool raised)
     {
+        raised = false;
         if (Mtu is { } set)
         {
             return set;
         }
 
-        return daemonHint is { } hint and >= 576 and <= 65535 ? (hasIpv6 ? Math.Max(hint, 1280) : hint) : DefaultMtu;
+        if (daemonHint is not { } hint)
+        {
+            return DefaultMtu;
+        }
+
+        var floor = hasIpv6 ? 1280 : 68;
+        raised = hint < floor;
+        return Math.Clamp(hint, floor, DefaultMtu);
     }
 }

@@ -110,13 +110,14 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
             return 0;
         }
 
+        var now = DateTimeOffset.UtcNow;
         if (peers.Peers.Count == 0)
         {
             stdout.WriteLine("no peers");
+            WriteLastSync(peers.LastSync, now);
             return 0;
         }
 
-        var now = DateTimeOffset.UtcNow;
         stdout.Write(TextTable.Render(
             ["NODE", "POOL", "POD CIDRS", "ADDRESS", "MODE", "STATE", "SOURCE", "SINCE"],
             peers.Peers.Select(p => (IReadOnlyList<string>)
@@ -124,13 +125,21 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
                 p.Node, p.Pool ?? "-", string.Join(",", p.PodCidrs), string.Join(",", p.Addresses), p.Mode, p.State, p.Source,
                 p.Since == default ? "-" : Format(now - p.Since) + " ago",
             ])));
-        if (peers.LastSync is { } sync)
+        WriteLastSync(peers.LastSync, now);
+        return 0;
+    }
+
+    private void WriteLastSync(PeerSyncInfo? sync, DateTimeOffset now)
+    {
+        if (sync is not null)
         {
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"last sync: {sync.Why}, {Format(now - sync.At)} ago, took {sync.Milliseconds:0.0} ms, {sync.Changes} kernel change(s); {sync.Count} since start"));
+            if (sync.Error is { } error)
+            {
+                stdout.WriteLine($"  the kernel was not brought in line: {error}");
+            }
         }
-
-        return 0;
     }
 
     /// <summary>Lights each configured LED alone, in turn, naming it on screen, so an installer can check the wiring.</summary>

@@ -11,7 +11,8 @@ public sealed record AllocateResponse : Response
 
     /// <summary>
     /// The MTU the pod's interface should have when the conflist sets none: the NodePool tunnel's MTU while peers are
-    /// reached through it (the uplink's less the encapsulation); null when nothing on this gateway needs less than the default.
+    /// reached through it (the uplink's less the encapsulation) and the pod is in this gateway's pod CIDRs; null when
+    /// nothing needs less than the default 1500.
     /// </summary>
     public int? Mtu { get; init; }
 }

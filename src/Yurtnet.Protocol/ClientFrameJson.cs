@@ -156,6 +156,7 @@ public static class ClientFrameJson
                             Milliseconds = ls.TryGetProperty("milliseconds", out var ms) && ms.ValueKind == JsonValueKind.Number ? ms.GetDouble() : 0,
                             Changes = Int(ls, "changes"),
                             Count = Int(ls, "count"),
+                            Error = Str(ls, "error"),
                         }
                         : null,
                 },

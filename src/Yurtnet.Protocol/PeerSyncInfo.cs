@@ -16,4 +16,7 @@ public sealed record PeerSyncInfo
 
     /// <summary>Syncs since yurtnetd started, this one included.</summary>
     public int Count { get; init; }
+
+    /// <summary>Why the kernel could not be brought in line (no CAP_NET_ADMIN, a kernel that refuses); null when it was.</summary>
+    public string? Error { get; init; }
 }

@@ -26,20 +26,21 @@ public sealed class NetConfParserTests
     }
 
     [Fact]
-    public void Pod_mtu_is_the_conflists_when_set_else_the_daemons_tunnel_hint_kept_at_the_ipv6_minimum_else_1500()
+    public void Pod_mtu_is_the_conflists_when_set_else_the_daemons_tunnel_hint_kept_between_the_minimum_and_1500_else_1500()
     {
         var unset = Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","ipam":{"subnets":["10.22.0.0/16"]}}""");
         var set = Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","mtu":1400,"ipam":{"subnets":["10.22.0.0/16"]}}""");
 
-        Assert.Equal(1500, unset.PodMtu(null, hasIpv6: false));
-        Assert.Equal(1450, unset.PodMtu(1450, hasIpv6: false));
-        Assert.Equal(1450, unset.PodMtu(1450, hasIpv6: true));
-        Assert.Equal(1280, unset.PodMtu(1200, hasIpv6: true));
-        Assert.Equal(1200, unset.PodMtu(1200, hasIpv6: false));
-        Assert.Equal(1500, unset.PodMtu(0, hasIpv6: false));
-        Assert.Equal(1500, unset.PodMtu(70000, hasIpv6: false));
-        Assert.Equal(1400, set.PodMtu(1450, hasIpv6: false));
-        Assert.Equal(1400, set.PodMtu(null, hasIpv6: true));
+        Assert.Equal((1500, false), (unset.PodMtu(null, hasIpv6: false, out var r1), r1));
+        Assert.Equal((1450, false), (unset.PodMtu(1450, hasIpv6: false, out var r2), r2));
+        Assert.Equal((1450, false), (unset.PodMtu(1450, hasIpv6: true, out var r3), r3));
+        Assert.Equal((1280, true), (unset.PodMtu(1200, hasIpv6: true, out var r4), r4));
+        Assert.Equal((1200, false), (unset.PodMtu(1200, hasIpv6: false, out var r5), r5));
+        Assert.Equal((500, false), (unset.PodMtu(500, hasIpv6: false, out var r6), r6));
+        Assert.Equal(68, unset.PodMtu(0, hasIpv6: false, out _));
+        Assert.Equal(1500, unset.PodMtu(8950, hasIpv6: false, out _));
+        Assert.Equal(1400, set.PodMtu(1450, hasIpv6: false, out _));
+        Assert.Equal(1400, set.PodMtu(null, hasIpv6: true, out _));
     }
 
     [Fact]
@@ -211,7 +212,7 @@ public sealed class NetConfParserTests
     {
         var conf = Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","mtu":"big","ipam":{"subnets":["10.22.0.0/33"]},"spoolDir":"/tmp/spool"}""", CniCommand.Del);
 
-        Assert.Equal(("edge", "/tmp/spool", 1500), (conf.Name, conf.SpoolDir, conf.PodMtu(null, hasIpv6: false)));
+        Assert.Equal(("edge", "/tmp/spool", 1500), (conf.Name, conf.SpoolDir, conf.PodMtu(null, hasIpv6: false, out _)));
         Assert.Contains(conf.IgnoredProblems, p => p.StartsWith("mtu:", StringComparison.Ordinal));
         Assert.Contains(conf.IgnoredProblems, p => p.StartsWith("ipam.subnets[0]:", StringComparison.Ordinal));
         Assert.Equal(7, Rejects("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","mtu":"big"}""").Code);

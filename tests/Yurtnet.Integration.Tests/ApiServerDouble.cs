@@ -132,6 +132,21 @@ public sealed class ApiServerDouble : IAsyncDisposable
     /// <param name="also">Another local address to serve the API on (same port), e.g. one on a veth into a test site.</param>
     public static async Task<ApiServerDouble> StartAsync(IPAddress? also = null)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryStartAsync(also);
+            }
+            catch (IOException) when (also is not null && attempt < 5)
+            {
+                // FreePort's port was taken by someone else between the probe and Kestrel's bind (tests run in parallel).
+            }
+        }
+    }
+
+    private static async Task<ApiServerDouble> TryStartAsync(IPAddress? also)
+    {
         var directory = System.IO.Directory.CreateTempSubdirectory("yurtnet-api-").FullName;
         var certificate = SelfSigned(also);
         await File.WriteAllTextAsync(Path.Combine(directory, "ca.crt"), certificate.ExportCertificatePem());
@@ -157,7 +172,17 @@ public sealed class ApiServerDouble : IAsyncDisposable
         var server = new ApiServerDouble(app, directory);
         await File.WriteAllTextAsync(server.TokenFile, server.Token + "\n");
         app.Run(server.HandleAsync);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException)
+        {
+            await app.DisposeAsync();
+            System.IO.Directory.Delete(directory, recursive: true);
+            throw;
+        }
+
         var ports = app.Urls.Select(u => new Uri(u)).ToList();
         server._apiPort = ports.First(u => u.Scheme == "https").Port;
         server._hubPort = ports.First(u => u.Scheme == "http").Port;

@@ -56,8 +56,17 @@ internal sealed record CniRun(int ExitCode, string Stdout, string Stderr)
         }
 
         using var process = Process.Start(start)!;
-        process.StandardInput.Write(rawStdin ?? conf?.ToJsonString() ?? "");
-        process.StandardInput.Close();
+        try
+        {
+            process.StandardInput.Write(rawStdin ?? conf?.ToJsonString() ?? "");
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The plugin refused its environment before reading stdin and has exited (a broken pipe), as it may: Go's
+            // os/exec, which containerd uses, ignores that too.
+        }
+
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
         process.WaitForExit();

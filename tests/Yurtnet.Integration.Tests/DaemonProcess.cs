@@ -18,6 +18,15 @@ internal sealed class DaemonProcess : IAsyncDisposable
         SpoolDir = Path.Combine(Root, "spool");
         ConfigPath = Path.Combine(Root, "yurtnetd.json");
         CniResultsDir = Path.Combine(Root, "cni-results");
+
+        // A cluster section turns the NodePool network on by default; test daemons on this host's own namespace must
+        // not route to peers nor fill the host's masquerade exemption sets (parallel tests would fight over them, and
+        // they would outlive the test). The NodePool tests give their own section, in namespaces of their own.
+        if (!extraJson.Contains("\"nodePool\"", StringComparison.Ordinal))
+        {
+            extraJson += ", \"nodePool\": { \"enabled\": false }";
+        }
+
         File.WriteAllText(ConfigPath, $$"""{ "socket": "{{Socket}}", "stateDir": "{{StateDir}}", "spoolDir": "{{SpoolDir}}", "cniResultsDir": "{{CniResultsDir}}", "leaseHold": "{{leaseHold}}"{{extraJson}} }""");
     }
 

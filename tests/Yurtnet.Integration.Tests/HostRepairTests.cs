@@ -34,29 +34,26 @@ public sealed class HostRepairTests
     [RootFact]
     public async Task Bridge_address_removed_and_forwarding_turned_off_are_restored_by_check()
     {
+        // In a gateway namespace of its own: forwarding is per namespace, and every other test's ADD on the host turns
+        // the host's back on.
         await using var daemon = await DaemonProcess.StartAsync();
         using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        using var gw = new TestNetns("yns-gw");
         using var pod = new TestNetns();
-        var add = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+        var add = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"), inNetns: gw.Name);
+        Assert.True(add.ExitCode == 0, add.ToString());
         var gateway = network.V4.Replace(".0/24", ".1", StringComparison.Ordinal);
-        Assert.Equal(0, TestNetns.Run("ip", "addr", "flush", "dev", network.Bridge).Code);
-        var forwarding = File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim();
-        File.WriteAllText("/proc/sys/net/ipv4/ip_forward", "0");
-        try
-        {
-            var check = CniRun.Exec("CHECK", network.Conf(c => c["prevResult"] = System.Text.Json.Nodes.JsonNode.Parse(add.Stdout)), "c1", pod.Path);
+        Assert.Equal(0, gw.Exec("ip", "addr", "flush", "dev", network.Bridge).Code);
+        Assert.Equal(0, gw.Exec("sysctl", "-qw", "net.ipv4.ip_forward=0").Code);
 
-            Assert.True(check.ExitCode == 0, check.ToString());
-            Assert.Contains("gateway address(es) of bridge", check.Stderr, StringComparison.Ordinal);
-            Assert.Contains("net.ipv4.ip_forward was 0", check.Stderr, StringComparison.Ordinal);
-            Assert.Equal("1", File.ReadAllText("/proc/sys/net/ipv4/ip_forward").Trim());
-            Assert.Equal(0, pod.Exec("ping", "-c1", "-W2", gateway).Code);
-        }
-        finally
-        {
-            File.WriteAllText("/proc/sys/net/ipv4/ip_forward", forwarding);
-            CniRun.Exec("DEL", network.Conf(), "c1", pod.Path);
-        }
+        var check = CniRun.Exec("CHECK", network.Conf(c => c["prevResult"] = System.Text.Json.Nodes.JsonNode.Parse(add.Stdout)), "c1", pod.Path, inNetns: gw.Name);
+
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("gateway address(es) of bridge", check.Stderr, StringComparison.Ordinal);
+        Assert.Contains("net.ipv4.ip_forward was 0", check.Stderr, StringComparison.Ordinal);
+        Assert.Equal("1", gw.Exec("cat", "/proc/sys/net/ipv4/ip_forward").Output.Trim());
+        Assert.Equal(0, pod.Exec("ping", "-c1", "-W2", gateway).Code);
+        CniRun.Exec("DEL", network.Conf(), "c1", pod.Path, inNetns: gw.Name);
     }
 
     [RootFact]

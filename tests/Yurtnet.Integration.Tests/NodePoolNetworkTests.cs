@@ -46,10 +46,19 @@ public sealed class NodePoolNetworkTests
         // On another gateway: a bridge takes the lowest MTU of its ports, and that would shrink the path to pa.
         var pinned = site.AddPod(site["b"], "pinned", conf => conf["mtu"] = 1400);
 
+        // A network outside this gateway's pod CIDRs is not routed by the peers: its pods keep the default.
+        var local = site.AddPod(site["a"], "local", conf =>
+        {
+            conf["name"] = "local";
+            conf["bridge"] = "yn1";
+            conf["ipam"] = new System.Text.Json.Nodes.JsonObject { ["subnets"] = new System.Text.Json.Nodes.JsonArray("10.77.0.0/24", "fd99:77::/64") };
+        });
+
         // The uplinks have 1500: the tunnel takes 1450 (IPv4 underlay), and so do pods whose conflist sets no mtu.
         Assert.Contains("mtu 1450", NodePoolSite.Exec(site["a"].Netns, "ip", "link", "show", "yurtnet.vxlan"), StringComparison.Ordinal);
         Assert.Contains("mtu 1450", NodePoolSite.Exec(a.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
         Assert.Contains("mtu 1400", NodePoolSite.Exec(pinned.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
+        Assert.Contains("mtu 1500", NodePoolSite.Exec(local.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
 
         // A packet as large as the pod's MTU, not to be fragmented, crosses the tunnel both ways (1422 + 8 + 20 = 1450).
         Assert.True(await Eventually.WaitForAsync(() => a.Netns.Exec("ping", "-c1", "-W2", "-M", "do", "-s", "1422", c.V4).Code == 0, TimeSpan.FromSeconds(10)), $"pa -> pc with 1450 bytes\n{site["a"].Daemon!.Log}");

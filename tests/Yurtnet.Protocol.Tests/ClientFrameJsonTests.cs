@@ -40,7 +40,7 @@ public sealed class ClientFrameJsonTests
             Peers = [new PeerInfo { Node = "gw-b", Pool = "shop", PodCidrs = ["10.201.2.0/24"], Addresses = ["192.168.77.12"], Mode = "hostgw", State = "routed", Source = "cluster", Since = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero) }],
             LastSync = new PeerSyncInfo { Why = "resync", At = new DateTimeOffset(2026, 11, 28, 10, 0, 5, TimeSpan.Zero), Milliseconds = 1.25, Changes = 2, Count = 7 },
         },
-        new PeersResponse { Id = "12", Peers = [] },
+        new PeersResponse { Id = "12", Peers = [], LastSync = new PeerSyncInfo { Why = "start", Error = "operation not permitted" } },
     };
 
     [Theory]

@@ -8,15 +8,29 @@ namespace Yurtnet.Daemon.Cluster;
 /// and publishes each transition: logged, shown in the health model, and remembered in the store through
 /// <see cref="Changed"/>. Thread-safe.
 /// </summary>
-internal sealed partial class CloudHealth(HealthModel health, TimeProvider time, ILogger<CloudHealth> logger)
+internal sealed partial class CloudHealth
 {
+    private readonly HealthModel _health;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CloudHealth> _logger;
     private readonly object _gate = new();
     private HubReport _hub;
     private ApiEvidence _api;
     private CloudState _state = CloudState.Unknown;
-    private DateTimeOffset _since = time.GetUtcNow();
+    private DateTimeOffset _since;
     private string _detail = "starting";
     private long _unauthorized;
+
+    public CloudHealth(HealthModel health, TimeProvider time, ILogger<CloudHealth> logger)
+    {
+        (_health, _time, _logger) = (health, time, logger);
+        _since = time.GetUtcNow();
+
+        // With a cluster link the cloud is "unknown" from the first moment, not "standalone" until the link's first
+        // evidence: an ADD in between must be told to try again, not that its conflist is wrong. The hosted services
+        // (and this, their dependency) are made before any of them starts, so before the socket serves.
+        Publish(_state, _detail, _since);
+    }
 
     /// <summary>Raised after a transition with the new state, its reason and its time (outside the lock).</summary>
     public event Action<CloudState, string, DateTimeOffset>? Changed;
@@ -65,14 +79,14 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
     /// <summary>A request did not get through (transport error, timeout, 502/503/504).</summary>
     public void ReportFailure(string what)
     {
-        LogRequestFailed(logger, what);
+        LogRequestFailed(_logger, what);
         Update(() => _api = ApiEvidence.Failed);
     }
 
     public void ReportUnauthorized(string what)
     {
         Interlocked.Increment(ref _unauthorized);
-        LogUnauthorized(logger, what);
+        LogUnauthorized(_logger, what);
     }
 
     /// <summary>Shows a state remembered from before a restart until fresh evidence replaces it.</summary>
@@ -83,7 +97,7 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
             (_state, _since, _detail) = (state, since, "remembered from before the restart");
         }
 
-        LogRestored(logger, Name(state), since);
+        LogRestored(_logger, Name(state), since);
         Publish(state, "remembered from before the restart", since);
     }
 
@@ -105,7 +119,7 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
             transition = state != _state;
             if (transition)
             {
-                _since = time.GetUtcNow();
+                _since = _time.GetUtcNow();
             }
 
             (_state, _detail, since) = (state, detail, _since);
@@ -114,13 +128,13 @@ internal sealed partial class CloudHealth(HealthModel health, TimeProvider time,
         Publish(state, detail, since);
         if (transition)
         {
-            LogTransition(logger, Name(state), detail);
+            LogTransition(_logger, Name(state), detail);
             Changed?.Invoke(state, detail, since);
         }
     }
 
     private void Publish(CloudState state, string detail, DateTimeOffset since) =>
-        health.SetCloud(Name(state), $"{detail}, since {since:yyyy-MM-ddTHH:mm:ssZ}");
+        _health.SetCloud(Name(state), $"{detail}, since {since:yyyy-MM-ddTHH:mm:ssZ}");
 
     public static string Name(CloudState state) => state switch
     {

@@ -125,7 +125,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             AllocationOutcome.Allocated a => new AllocateResponse
             {
                 Existing = a.Existing,
-                Mtu = peers.PodMtu,
+                Mtu = peers.PodMtuFor(a.Leases.Select(l => request.Pools.First(p => p.Cidr == l.Pool).Network)),
                 Addresses = a.Leases.Select(l =>
                 {
                     var pool = request.Pools.First(p => p.Cidr == l.Pool);

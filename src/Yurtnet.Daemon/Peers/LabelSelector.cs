@@ -102,6 +102,12 @@ internal sealed class LabelSelector
                     return null;
                 }
 
+                if (set[1..^1].Trim().Length == 0)
+                {
+                    problem = $"\"{part}\": {word.Trim()} needs at least one value, as the API server requires";
+                    return null;
+                }
+
                 var values = set[1..^1].Split(',').Select(v => v.Trim()).ToList();
                 if (Key(part[..at].Trim(), out problem) is not { } key)
                 {

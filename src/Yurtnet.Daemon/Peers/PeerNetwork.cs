@@ -15,6 +15,7 @@ namespace Yurtnet.Daemon.Peers;
 /// </summary>
 internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapath datapath, MasqueradeExemption exemption, ClusterFacts facts, TimeProvider time, ILogger<PeerNetwork> logger) : IHostedService, IDisposable
 {
+    private const int DefaultPodMtu = 1500;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _changed = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
@@ -34,11 +35,22 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
     public PeerSyncInfo? LastSync => Volatile.Read(ref _lastSync);
 
     /// <summary>
-    /// The MTU a new pod's interface needs when the conflist sets none: the tunnel's, while any peer is reached through
-    /// it (a packet that fits the pod then fits the tunnel); null otherwise. Pods made before a tunnel appears keep
-    /// theirs; the kernel's path MTU discovery covers them.
+    /// The MTU a new pod with addresses from <paramref name="pools"/> needs when the conflist sets none: the tunnel's,
+    /// while any peer is reached through it and the pod is in this gateway's pod CIDRs (the ones the peers route here),
+    /// as long as that is below the default 1500 (a jumbo uplink does not make pods send jumbo packets off the site);
+    /// null otherwise. Pods made before a tunnel appears keep theirs.
     /// </summary>
-    public int? PodMtu => options.Enabled ? datapath.TunnelMtu : null;
+    public int? PodMtuFor(IEnumerable<IPNetwork> pools)
+    {
+        ArgumentNullException.ThrowIfNull(pools);
+        if (!options.Enabled || datapath.TunnelMtu is not (< DefaultPodMtu and var mtu))
+        {
+            return null;
+        }
+
+        var own = options.PodCidrs.Concat(OwnCidrsFromCluster()).ToList();
+        return pools.Any(pool => own.Any(cidr => PeerAdmission.Overlap(cidr, pool))) ? mtu : null;
+    }
 
     /// <summary>The table as <c>yurtnetctl peers</c> shows it.</summary>
     public IReadOnlyList<PeerInfo> Snapshot() => Volatile.Read(ref _snapshot);
@@ -150,12 +162,14 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
 
             IReadOnlyDictionary<string, PeerPath> paths;
             var changes = 0;
+            string? error = null;
             try
             {
                 (paths, changes) = datapath.Sync(admission.Accepted, OwnAddresses());
             }
             catch (NetlinkException ex)
             {
+                error = ex.Message;
                 // Without CAP_NET_ADMIN (an old unit file) or with a kernel that refuses: say so on every peer.
                 LogSyncFailed(logger, why, ex.Message);
                 paths = admission.Accepted.ToDictionary(p => p.Name, _ => new PeerPath(PeerMode.Auto, Problem: ex.Message), StringComparer.Ordinal);
@@ -168,7 +182,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
                 .OrderBy(p => p.Node, StringComparer.Ordinal)
                 .ToList();
             Volatile.Write(ref _snapshot, snapshot);
-            Volatile.Write(ref _lastSync, new PeerSyncInfo { Why = why, At = time.GetUtcNow(), Milliseconds = time.GetElapsedTime(started).TotalMilliseconds, Changes = changes, Count = Syncs });
+            Volatile.Write(ref _lastSync, new PeerSyncInfo { Why = why, At = time.GetUtcNow(), Milliseconds = time.GetElapsedTime(started).TotalMilliseconds, Changes = changes, Count = Syncs, Error = error });
             if (changes > 0 || why == "start")
             {
                 LogSynced(logger, why, snapshot.Count(p => p.State == "routed"), snapshot.Count, changes);

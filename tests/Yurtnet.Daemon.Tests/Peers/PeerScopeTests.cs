@@ -50,6 +50,8 @@ public sealed class PeerScopeTests
 
     [Theory]
     [InlineData("site in shop-12", "parentheses")]
+    [InlineData("site in ()", "at least one value")]
+    [InlineData("site notin ( )", "at least one value")]
     [InlineData("site=shop 12", "not a label value")]
     [InlineData("-site=x", "not a label key")]
     [InlineData("site=x,,zone=y", "empty requirement")]
