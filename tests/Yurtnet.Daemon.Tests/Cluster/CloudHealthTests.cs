@@ -9,6 +9,18 @@ public sealed class CloudHealthTests
     private static CloudHealth New() => new(new HealthModel(TimeProvider.System), TimeProvider.System, NullLogger<CloudHealth>.Instance);
 
     [Fact]
+    public void With_a_cluster_link_the_health_model_says_unknown_from_the_first_moment_not_standalone()
+    {
+        // An ADD without subnets before the link's first evidence must hear "try again", not "fix your conflist".
+        var health = new HealthModel(TimeProvider.System);
+        Assert.Equal("standalone", health.Snapshot().Cloud);
+
+        _ = new CloudHealth(health, TimeProvider.System, NullLogger<CloudHealth>.Instance);
+
+        Assert.Equal("unknown", health.Snapshot().Cloud);
+    }
+
+    [Fact]
     public void Failed_probe_after_yurthub_called_the_cloud_unhealthy_does_not_revive_an_older_live_watch()
     {
         var cloud = New();
