@@ -115,29 +115,31 @@ ip -n "$GW2" addr add fd00:240::2/64 dev uplink nodad
 ip -n "$GW2" link set uplink up
 mkdir -p "$WORK/gw2"
 
-step "starting yurtnetd (state in $WORK/state), with the second gateway as its static NodePool peer"
-cat > "$WORK/yurtnetd.json" <<JSON
-{ "socket": "$SOCKET", "stateDir": "$WORK/state", "spoolDir": "$WORK/spool", "leaseHold": "10m",
-  "nodePool": { "address": "192.168.240.1", "podCidrs": ["$V4", "$V6"],
-                "peers": [ $(peer gw-2 192.168.240.2 fd00:240::2 "$GW2_V4" "$GW2_V6") ] } }
+# start_yurtnetd PIDVAR DIR SOCKET NETNS ADDRESS POD4 POD6 PEER: writes DIR/yurtnetd.json (state and spool in DIR,
+# this gateway's underlay address and pod CIDRs, one static peer), starts yurtnetd (in NETNS unless empty) with its
+# pid in the variable PIDVAR at once (cleanup stops it whatever happens next), and waits for its socket
+start_yurtnetd() {
+  local pidvar=$1 dir=$2 socket=$3 netns=$4
+  cat > "$dir/yurtnetd.json" <<JSON
+{ "socket": "$socket", "stateDir": "$dir/state", "spoolDir": "$dir/spool", "leaseHold": "10m",
+  "nodePool": { "address": "$5", "podCidrs": ["$6", "$7"], "peers": [ $8 ] } }
 JSON
-"$OUT/yurtnetd" --config "$WORK/yurtnetd.json" 2> "$WORK/yurtnetd.log" &
-DAEMON_PID=$!
-for _ in $(seq 100); do [ -S "$SOCKET" ] && break; sleep 0.05; done
-[ -S "$SOCKET" ] || { cat "$WORK/yurtnetd.log"; exit 1; }
-echo "yurtnetd pid $DAEMON_PID listening on $SOCKET"
+  if [ -n "$netns" ]; then
+    ip netns exec "$netns" "$OUT/yurtnetd" --config "$dir/yurtnetd.json" 2> "$dir/yurtnetd.log" &
+  else
+    "$OUT/yurtnetd" --config "$dir/yurtnetd.json" 2> "$dir/yurtnetd.log" &
+  fi
+  printf -v "$pidvar" '%s' "$!"
+  for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.05; done
+  [ -S "$socket" ] || { cat "$dir/yurtnetd.log"; exit 1; }
+  echo "yurtnetd pid ${!pidvar} listening on $socket"
+}
+
+step "starting yurtnetd (state in $WORK/state), with the second gateway as its static NodePool peer"
+start_yurtnetd DAEMON_PID "$WORK" "$SOCKET" "" 192.168.240.1 "$V4" "$V6" "$(peer gw-2 192.168.240.2 fd00:240::2 "$GW2_V4" "$GW2_V6")"
 
 step "starting the second gateway's yurtnetd in $GW2 (state in $WORK/gw2)"
-cat > "$WORK/gw2/yurtnetd.json" <<JSON
-{ "socket": "$GW2_SOCKET", "stateDir": "$WORK/gw2/state", "spoolDir": "$WORK/gw2/spool", "leaseHold": "10m",
-  "nodePool": { "address": "192.168.240.2", "podCidrs": ["$GW2_V4", "$GW2_V6"],
-                "peers": [ $(peer gw-1 192.168.240.1 fd00:240::1 "$V4" "$V6") ] } }
-JSON
-ip netns exec "$GW2" "$OUT/yurtnetd" --config "$WORK/gw2/yurtnetd.json" 2> "$WORK/gw2/yurtnetd.log" &
-GW2_PID=$!
-for _ in $(seq 100); do [ -S "$GW2_SOCKET" ] && break; sleep 0.05; done
-[ -S "$GW2_SOCKET" ] || { cat "$WORK/gw2/yurtnetd.log"; exit 1; }
-echo "yurtnetd pid $GW2_PID listening on $GW2_SOCKET"
+start_yurtnetd GW2_PID "$WORK/gw2" "$GW2_SOCKET" "$GW2" 192.168.240.2 "$GW2_V4" "$GW2_V6" "$(peer gw-1 192.168.240.1 fd00:240::1 "$V4" "$V6")"
 
 for i in 0 1; do
   step "ADD pod-$i: network namespace ${PODS[$i]} through $OUT/yurtnet"

@@ -86,7 +86,8 @@ public sealed class NodePoolClusterTests
         Assert.Contains("10.201.2.0/24 via 192.168.77.12 dev uplink", routes, StringComparison.Ordinal);
         Assert.Contains("10.201.3.0/24 via 10.201.3.0 dev yurtnet.vxlan onlink", routes, StringComparison.Ordinal);
         Assert.Contains("fd20:2::/64 via fd77::12 dev uplink", routes, StringComparison.Ordinal);
-        Assert.True(await Eventually.WaitForAsync(() => a.Ping(c.V4) == 0, TimeSpan.FromSeconds(10)));
+        Assert.True(await Eventually.WaitForAsync(() => a.Ping(c.V4) == 0, TimeSpan.FromSeconds(20)),
+            $"pa -> pc after the offline restart\n{Routes(gw)}\n{NodePoolSite.Exec(gw.Netns, "ip", "neigh", "show", "dev", "yurtnet.vxlan")}\n{NodePoolSite.Exec(gw.Netns, "bridge", "fdb", "show", "dev", "yurtnet.vxlan")}\n{gw.Daemon.Log}");
         Assert.All(gw.Peers().Peers, p => Assert.Equal(("cluster", "routed"), (p.Source, p.State)));
     }
 
