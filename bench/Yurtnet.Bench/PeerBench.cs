@@ -64,47 +64,56 @@ internal sealed class PeerBench : IDisposable
     }
 
     /// <summary>
-    /// iproute2 installing the same entries (device, routes, neighbours, FDB) in one <c>ip -batch</c> from a clean slate,
-    /// less an empty batch (the start of <c>ip</c> itself); every run is checked to have installed every route.
+    /// iproute2 installing the same entries from a clean slate: the device, routes and neighbours in one <c>ip -batch</c>,
+    /// the FDB entries in one <c>bridge -batch</c>, less the two tools' own start (empty batches); every run is checked
+    /// to have installed every route and FDB entry.
     /// </summary>
     public Samples IpBatch(int peers, int runs)
     {
-        var batch = Path.Combine(_work, $"batch{peers}");
+        var ipBatch = Path.Combine(_work, $"ip{peers}");
+        var bridgeBatch = Path.Combine(_work, $"bridge{peers}");
         var empty = Path.Combine(_work, "batch-empty");
         File.WriteAllText(empty, "");
-        var lines = new StringBuilder("link add yurtnet.vxlan type vxlan id 1 dstport 8472 local " + OwnAddress + " nolearning\nlink set yurtnet.vxlan up\n");
+        var ip = new StringBuilder("link add yurtnet.vxlan type vxlan id 1 dstport 8472 local " + OwnAddress + " nolearning\nlink set yurtnet.vxlan up\n");
+        var bridge = new StringBuilder();
+        var tunnelled = 0;
         for (var i = 0; i < peers; i++)
         {
             var (_, cidr, address) = Peer(i);
             var gateway = cidr.Split('/')[0];
             if (i % 2 == 0)
             {
-                lines.Append(CultureInfo.InvariantCulture, $"route add {cidr} via {address} dev uplink proto 121\n");
+                ip.Append(CultureInfo.InvariantCulture, $"route add {cidr} via {address} dev uplink proto 121\n");
             }
             else
             {
                 var mac = $"0e:79:{i / 256:x2}:{i % 256:x2}:00:01";
-                lines.Append(CultureInfo.InvariantCulture, $"neigh add {gateway} lladdr {mac} dev yurtnet.vxlan nud permanent\n");
-                lines.Append(CultureInfo.InvariantCulture, $"fdb append {mac} dev yurtnet.vxlan dst {address} self permanent\n");
-                lines.Append(CultureInfo.InvariantCulture, $"route add {cidr} via {gateway} dev yurtnet.vxlan onlink proto 121\n");
+                ip.Append(CultureInfo.InvariantCulture, $"neigh add {gateway} lladdr {mac} dev yurtnet.vxlan nud permanent\n");
+                ip.Append(CultureInfo.InvariantCulture, $"route add {cidr} via {gateway} dev yurtnet.vxlan onlink proto 121\n");
+                bridge.Append(CultureInfo.InvariantCulture, $"fdb append {mac} dev yurtnet.vxlan dst {address} self permanent\n");
+                tunnelled++;
             }
         }
 
-        File.WriteAllText(batch, lines.ToString());
+        File.WriteAllText(ipBatch, ip.ToString());
+        File.WriteAllText(bridgeBatch, bridge.ToString());
         var samples = new Samples();
         for (var i = 0; i < runs + 1; i++)
         {
             Clean();
             var clock = Stopwatch.StartNew();
-            In("ip", "-batch", batch);
+            In("ip", "-batch", ipBatch);
+            In("bridge", "-batch", bridgeBatch);
             var full = clock.Elapsed.TotalMilliseconds;
             clock.Restart();
             In("ip", "-batch", empty);
+            In("bridge", "-batch", empty);
             var start = clock.Elapsed.TotalMilliseconds;
             var routed = RouteCount();
-            if (routed != peers)
+            var forwarding = Output("bridge", "-n", Netns, "fdb", "show", "dev", "yurtnet.vxlan").Split('\n').Count(l => l.Contains(" dst ", StringComparison.Ordinal));
+            if (routed != peers || forwarding != tunnelled)
             {
-                throw new InvalidOperationException($"ip -batch installed {routed} of {peers} routes");
+                throw new InvalidOperationException($"iproute2's batches installed {routed} of {peers} routes and {forwarding} of {tunnelled} FDB entries");
             }
 
             if (i > 0)

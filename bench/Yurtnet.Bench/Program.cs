@@ -81,10 +81,10 @@ static void PeersSection(string bin, int runs)
         Report.Header($"NodePool network, {n} static peers (half host-gw, half VXLAN): daemon start to socket, every peer route in before it", runs);
         Report.Row($"yurtnetd start, {n} peers", start.WithPeers);
         Report.Row("yurtnetd start, no peers", start.Without);
-        Report.Row($"ip -batch, same {n} peers", batch);
+        Report.Row($"iproute2 batches, {n} peers", batch);
         Report.Row($"yurtnetd resync, {n} peers", resync);
         Report.Ratio($"start ({n} peers / none)", start.WithPeers, start.Without, target: null);
-        Report.Difference($"start cost of {n} peers / ip -batch of the same entries", start.WithPeers, start.Without, batch);
+        Report.Difference($"start cost of {n} peers / iproute2 batches of the same entries", start.WithPeers, start.Without, batch);
     }
 
     foreach (var n in Sizes())

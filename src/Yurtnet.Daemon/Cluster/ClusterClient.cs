@@ -12,7 +12,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// HTTP/1.1, and a token bucket on everything but watches. A configuration that cannot be loaded (a missing CA file)
 /// does not fail the daemon: it is kept as <see cref="ConfigurationProblem"/>, and the link does not start.
 /// </summary>
-internal sealed class ClusterClient : IDisposable
+internal sealed class ClusterClient : IKubeTransport, IDisposable
 {
     /// <summary>One token, no version: yurthub's cache key, and what operators add to <c>cache_agents</c>.</summary>
     public const string UserAgent = "yurtnet";

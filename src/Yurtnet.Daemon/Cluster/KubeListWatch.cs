@@ -12,7 +12,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// jitter. Never polls. Offline, yurthub answers the list from its cache (ignoring the selector: callers filter) and
 /// holds the watch open without events; every event or bookmark is proof the cloud is live.
 /// </summary>
-internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cloud, string path, string selector, TimeSpan watchTimeout, ILogger logger)
+internal sealed partial class KubeListWatch(IKubeTransport client, CloudHealth cloud, string path, string selector, TimeSpan watchTimeout, TimeProvider time, ILogger logger)
 {
     /// <summary>The query part that selects by field, e.g. <c>metadata.name=gw-1</c>.</summary>
     public static string FieldSelector(string selector) => "fieldSelector=" + Uri.EscapeDataString(selector);
@@ -22,15 +22,17 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
 
     private readonly object _gate = new();
     private CancellationTokenSource? _watch;
+    private CancellationTokenSource? _pause;
     private volatile bool _relist;
 
-    /// <summary>Ends the open watch and lists again.</summary>
+    /// <summary>Ends the open watch, or the wait after a failure (the cloud is back: no reason to wait up to a minute), and lists again.</summary>
     private void RequestRelist()
     {
         lock (_gate)
         {
             _relist = true;
             _watch?.Cancel();
+            _pause?.Cancel();
         }
     }
 
@@ -107,7 +109,34 @@ internal sealed partial class KubeListWatch(ClusterClient client, CloudHealth cl
                     LogRetry(logger, path, ex.Message, wait.TotalSeconds);
                 }
 
-                await Task.Delay(wait, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await PauseAsync(wait, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The wait after a failure; a relist request (the cloud came back online) ends it early.</summary>
+    private async Task PauseAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        lock (_gate)
+        {
+            if (_relist)
+            {
+                return;
+            }
+
+            _pause = pause;
+        }
+
+        try
+        {
+            await Task.Delay(wait, time, pause.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _pause = null;
             }
         }
     }

@@ -21,7 +21,7 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
             LogCached(logger, cached.NodeName, string.Join(", ", cached.PodCidrs), cached.ObservedAt);
         }
 
-        var watch = new KubeListWatch(client, cloud, "api/v1/nodes", KubeListWatch.FieldSelector($"metadata.name={options.NodeName}"), options.WatchTimeout, logger);
+        var watch = new KubeListWatch(client, cloud, "api/v1/nodes", KubeListWatch.FieldSelector($"metadata.name={options.NodeName}"), options.WatchTimeout, time, logger);
         return watch.RunAsync(
             async (items, ct) =>
             {

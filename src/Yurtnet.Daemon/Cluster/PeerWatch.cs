@@ -94,7 +94,7 @@ internal sealed partial class PeerWatch(
             }
 
             LogWatching(logger, selector.Length == 0 ? "every Node" : selector);
-            await new KubeListWatch(client, cloud, "api/v1/nodes", KubeListWatch.LabelSelector(selector), options.WatchTimeout, logger).RunAsync(
+            await new KubeListWatch(client, cloud, "api/v1/nodes", KubeListWatch.LabelSelector(selector), options.WatchTimeout, time, logger).RunAsync(
                 (items, _) => ApplyAsync(t => t.Listed(InScope(items, pool), cloud.State == CloudState.Online, time.GetUtcNow())),
                 (type, item, _) => OnEventAsync(type, item, pool),
                 cancellationToken);

@@ -10,7 +10,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// and writes. Lists again whenever the cloud comes back, so the view that GC and the outbox trust is the live
 /// server's, not yurthub's cache.
 /// </summary>
-internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, PodView view, ClusterOptions options, ILogger<PodWatch> logger)
+internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, PodView view, ClusterOptions options, TimeProvider time, ILogger<PodWatch> logger)
 {
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -19,7 +19,7 @@ internal sealed partial class PodWatch(ClusterClient client, CloudHealth cloud, 
         cloud.Changed += OnCloudChanged;
         try
         {
-            await new KubeListWatch(client, cloud, "api/v1/pods", KubeListWatch.FieldSelector($"spec.nodeName={options.NodeName}"), options.WatchTimeout, logger)
+            await new KubeListWatch(client, cloud, "api/v1/pods", KubeListWatch.FieldSelector($"spec.nodeName={options.NodeName}"), options.WatchTimeout, time, logger)
                 .RunAsync(OnListAsync, OnEventAsync, stoppingToken);
         }
         finally
