@@ -33,7 +33,7 @@ internal sealed partial class Plugin
             var mtu = conf.PodMtu(allocation.Mtu, addresses.Any(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6), out var raised);
             if (raised)
             {
-                log.Warn($"yurtnetd's MTU hint {allocation.Mtu} (the NodePool tunnel's) is below IPv6's minimum: the pod gets {mtu}; large packets to tunnelled peers rely on path MTU discovery");
+                log.Warn($"yurtnetd's MTU hint {allocation.Mtu} (the NodePool tunnel's) is below the minimum for the pod's addresses: the pod gets {mtu}; large packets to tunnelled peers rely on path MTU discovery");
             }
 
             plumbed = PodPlumbing.Attach(conf, env, addresses, mtu);

@@ -68,6 +68,10 @@ internal sealed partial class KubeListWatch(IKubeTransport client, CloudHealth c
     private async Task ListAndWatchAsync(Func<IReadOnlyList<JsonElement>, CancellationToken, Task> onList, Func<string, JsonElement, CancellationToken, Task> onEvent, CancellationToken cancellationToken)
     {
         var backoff = new Backoff(Random.Shared);
+
+        // The cloud's return may end one wait per run of failures: a watch that keeps failing on its own (a 5xx, a
+        // timeout) while other watches' events keep turning the cloud online again must not relist without pause.
+        var mayCut = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -76,6 +80,7 @@ internal sealed partial class KubeListWatch(IKubeTransport client, CloudHealth c
                 var (items, version) = await ListAsync(cancellationToken);
                 await onList(items, cancellationToken);
                 backoff.Reset();
+                mayCut = true;
                 while (version is not null && !_relist)
                 {
                     version = await WatchAsync(version, onEvent, cancellationToken);
@@ -109,28 +114,40 @@ internal sealed partial class KubeListWatch(IKubeTransport client, CloudHealth c
                     LogRetry(logger, path, ex.Message, wait.TotalSeconds);
                 }
 
-                await PauseAsync(wait, cancellationToken);
+                if (await PauseAsync(wait, mayCut, cancellationToken))
+                {
+                    mayCut = false;
+                }
             }
         }
     }
 
-    /// <summary>The wait after a failure; a relist request (the cloud came back online) ends it early.</summary>
-    private async Task PauseAsync(TimeSpan wait, CancellationToken cancellationToken)
+    /// <summary>
+    /// The wait after a failure. When <paramref name="mayCut"/>, a relist request (the cloud came back online) ends it
+    /// early; returns whether it did.
+    /// </summary>
+    private async Task<bool> PauseAsync(TimeSpan wait, bool mayCut, CancellationToken cancellationToken)
     {
         using var pause = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        lock (_gate)
+        if (mayCut)
         {
-            if (_relist)
+            lock (_gate)
             {
-                return;
-            }
+                if (_relist)
+                {
+                    return true;
+                }
 
-            _pause = pause;
+                _pause = pause;
+            }
         }
 
         try
         {
-            await Task.Delay(wait, time, pause.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // ForceYielding: a relist request cancels this from the cloud's event, under its lock; the loop must go on
+            // on a thread of its own, not on the caller's.
+            await Task.Delay(wait, time, pause.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+            return pause.IsCancellationRequested && !cancellationToken.IsCancellationRequested;
         }
         finally
         {

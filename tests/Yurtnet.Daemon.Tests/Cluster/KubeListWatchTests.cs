@@ -40,6 +40,33 @@ public sealed class KubeListWatchTests
         await run.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task A_watch_that_keeps_failing_while_the_cloud_flaps_online_is_let_off_its_wait_once_per_run_of_failures()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-30T05:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var cloud = new CloudHealth(new HealthModel(time), time, NullLogger<CloudHealth>.Instance);
+        var transport = new Transport { Failing = true };
+        var watch = new KubeListWatch(transport, cloud, "api/v1/nodes", "", TimeSpan.FromMinutes(5), time, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = watch.RunAsync((_, _) => Task.CompletedTask, (_, _, _) => Task.CompletedTask, stop.Token);
+        Assert.True(await Eventually.WaitForAsync(() => Volatile.Read(ref transport.Lists) >= 1));
+
+        // Other watches' events bring the cloud back: the first time, this watch lists at once (and fails again).
+        cloud.ReportLive();
+        Assert.True(await Eventually.WaitForAsync(() => Volatile.Read(ref transport.Lists) >= 2), "the first return of the cloud cuts the wait");
+        Assert.True(await Eventually.WaitForAsync(() => cloud.State != CloudState.Online), "the failed list takes the cloud offline again");
+
+        // And again: this time the failing watch keeps its backoff (the clock stands still, so no list may come).
+        cloud.ReportLive();
+        Assert.Equal(CloudState.Online, cloud.State);
+        Assert.False(await Eventually.WaitForAsync(() => Volatile.Read(ref transport.Lists) >= 3, TimeSpan.FromMilliseconds(500)), "a second cut in one run of failures");
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await Eventually.WaitForAsync(() => Volatile.Read(ref transport.Lists) >= 3), "the backoff still ends");
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Lists fail while <see cref="Failing"/>, else answer an empty list; a watch stays open without events.</summary>
     private sealed class Transport : IKubeTransport
     {
@@ -57,8 +84,10 @@ public sealed class KubeListWatchTests
                 return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(_silent.Reader.AsStream()) });
             }
 
+            // Read before the count: the test changes Failing only once the count says this list has been answered.
+            var failing = Failing;
             Interlocked.Increment(ref Lists);
-            return Failing
+            return failing
                 ? Task.FromException<HttpResponseMessage>(new HttpRequestException("connection refused"))
                 : Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("""{"kind":"NodeList","metadata":{"resourceVersion":"7"},"items":[]}""") });
         }
