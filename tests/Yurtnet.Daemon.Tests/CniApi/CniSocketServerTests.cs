@@ -247,9 +247,11 @@ public sealed class CniSocketServerTests
         await daemon.StartAsync();
         using var idle = await RawClient.ConnectManyAsync(daemon.Options.CniApi.Socket, 50);
         Assert.True(await Eventually.WaitForAsync(() => daemon.Server.Connections == 50));
-        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(10));
 
-        Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), TimeSpan.FromSeconds(2)));
+        // Were the slot held by an idle connection, the answer would wait for the idle timeout (60 s); 20 s leaves room
+        // for a loaded machine without letting that pass.
+        Assert.IsType<LeasesResponse>(client.Send(new LeasesRequest(), TimeSpan.FromSeconds(20)));
     }
 
     [Fact]
