@@ -71,10 +71,15 @@ internal sealed partial class Plugin
                 new ResultInterface(plumbed.PodLink.Name, plumbed.PodLink.Mac, plumbed.PodLink.Mtu, env.Netns),
             ],
             Ips = addresses.Select(a => new ResultIp(a.Address, a.PrefixLength, conf.IsGateway ? a.Gateway : null, 2)).ToList(),
-            Routes = PodPlumbing.Routes(conf, addresses),
+            Routes = [.. plumbed.Routes],
             DnsJson = conf.DnsJson,
         };
         log.Info($"attached {plumbed.PodLink.Name} ({plumbed.PodLink.Mac}) via {plumbed.HostVeth.Name} to {plumbed.Bridge.Name}");
+        if (plumbed.RoutesTaken.Count > 0)
+        {
+            log.Warn($"the pod's namespace already routes {string.Join(", ", plumbed.RoutesTaken.Select(r => r.Destination))} through another interface (another network's): not installed on {plumbed.PodLink.Name}, not in the result");
+        }
+
         if (plumbed.BridgeCreated)
         {
             ReattachOtherPods(client);

@@ -11,7 +11,14 @@ namespace Yurtnet.Cni;
 internal static class PodPlumbing
 {
     /// <summary>What ADD created, for the result; <paramref name="BridgeCreated"/> when the bridge was missing.</summary>
-    internal sealed record Plumbed(LinkInfo Bridge, LinkInfo HostVeth, LinkInfo PodLink, bool BridgeCreated);
+    /// <param name="Bridge">The network's bridge.</param>
+    /// <param name="HostVeth">The host end of the pod's veth pair.</param>
+    /// <param name="PodLink">The pod's interface.</param>
+    /// <param name="BridgeCreated">Whether this ADD had to make the bridge.</param>
+    /// <param name="Routes">The routes this attachment has in the pod's namespace (what the result reports).</param>
+    /// <param name="RoutesTaken">Routes the conflist asks for that the namespace already has through another interface
+    /// (a default route of the pod's first network): neither installed nor reported.</param>
+    internal sealed record Plumbed(LinkInfo Bridge, LinkInfo HostVeth, LinkInfo PodLink, bool BridgeCreated, IReadOnlyList<ResultRoute> Routes, IReadOnlyList<ResultRoute> RoutesTaken);
 
     /// <summary>
     /// Plumbs the namespace. On failure, everything this call created is removed before the exception leaves.
@@ -42,9 +49,14 @@ internal static class PodPlumbing
             }
 
             pod.SetLinkUp(podLink);
+            var routes = new List<ResultRoute>();
+            var taken = new List<ResultRoute>();
             foreach (var route in Routes(conf, addresses))
             {
-                pod.TryAddRoute(route.Destination, route.Gateway, podLink);
+                // Already there: ours (a repeated ADD) when it goes through this interface to the same gateway.
+                var ours = pod.TryAddRoute(route.Destination, route.Gateway, podLink)
+                    || pod.ListRoutes(route.Destination.BaseAddress.AddressFamily).Any(r => r.Destination.Equals(route.Destination) && r.OutputInterface == podLink.Index && Equals(r.Gateway, route.Gateway));
+                (ours ? routes : taken).Add(route);
             }
 
             if (conf.IsGateway)
@@ -52,7 +64,7 @@ internal static class PodPlumbing
                 _ = EnableForwarding(addresses);
             }
 
-            return new Plumbed(bridge, host.GetLink(hostVethName), pod.GetLink(env.IfName), bridgeCreated);
+            return new Plumbed(bridge, host.GetLink(hostVethName), pod.GetLink(env.IfName), bridgeCreated, routes, taken);
         }
         catch when (created)
         {

@@ -109,6 +109,36 @@ public sealed class AddCheckDelTests
     }
 
     [RootFact]
+    public async Task Second_network_of_a_pod_reports_only_the_routes_it_installed_and_check_agrees_with_its_add()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var first = new TestNetwork(daemon, "v4");
+        using var second = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        const string container = "two-networks-0123456789abcdef0123";
+
+        var addFirst = CniRun.Exec("ADD", first.Conf(), container, pod.Path, "eth0", CniRun.PodArgs("p"));
+        var addSecond = CniRun.Exec("ADD", second.Conf(), container, pod.Path, "net1", CniRun.PodArgs("p"));
+
+        Assert.True(addSecond.ExitCode == 0, addSecond.ToString());
+        Assert.Contains(addFirst.Json.GetProperty("routes").EnumerateArray(), r => r.GetProperty("dst").GetString() == "0.0.0.0/0");
+        Assert.DoesNotContain(addSecond.Json.GetProperty("routes").EnumerateArray(), r => r.GetProperty("dst").GetString() == "0.0.0.0/0");
+        Assert.Contains("already routes 0.0.0.0/0 through another interface", addSecond.Stderr, StringComparison.Ordinal);
+        Assert.Contains("dev eth0", pod.Exec("ip", "route", "show", "default").Output, StringComparison.Ordinal);
+
+        var checkSecond = CniRun.Exec("CHECK", second.Conf(c => c["prevResult"] = JsonNode.Parse(addSecond.Stdout)), container, pod.Path, "net1");
+        var checkFirst = CniRun.Exec("CHECK", first.Conf(c => c["prevResult"] = JsonNode.Parse(addFirst.Stdout)), container, pod.Path, "eth0");
+        Assert.True(checkSecond.ExitCode == 0, checkSecond.ToString());
+        Assert.True(checkFirst.ExitCode == 0, checkFirst.ToString());
+
+        // A repeated ADD of the first network finds its own default route: still reported.
+        var again = CniRun.Exec("ADD", first.Conf(), container, pod.Path, "eth0", CniRun.PodArgs("p"));
+        Assert.Contains(again.Json.GetProperty("routes").EnumerateArray(), r => r.GetProperty("dst").GetString() == "0.0.0.0/0");
+        CniRun.Exec("DEL", second.Conf(), container, pod.Path, "net1");
+        CniRun.Exec("DEL", first.Conf(), container, pod.Path, "eth0");
+    }
+
+    [RootFact]
     public async Task Repeated_add_returns_the_same_addresses()
     {
         await using var daemon = await DaemonProcess.StartAsync();
