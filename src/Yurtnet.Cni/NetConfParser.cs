@@ -178,7 +178,7 @@ internal static partial class NetConfParser
         {
             throw new CniException(new CniError(CniError.InvalidNetworkConfig,
                 $"invalid network configuration \"{conf.Name}\": {string.Join("; ", problems)}",
-                "fix the named keys in the conflist under /etc/cni/net.d"));
+                $"fix the named keys in the conflist of network \"{conf.Name}\", in the runtime's CNI configuration directory (/etc/cni/net.d unless the runtime is set otherwise; rootless podman: ~/.config/cni/net.d)"));
         }
 
         if (command == CniCommand.Add)

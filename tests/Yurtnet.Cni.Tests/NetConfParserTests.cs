@@ -10,6 +10,16 @@ public sealed class NetConfParserTests
         Assert.Throws<CniException>(() => Parse(json, command)).Error;
 
     [Fact]
+    public void Config_error_details_name_the_network_and_do_not_assume_one_config_directory()
+    {
+        var error = Rejects("""{"cniVersion":"1.0.0","name":"podman-net","type":"yurtnet","mtu":10}""");
+
+        Assert.Equal(CniError.InvalidNetworkConfig, error.Code);
+        Assert.Contains("conflist of network \"podman-net\"", error.Details, StringComparison.Ordinal);
+        Assert.Contains("unless the runtime is set otherwise", error.Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Defaults_apply_when_keys_are_absent()
     {
         var conf = Parse("""{"cniVersion":"1.0.0","name":"edge","type":"yurtnet","ipam":{"subnets":["10.22.0.0/16"]}}""");
