@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Yurtnet.Integration.Tests;
 using Yurtnet.Protocol;
+using Yurtnet.TestSupport;
 
 namespace Yurtnet.Bench;
 
@@ -134,16 +135,12 @@ internal sealed class PeerBench : IDisposable
         using var daemon = Start(config);
         var samples = new Samples();
         var seen = 0;
-        var deadline = Stopwatch.StartNew();
-        while (samples.Count < runs && deadline.Elapsed < TimeSpan.FromSeconds(runs * 3))
+        for (var i = 0; i < runs; i++)
         {
-            if (Peers(config).LastSync is { Why: "resync" } sync && sync.Count != seen)
-            {
-                seen = sync.Count;
-                samples.Add(sync.Milliseconds);
-            }
-
-            Thread.Sleep(100);
+            PeerSyncInfo? next = null;
+            Wait(() => (next = Peers(config).LastSync) is { Why: "resync" } sync && sync.Count != seen, "the next resync");
+            seen = next!.Count;
+            samples.Add(next.Milliseconds);
         }
 
         Stop(daemon);
@@ -152,7 +149,7 @@ internal sealed class PeerBench : IDisposable
 
     /// <summary>
     /// The cluster view: <paramref name="peers"/> Nodes of pool "bench" on an API server double. Counts the API requests
-    /// of <paramref name="changes"/> peer changes (a renumbered Node each) and of ten quiet seconds, then times a
+    /// of <paramref name="changes"/> peer changes (a renumbered Node each) and of a quiet spell of 30 bookmarks, then times a
     /// restart from the stored table with the API server hanging (an offline reboot).
     /// </summary>
     public async Task<ClusterFigures> ClusterAsync(int peers, int changes, int runs)
@@ -181,16 +178,18 @@ internal sealed class PeerBench : IDisposable
         {
             Wait(() => Routed(config) == peers, $"{peers} peers routed from the cluster");
             // The steady state: the cloud seen online (each watcher lists once more then) and the three watches (own
-            // Node, its pods, the pool's Nodes) open, i.e. two quiet seconds.
-            var quiet = Stopwatch.StartNew();
-            for (var seen = api.Requests.Count; quiet.Elapsed < TimeSpan.FromSeconds(2); Thread.Sleep(50))
+            // Node, its pods, the pool's Nodes) open: no request while the server sends six bookmarks (two seconds).
+            var seen = api.Requests.Count;
+            var mark = api.BookmarksSent;
+            Wait(() =>
             {
                 if (api.Requests.Count != seen)
                 {
-                    seen = api.Requests.Count;
-                    quiet.Restart();
+                    (seen, mark) = (api.Requests.Count, api.BookmarksSent);
                 }
-            }
+
+                return api.BookmarksSent >= mark + 6;
+            }, "a steady state");
 
             var before = api.Requests.Count;
             for (var c = 0; c < changes; c++)
@@ -205,8 +204,10 @@ internal sealed class PeerBench : IDisposable
             figures.RequestsPerChange = (double)during.Count / changes;
             figures.WritesPerChange = (double)during.Count(r => r.Method != "GET") / changes;
 
+            // Quiet: what the daemon asks while its three watches get 30 bookmarks, one a second each (ten seconds).
             var quietFrom = api.Requests.Count;
-            Thread.Sleep(TimeSpan.FromSeconds(10));
+            var marks = api.BookmarksSent;
+            Wait(() => api.BookmarksSent >= marks + 30, "30 bookmarks");
             figures.QuietRequests = api.Requests.Count - quietFrom;
             figures.Writes = api.Requests.Count(r => r.Method != "GET");
             Stop(daemon);
@@ -285,16 +286,11 @@ internal sealed class PeerBench : IDisposable
         var daemon = Process.Start(start)!;
         daemon.BeginErrorReadLine();
         daemon.BeginOutputReadLine();
+        // Spun, not polled every 25 ms as the other waits are: this is the clock of the start measurement.
         var socket = SocketOf(config);
-        var waited = Stopwatch.StartNew();
-        while (!File.Exists(socket))
+        if (!SpinWait.SpinUntil(() => File.Exists(socket) || daemon.HasExited, TimeSpan.FromSeconds(60)) || !File.Exists(socket))
         {
-            if (daemon.HasExited || waited.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new InvalidOperationException($"yurtnetd --config {config} did not open its socket (exit {(daemon.HasExited ? daemon.ExitCode : -1)})");
-            }
-
-            Thread.Sleep(1);
+            throw new InvalidOperationException($"yurtnetd --config {config} did not open its socket (exit {(daemon.HasExited ? daemon.ExitCode : -1)})");
         }
 
         return daemon;
@@ -328,15 +324,9 @@ internal sealed class PeerBench : IDisposable
 
     private static void Wait(Func<bool> condition, string what)
     {
-        var waited = Stopwatch.StartNew();
-        while (!condition())
+        if (!Eventually.WaitForAsync(condition, TimeSpan.FromMinutes(1)).GetAwaiter().GetResult())
         {
-            if (waited.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException($"bench: no {what} after a minute");
-            }
-
-            Thread.Sleep(10);
+            throw new TimeoutException($"bench: no {what} after a minute");
         }
     }
 
