@@ -48,7 +48,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
             return null;
         }
 
-        var own = options.PodCidrs.Concat(OwnCidrsFromCluster()).ToList();
+        var own = OwnCidrs();
         return pools.Any(pool => own.Any(cidr => PeerAdmission.Overlap(cidr, pool))) ? mtu : null;
     }
 
@@ -156,7 +156,7 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
             var routedBefore = _snapshot.Where(p => p.State == "routed").Select(p => p.Node).ToHashSet(StringComparer.Ordinal);
             var staticNames = options.Peers.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
             var candidates = options.Peers.Concat(Volatile.Read(ref _clusterPeers).Where(p => !staticNames.Contains(p.Name))).ToList();
-            var own = options.PodCidrs.Concat(OwnCidrsFromCluster()).Distinct().ToList();
+            var own = OwnCidrs();
             var admission = PeerAdmission.Admit(candidates, facts.Node?.NodeName, own, routedBefore);
             LogRefusals(admission.Refused);
 
@@ -205,16 +205,9 @@ internal sealed partial class PeerNetwork(PeerNetworkOptions options, PeerDatapa
         return Peer.AddressesOfType(facts.Node?.Addresses ?? [], options.AddressType);
     }
 
-    private IEnumerable<IPNetwork> OwnCidrsFromCluster()
-    {
-        foreach (var text in facts.Node?.PodCidrs ?? [])
-        {
-            if (IPNetwork.TryParse(text, out var network))
-            {
-                yield return network;
-            }
-        }
-    }
+    /// <summary>This gateway's pod CIDRs: <c>nodePool.podCidrs</c> and its Node's <c>spec.podCIDRs</c>.</summary>
+    private List<IPNetwork> OwnCidrs() =>
+        options.PodCidrs.Concat((facts.Node?.PodCidrs ?? []).Select(t => IPNetwork.TryParse(t, out var n) ? n : (IPNetwork?)null).OfType<IPNetwork>()).Distinct().ToList();
 
     private void LogRefusals(IReadOnlyList<(Peer Peer, string Reason)> refused)
     {
