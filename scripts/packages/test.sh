@@ -133,6 +133,17 @@ check "upgrade kept the lease and the pod's address" \
   guest "yurtnetctl leases | grep 'default/pod1' | grep -q '10.88.0.2' && $(cni CHECK pod1)"
 check "upgrade kept the changed conffile /etc/yurtnet/yurtnetd.json" guest 'grep -q "\"20m\"" /etc/yurtnet/yurtnetd.json'
 
+# --- the host repair under the shipped unit's sandbox (ProtectSystem=strict, ProtectKernelTunables=yes, CAP_NET_ADMIN)
+check "yurtnetd puts back the bridge address, forwarding and masquerade chain another program removed (yurtnetctl gc)" \
+  guest 'nft flush ruleset && ip addr flush dev yurt0 && sysctl -qw net.ipv4.ip_forward=0 && yurtnetctl gc > /tmp/gc.out; cat /tmp/gc.out
+    grep -q "gateway address(es) 10.88.0.1/24 of bridge yurt0 were gone: added again" /tmp/gc.out
+    grep -q "net.ipv4.ip_forward was 0: set to 1" /tmp/gc.out
+    grep -q "the masquerade chain was gone" /tmp/gc.out
+    test "$(cat /proc/sys/net/ipv4/ip_forward)" = 1
+    nft list table inet yurtnet | grep -q "chain net_yurtnet_"
+    ip netns exec pod1 ping -c1 -W2 10.88.0.1
+    ! journalctl -u yurtnetd --since=-1min | grep -q "cannot be repaired"'
+
 # --- re-running the maintainer scripts changes nothing
 check "reinstall (every maintainer script runs again) keeps service, lease and network" \
   guest "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall -o Dpkg::Options::=--force-confold /pkg/current.deb \

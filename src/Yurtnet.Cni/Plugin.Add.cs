@@ -38,12 +38,10 @@ internal sealed partial class Plugin
 
             plumbed = PodPlumbing.Attach(conf, env, addresses, mtu);
             attached = true;
-            if (conf.IpMasq)
+            var masqueradeSubnets = MasqueradeSubnets(addresses.Select(a => a.Pool));
+            if (conf.IpMasq && EnsureMasquerade(masqueradeSubnets))
             {
-                if (_masquerade.Ensure(conf.Name, conf.Subnets.Count > 0 ? conf.Subnets : addresses.Select(a => a.Pool).Distinct().ToList(), conf.RequestTimeout))
-                {
-                    log.Warn("the network's masquerade chain was gone (nft flush ruleset?): installed again");
-                }
+                log.Warn("the network's masquerade chain was gone (nft flush ruleset?): installed again");
             }
 
             Ask<CommitResponse>(client, new CommitRequest
@@ -53,6 +51,14 @@ internal sealed partial class Plugin
                 Network = conf.Name,
                 HostVeth = plumbed.HostVeth.Name,
                 Mac = plumbed.PodLink.Mac,
+                Host = new NetworkHost
+                {
+                    Bridge = conf.Bridge,
+                    IsGateway = conf.IsGateway,
+                    Mtu = mtu,
+                    IpMasq = conf.IpMasq,
+                    MasqueradeSubnets = conf.IpMasq ? masqueradeSubnets.Select(s => s.ToString()).ToList() : [],
+                },
             });
         }
         catch (Exception ex) when (!allocation.Existing)

@@ -53,8 +53,8 @@ internal sealed partial class Plugin
         var repaired = PodPlumbing.RepairHost(conf, env, expected);
         if (conf.IpMasq)
         {
-            var subnets = conf.Subnets.Count > 0 ? conf.Subnets : expected.Ips.Select(ip => PodAddress.NetworkOf(ip.Address, ip.PrefixLength)).Distinct().ToList();
-            if (subnets.Count > 0 && _masquerade.Ensure(conf.Name, subnets, conf.RequestTimeout))
+            var subnets = MasqueradeSubnets(expected.Ips.Select(ip => PodAddress.NetworkOf(ip.Address, ip.PrefixLength)));
+            if (subnets.Count > 0 && EnsureMasquerade(subnets))
             {
                 repaired.Add("the masquerade chain was gone (nft flush ruleset?): installed again");
             }

@@ -1,3 +1,5 @@
+using Yurtnet.HostNetwork;
+using Yurtnet.Netlink;
 using Yurtnet.Protocol;
 
 namespace Yurtnet.Cni;
@@ -61,6 +63,26 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     private PodRef? Pod => env.Args.PodNamespace is { Length: > 0 } ns && env.Args.PodName is { Length: > 0 } name
         ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }
         : null;
+
+    /// <summary>
+    /// Makes sure the network's masquerade chain is in the kernel (see <see cref="Masquerade.Ensure"/>); an nft that fails
+    /// is a CNI error that says what to do. Returns true when a chain that had been installed was gone and is back.
+    /// </summary>
+    private bool EnsureMasquerade(IReadOnlyList<System.Net.IPNetwork> subnets)
+    {
+        try
+        {
+            return _masquerade.Ensure(conf.Name, subnets, conf.RequestTimeout);
+        }
+        catch (NftablesException ex)
+        {
+            throw new CniException(new CniError(CniError.IoFailure, ex.Message, Masquerade.Hint(ex)));
+        }
+    }
+
+    /// <summary>The subnets the network's masquerade chain covers: the conflist's, or else the pools the addresses came from.</summary>
+    private IReadOnlyList<System.Net.IPNetwork> MasqueradeSubnets(IEnumerable<System.Net.IPNetwork> pools) =>
+        conf.Subnets.Count > 0 ? conf.Subnets : pools.Distinct().ToList();
 
     private DaemonSession Connect(TimeSpan budget, int unreachableCode)
     {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Yurtnet.HostNetwork;
 using Yurtnet.Netlink;
+using Yurtnet.Protocol;
 
 namespace Yurtnet.Cni;
 
@@ -30,8 +32,9 @@ internal static class PodPlumbing
         using var podNs = OpenPodNamespace(env.Netns);
         using var pod = podNs.OpenRouteSocket();
 
-        var (bridge, bridgeCreated) = EnsureBridge(host, conf, addresses, mtu);
-        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        var ensured = EnsureBridge(host, conf, addresses, mtu);
+        var (bridge, bridgeCreated) = (ensured.Link, ensured.Created);
+        var hostVethName = HostVethName.For(env.ContainerId, env.IfName);
         var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, mtu);
         try
         {
@@ -80,7 +83,7 @@ internal static class PodPlumbing
     public static string Detach(CniEnvironment env)
     {
         using var host = NetlinkSocket.Open();
-        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        var hostVethName = HostVethName.For(env.ContainerId, env.IfName);
         if (host.TryDeleteLink(hostVethName))
         {
             return $"deleted veth {hostVethName}";
@@ -144,7 +147,7 @@ internal static class PodPlumbing
             }
         }
 
-        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        var hostVethName = HostVethName.For(env.ContainerId, env.IfName);
         if (!host.TryGetLink(hostVethName, out var hostVeth))
         {
             problems.Add($"host veth {hostVethName} does not exist");
@@ -195,36 +198,18 @@ internal static class PodPlumbing
         }
     }
 
-    private static (LinkInfo Bridge, bool Created) EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses, int mtu)
+    private static HostBridge.Outcome EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses, int mtu)
     {
-        var created = false;
-        if (!host.TryGetLink(conf.Bridge, out var bridge))
-        {
-            created = host.TryCreateBridge(conf.Bridge, StableName.BridgeMac(conf.Bridge), mtu);
-            bridge = host.GetLink(conf.Bridge);
-        }
-
-        if (bridge.Kind != "bridge")
+        var gateways = conf.IsGateway ? addresses.Select(a => (a.Gateway, a.PrefixLength)).Distinct().ToList() : [];
+        var ensured = HostBridge.Ensure(host, conf.Bridge, mtu, gateways);
+        if (!ensured.IsBridge)
         {
             throw new CniException(new CniError(CniError.InvalidNetworkConfig,
-                $"bridge: \"{conf.Bridge}\" exists and is a {bridge.Kind ?? "physical device"}, not a bridge",
+                $"bridge: \"{conf.Bridge}\" exists and is a {ensured.Link.Kind ?? "physical device"}, not a bridge",
                 "choose another name for \"bridge\" in the conflist"));
         }
 
-        if (conf.IsGateway)
-        {
-            foreach (var a in addresses)
-            {
-                host.AddAddress(bridge, a.Gateway, a.PrefixLength);
-            }
-        }
-
-        if (!bridge.IsUp)
-        {
-            host.SetLinkUp(bridge);
-        }
-
-        return (bridge, created);
+        return ensured;
     }
 
     /// <summary>
@@ -234,18 +219,7 @@ internal static class PodPlumbing
     public static List<string> ReattachPorts(NetConf conf, IEnumerable<string> hostVeths)
     {
         using var host = NetlinkSocket.Open();
-        var bridge = host.GetLink(conf.Bridge);
-        var reattached = new List<string>();
-        foreach (var name in hostVeths)
-        {
-            if (host.TryGetLink(name, out var veth) && veth.MasterIndex != bridge.Index)
-            {
-                host.SetLinkUp(veth, bridge.Index);
-                reattached.Add(name);
-            }
-        }
-
-        return reattached;
+        return HostBridge.Reattach(host, host.GetLink(conf.Bridge), hostVeths);
     }
 
     /// <summary>
@@ -261,20 +235,19 @@ internal static class PodPlumbing
             .Select(ip => new PodAddress(ip.Address, ip.PrefixLength, ip.Gateway!, PodAddress.NetworkOf(ip.Address, ip.PrefixLength)))
             .ToList();
         using var host = NetlinkSocket.Open();
-        var hadBridge = host.TryGetLink(conf.Bridge, out var before);
-        var missingGateways = conf.IsGateway && hadBridge ? addresses.Count(a => !host.ListAddresses(before.Index).Any(p => p.Address.Equals(a.Gateway))) : 0;
         // A bridge made again takes the lowest MTU of its ports once they are attached: the conflist's, or the default, to start.
-        var (bridge, created) = EnsureBridge(host, conf, addresses, conf.Mtu ?? NetConf.DefaultMtu);
-        if (created)
+        var ensured = EnsureBridge(host, conf, addresses, conf.Mtu ?? NetConf.DefaultMtu);
+        var bridge = ensured.Link;
+        if (ensured.Created)
         {
             repaired.Add($"bridge {conf.Bridge} was gone: made again");
         }
-        else if (missingGateways > 0)
+        else if (ensured.GatewaysAdded.Count > 0)
         {
-            repaired.Add($"{missingGateways} gateway address(es) of bridge {conf.Bridge} were gone: added again");
+            repaired.Add($"{ensured.GatewaysAdded.Count} gateway address(es) of bridge {conf.Bridge} were gone: added again");
         }
 
-        var hostVethName = StableName.HostVeth(env.ContainerId, env.IfName);
+        var hostVethName = HostVethName.For(env.ContainerId, env.IfName);
         if (host.TryGetLink(hostVethName, out var hostVeth) && hostVeth.MasterIndex != bridge.Index)
         {
             host.SetLinkUp(hostVeth, bridge.Index);
@@ -320,31 +293,8 @@ internal static class PodPlumbing
     }
 
     /// <summary>Turns IP forwarding on for the families of <paramref name="addresses"/>; returns what had been off.</summary>
-    private static List<string> EnableForwarding(IReadOnlyList<PodAddress> addresses)
-    {
-        var repaired = new List<string>();
-        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetwork) && EnsureSysctl("/proc/sys/net/ipv4/ip_forward"))
-        {
-            repaired.Add("net.ipv4.ip_forward was 0: set to 1");
-        }
-
-        if (addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6) && EnsureSysctl("/proc/sys/net/ipv6/conf/all/forwarding"))
-        {
-            repaired.Add("net.ipv6.conf.all.forwarding was 0: set to 1");
-        }
-
-        return repaired;
-    }
-
-    /// <returns>True when it had to be changed.</returns>
-    private static bool EnsureSysctl(string path)
-    {
-        if (File.Exists(path) && File.ReadAllText(path).Trim() != "1")
-        {
-            File.WriteAllText(path, "1");
-            return true;
-        }
-
-        return false;
-    }
+    private static List<string> EnableForwarding(IReadOnlyList<PodAddress> addresses) =>
+        Forwarding.Ensure(
+            addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetwork),
+            addresses.Any(a => a.Address.AddressFamily == AddressFamily.InterNetworkV6));
 }

@@ -194,6 +194,11 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
         else
         {
             stdout.WriteLine($"spooled releases applied: {reclaimed.SpoolDrained}; uncommitted leases reclaimed: {reclaimed.PendingReclaimed}; expired holds freed: {reclaimed.HoldsExpired}");
+            stdout.WriteLine($"host repairs: {reclaimed.HostRepairs.Count}");
+            foreach (var repair in reclaimed.HostRepairs)
+            {
+                stdout.WriteLine($"  {repair}");
+            }
         }
 
         return 0;

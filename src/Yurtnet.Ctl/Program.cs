@@ -8,7 +8,8 @@ commands:
   status    is yurtnetd ready to serve ADD; lease counts, pools, spool
   leases    every lease: address, state, pod, container, hold
   peers     the other gateways of the site: node, pod CIDRs, underlay address, mode, state
-  gc        run yurtnetd's reconciliation now (spool, uncommitted leases, expired holds)
+  gc        run yurtnetd's reconciliation now (spool, uncommitted leases, expired holds,
+            host repair: bridges, gateway addresses, pod ports, forwarding, masquerade chains)
   leds test light each status LED alone, in turn, with its name on screen
 options:
   --socket PATH   yurtnetd's socket (default /run/yurtnet/cni.sock, or $YURTNET_SOCKET)

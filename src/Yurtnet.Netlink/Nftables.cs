@@ -52,14 +52,46 @@ public static class Nftables
         return s.ToString();
     }
 
-    /// <summary>Whether a set exists in an inet table now (gone after <c>nft flush ruleset</c>).</summary>
+    /// <summary>
+    /// Who a set of an inet table is, or null when there is no such set: the kernel's handles of its table and of the
+    /// set. A set made again under the same name (after <c>nft flush ruleset</c>, by a plugin that declared it anew,
+    /// empty) is another set, whose contents are gone. Handles count up per table, and a table made again starts them
+    /// over, so the set's handle alone may repeat; the table's comes from a counter of the whole namespace.
+    /// </summary>
     /// <exception cref="NetlinkException">The kernel refused the question (no nf_tables, no privilege).</exception>
-    public static bool InetSetExists(string table, string set)
-    =>
-        Exists(Interop.NFT_MSG_GETSET, Interop.NFTA_SET_TABLE, table, Interop.NFTA_SET_NAME, set, "NFT_MSG_GETSET");
+    public static (ulong Table, ulong Set)? InetSetIdentity(string table, string set)
+    {
+        var sets = Ask(Interop.NFT_MSG_GETSET, Interop.NFTA_SET_TABLE, table, Interop.NFTA_SET_NAME, set, "NFT_MSG_GETSET");
+        var tables = Ask(Interop.NFT_MSG_GETTABLE, 0, table, Interop.NFTA_TABLE_NAME, table, "NFT_MSG_GETTABLE");
+        return sets is [var s, ..] && tables is [var t, ..]
+            ? (Handle(t, Interop.NFTA_TABLE_HANDLE), Handle(s, Interop.NFTA_SET_HANDLE))
+            : null;
+    }
+
+    /// <summary>A handle attribute of an nf_tables answer (after its nfgenmsg); nf_tables sends handles in network byte order.</summary>
+    private static ulong Handle(byte[] answer, ushort attribute)
+    {
+        var found = (Attribute: attribute, Value: 0UL);
+        if (answer.Length > 4)
+        {
+            NetlinkAttributes.ForEach(answer.AsSpan(4), ref found, static (ref (ushort Attribute, ulong Value) f, ushort type, ReadOnlySpan<byte> payload) =>
+            {
+                if (type == f.Attribute && payload.Length >= 8)
+                {
+                    f.Value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(payload);
+                }
+            });
+        }
+
+        return found.Value;
+    }
 
     /// <summary>Asks nf_tables for one object of an inet table by name: one request, no exec.</summary>
-    private static bool Exists(byte message, ushort tableAttribute, string table, ushort nameAttribute, string name, string what)
+    private static bool Exists(byte message, ushort tableAttribute, string table, ushort nameAttribute, string name, string what) =>
+        Ask(message, tableAttribute, table, nameAttribute, name, what).Count > 0;
+
+    /// <summary>The kernel's answers (payloads after the netlink header) about one object of an inet table; none when it does not exist.</summary>
+    private static List<byte[]> Ask(byte message, ushort tableAttribute, string table, ushort nameAttribute, string name, string what)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -67,15 +99,19 @@ public static class Nftables
         var w = socket.Writer;
         w.Begin((ushort)((Interop.NFNL_SUBSYS_NFTABLES << 8) | message), Interop.NLM_F_REQUEST | Interop.NLM_F_ACK);
         w.Append(new Interop.nfgenmsg { nfgen_family = Interop.NFPROTO_INET, version = Interop.NFNETLINK_V0 });
-        w.Attribute(tableAttribute, NulTerminated(table));
+        if (tableAttribute != 0)
+        {
+            w.Attribute(tableAttribute, NulTerminated(table));
+        }
+
         w.Attribute(nameAttribute, NulTerminated(name));
         try
         {
-            return socket.Query($"{what} inet {table} {name}").Count > 0;
+            return socket.Query($"{what} inet {table} {name}");
         }
         catch (NetlinkException ex) when (ex.IsNotFound)
         {
-            return false;
+            return [];
         }
     }
 

@@ -49,6 +49,17 @@ public static class ClientFrameJson
                     Attachment(w, r.ContainerId, r.IfName, r.Network);
                     Optional(w, "hostVeth", r.HostVeth);
                     Optional(w, "mac", r.Mac);
+                    if (r.Host is { } host)
+                    {
+                        w.WriteStartObject("host");
+                        w.WriteString("bridge", host.Bridge);
+                        w.WriteBoolean("isGateway", host.IsGateway);
+                        w.WriteNumber("mtu", host.Mtu);
+                        w.WriteBoolean("ipMasq", host.IpMasq);
+                        Strings(w, "masqueradeSubnets", host.MasqueradeSubnets);
+                        w.WriteEndObject();
+                    }
+
                     break;
                 case ReleaseRequest r:
                     Attachment(w, r.ContainerId, r.IfName, r.Network);
@@ -160,7 +171,13 @@ public static class ClientFrameJson
                         }
                         : null,
                 },
-                "reclaimed" => new ReclaimResponse { PendingReclaimed = Int(o, "pendingReclaimed"), HoldsExpired = Int(o, "holdsExpired"), SpoolDrained = Int(o, "spoolDrained") },
+                "reclaimed" => new ReclaimResponse
+                {
+                    PendingReclaimed = Int(o, "pendingReclaimed"),
+                    HoldsExpired = Int(o, "holdsExpired"),
+                    SpoolDrained = Int(o, "spoolDrained"),
+                    HostRepairs = Array(o, "hostRepairs").Select(r => r.GetString() ?? "").ToList(),
+                },
                 _ => throw new InvalidDataException($"unknown response kind \"{kind}\""),
             };
             return response with { Version = o.TryGetProperty("v", out var v) ? v.GetInt32() : 0, Id = Str(o, "id") ?? "" };

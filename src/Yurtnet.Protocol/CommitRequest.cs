@@ -18,6 +18,9 @@ public sealed record CommitRequest : Request
     /// <summary>MAC address of the pod interface.</summary>
     public string? Mac { get; init; }
 
+    /// <summary>What the network shares with the host, for yurtnetd's repair; absent from plugins of 0.1.0 builds before this member existed.</summary>
+    public NetworkHost? Host { get; init; }
+
     /// <inheritdoc/>
     public override string? SerializationKey => ContainerId;
 }

@@ -11,4 +11,7 @@ public sealed record ReclaimResponse : Response
 
     /// <summary>Spooled releases applied.</summary>
     public required int SpoolDrained { get; init; }
+
+    /// <summary>Host state put back or removed (a bridge made again, a masquerade chain installed or removed), for the operator.</summary>
+    public List<string> HostRepairs { get; init; } = [];
 }

@@ -1,8 +1,11 @@
+using Yurtnet.Protocol;
+
 namespace Yurtnet.Integration.Tests;
 
 /// <summary>
 /// Host state yurtnet made and another program removed (a reload of nftables.service, an administrator's ip command)
-/// is put back by the next ADD or CHECK, and said in the log; never trusted from a marker file alone.
+/// is put back by the next ADD or CHECK and by yurtnetd's reconciler, and said in the log; never trusted from a marker
+/// file alone. A network's masquerade chain goes with its last lease, whichever way that lease went.
 /// </summary>
 [Trait("requirement", "root")]
 public sealed class HostRepairTests
@@ -74,5 +77,84 @@ public sealed class HostRepairTests
         Assert.Equal(0, b.Exec("ping", "-c1", "-W2", addressA).Code);
         CniRun.Exec("DEL", network.Conf(), "c-a", a.Path);
         CniRun.Exec("DEL", network.Conf(), "c-b", b.Path);
+    }
+
+    [RootFact]
+    public async Task Reconciler_puts_back_the_bridge_its_gateways_the_pods_ports_forwarding_and_the_masquerade_chain_that_another_program_removed()
+    {
+        // yurtnetd and the plugin in a gateway namespace of their own: the test breaks that namespace's host state.
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess();
+        await daemon.StartInNetnsAsync(gw.Name);
+        using var network = new TestNetwork(daemon, "dual", "1.1.0");
+        using var a = new TestNetns();
+        using var b = new TestNetns();
+        var addA = CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
+        var addB = CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name);
+        Assert.True(addA.ExitCode == 0 && addB.ExitCode == 0, addA + "\n" + addB);
+        var addressB = addB.Json.GetProperty("ips")[0].GetProperty("address").GetString()!.Split('/')[0];
+        var gateway6 = network.V6.Replace("::/64", "::1", StringComparison.Ordinal);
+        Assert.Equal(0, gw.Exec("nft", "flush", "ruleset").Code);
+        Assert.Equal(0, gw.Exec("ip", "link", "delete", network.Bridge).Code);
+        Assert.Equal(0, gw.Exec("sysctl", "-qw", "net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0").Code);
+        Assert.NotEqual(0, a.Exec("ping", "-c1", "-W1", addressB).Code);
+
+        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+
+        var all = string.Join("\n", repairs);
+        Assert.True(all.Contains($"bridge {network.Bridge} was gone: made again", StringComparison.Ordinal), all + "\n" + daemon.Log);
+        Assert.Contains("2 pod port(s) were off bridge", all, StringComparison.Ordinal);
+        Assert.Contains("net.ipv4.ip_forward was 0: set to 1", all, StringComparison.Ordinal);
+        Assert.Contains("net.ipv6.conf.all.forwarding was 0: set to 1", all, StringComparison.Ordinal);
+        Assert.Contains("the masquerade chain was gone", all, StringComparison.Ordinal);
+        Assert.Single(network.MasqueradeChains(gw));
+        Assert.Equal("1", gw.Exec("cat", "/proc/sys/net/ipv4/ip_forward").Output.Trim());
+        Assert.Equal(0, a.Exec("ping", "-c1", "-W2", addressB).Code);
+        Assert.Equal(0, a.Exec("ping", "-c1", "-W2", gateway6).Code);
+        Assert.Contains("host repair: network", daemon.Log, StringComparison.Ordinal);
+
+        // Only the gateway address flushed, the pods' ports and the rest in place: only that is put back; then nothing.
+        Assert.Equal(0, gw.Exec("ip", "addr", "flush", "dev", network.Bridge).Code);
+        var second = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+        Assert.True(second.Count == 1 && second[0].Contains("gateway address(es)", StringComparison.Ordinal), string.Join("\n", second));
+        Assert.Empty(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs);
+        Assert.Equal(0, a.Exec("ping", "-c1", "-W2", gateway6).Code);
+        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
+        CniRun.Exec("DEL", network.Conf(), "c-b", b.Path, inNetns: gw.Name);
+        Assert.Empty(network.MasqueradeChains(gw));
+    }
+
+    [RootFact]
+    public async Task Masquerade_chain_goes_with_the_networks_last_lease_also_when_that_lease_went_by_the_spool_or_by_cni_gc()
+    {
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess();
+        await daemon.StartInNetnsAsync(gw.Name);
+        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        using var a = new TestNetns();
+        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name).ExitCode);
+        Assert.Single(network.MasqueradeChains(gw));
+
+        // The DEL is spooled while yurtnetd is down; the plugin cannot know the network went idle.
+        daemon.Kill();
+        var del = CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
+        Assert.True(del.ExitCode == 0 && del.Stderr.Contains("spooled", StringComparison.Ordinal), del.ToString());
+        Assert.Single(network.MasqueradeChains(gw));
+        await daemon.StartInNetnsAsync(gw.Name);
+
+        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+
+        Assert.Contains(repairs, r => r.Contains("masquerade chain removed", StringComparison.Ordinal));
+        Assert.Empty(network.MasqueradeChains(gw));
+
+        // A lease released by the runtime's CNI GC (containerd 2, CRI-O) takes the chain with it the same way.
+        using var b = new TestNetns();
+        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name).ExitCode);
+        Assert.Single(network.MasqueradeChains(gw));
+        var gc = CniRun.Exec("GC", network.Conf(c => c["cni.dev/valid-attachments"] = new System.Text.Json.Nodes.JsonArray()), "", "", inNetns: gw.Name);
+        Assert.True(gc.ExitCode == 0, gc.ToString());
+        Assert.Contains(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs, r => r.Contains("masquerade chain removed", StringComparison.Ordinal));
+        Assert.Empty(network.MasqueradeChains(gw));
+        Assert.Empty(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs);
     }
 }

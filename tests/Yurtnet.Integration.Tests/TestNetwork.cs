@@ -66,11 +66,12 @@ internal sealed class TestNetwork : IDisposable
         }
     }
 
-    /// <summary>This network's chains in the kernel's <c>inet yurtnet</c> table.</summary>
-    public List<string> MasqueradeChains()
+    /// <summary>This network's chains in the kernel's <c>inet yurtnet</c> table, of the host or of <paramref name="gateway"/>.</summary>
+    public List<string> MasqueradeChains(TestNetns? gateway = null)
     {
         var prefix = "net_" + new string(Name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray()) + "_";
-        return TestNetns.Run("nft", "list", "table", "inet", "yurtnet").Output.Split('\n')
+        var listed = gateway is null ? TestNetns.Run("nft", "list", "table", "inet", "yurtnet") : gateway.Exec("nft", "list", "table", "inet", "yurtnet");
+        return listed.Output.Split('\n')
             .Select(line => line.Trim().Split(' '))
             .Where(words => words is ["chain", var chain, ..] && chain.StartsWith(prefix, StringComparison.Ordinal))
             .Select(words => words[1])

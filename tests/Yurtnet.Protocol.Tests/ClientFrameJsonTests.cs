@@ -10,6 +10,7 @@ public sealed class ClientFrameJsonTests
         new AllocateRequest { Id = "1", ContainerId = "c", IfName = "eth0", Network = "n", Netns = "/run/netns/x", Pod = new PodRef { Namespace = "ns", Name = "p", Uid = "u" }, Subnets = ["10.0.0.0/24", "fd00::/64"] },
         new AllocateRequest { Id = "2", ContainerId = "c", IfName = "eth0", Network = "n", Subnets = [] },
         new CommitRequest { Id = "3", ContainerId = "c", IfName = "eth0", Network = "n", HostVeth = "yn1", Mac = "02:00:00:00:00:01" },
+        new CommitRequest { Id = "3", ContainerId = "c", IfName = "eth0", Network = "n", Host = new NetworkHost { Bridge = "yurt0", IsGateway = true, Mtu = 1450, IpMasq = true, MasqueradeSubnets = ["10.0.0.0/24", "fd00::/64"] } },
         new ReleaseRequest { Id = "4", ContainerId = "c", IfName = "eth0", Network = "n", Rollback = true },
         new CheckRequest { Id = "5", ContainerId = "c", IfName = "eth0", Network = "n" },
         new StatusRequest { Id = "6", Subnets = ["10.0.0.0/24"] },
@@ -33,6 +34,7 @@ public sealed class ClientFrameJsonTests
         new GcResponse { Id = "7", Released = 3 },
         new LeasesResponse { Id = "8", Leases = [new LeaseInfo { Ip = "10.0.0.2", Pool = "10.0.0.0/24", Network = "n", State = "held", ContainerId = "c", IfName = "eth0", Pod = "ns/p", PodUid = "u", Since = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero), HeldUntil = new DateTimeOffset(2026, 11, 28, 10, 10, 0, TimeSpan.Zero) }] },
         new ReclaimResponse { Id = "9", PendingReclaimed = 1, HoldsExpired = 2, SpoolDrained = 3 },
+        new ReclaimResponse { Id = "9", HostRepairs = ["network \"n\": bridge yurt0 was gone: made again"], PendingReclaimed = 0, HoldsExpired = 0, SpoolDrained = 0 },
         new LedTestResponse { Id = "10", Name = "power" },
         new PeersResponse
         {

@@ -14,7 +14,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// Answers each request with a named result, never a dropped connection: validation problems, exhausted pools
 /// and unknown leases are <see cref="ErrorResponse"/>s the plugin turns into CNI errors.
 /// </summary>
-internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, StateStore store, SpoolDrain spool, HealthModel health, LedBlinker leds, PodView pods, PeerNetwork peers, TimeProvider time)
+internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, NetworkHosts hosts, StateStore store, SpoolDrain spool, Reconciler reconciler, HealthModel health, LedBlinker leds, PodView pods, PeerNetwork peers, TimeProvider time)
 {
     private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
@@ -143,6 +143,12 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
         if (Invalid(r.ContainerId, r.IfName, r.Network) is { } invalid)
         {
             return invalid;
+        }
+
+        if (r.Host is { } host)
+        {
+            // Before the commit, so that a repair pass that sees the lease active knows what to repair.
+            await hosts.RecordAsync(r.Network, host, cancellationToken);
         }
 
         try
@@ -274,9 +280,14 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
 
     private async Task<Response> ReclaimAsync(CancellationToken cancellationToken)
     {
-        var drained = await spool.DrainAsync(cancellationToken);
-        var outcome = await keeper.ReclaimAsync(cancellationToken);
-        return new ReclaimResponse { PendingReclaimed = outcome.PendingReclaimed, HoldsExpired = outcome.HoldsExpired, SpoolDrained = drained };
+        var pass = await reconciler.RunOnceAsync(repairHost: true, cancellationToken);
+        return new ReclaimResponse
+        {
+            PendingReclaimed = pass.Reclaimed.PendingReclaimed,
+            HoldsExpired = pass.Reclaimed.HoldsExpired,
+            SpoolDrained = pass.SpoolDrained,
+            HostRepairs = [.. pass.HostRepairs],
+        };
     }
 
     private static ErrorResponse? Invalid(string containerId, string ifName, string network) =>

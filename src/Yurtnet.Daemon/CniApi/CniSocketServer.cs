@@ -72,7 +72,7 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     {
         try
         {
-            await reconciler.RunOnceAsync(stoppingToken);
+            await reconciler.RunOnceAsync(repairHost: false, stoppingToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
         {

@@ -60,11 +60,12 @@ internal sealed record DaemonOptions
         settings.RejectUnknownKeys(Keys.ToList());
         var cluster = ClusterOptions.Read(settings.Section("cluster"), nodeNameVariable, hostName);
         var state = StateOptions.Read(settings);
+        var cniApi = CniApiOptions.Read(settings);
         return new DaemonOptions
         {
-            CniApi = CniApiOptions.Read(settings),
+            CniApi = cniApi,
             State = state,
-            Reconcile = ReconcileOptions.Read(settings, state.StateDir),
+            Reconcile = ReconcileOptions.Read(settings, state.StateDir, cniApi.Socket),
             Appliance = ApplianceOptions.Read(settings),
             Cluster = cluster,
             NodePool = PeerNetworkOptions.Read(settings.Section("nodePool"), cluster is not null),

@@ -2,7 +2,7 @@ using Yurtnet.Daemon.Configuration;
 
 namespace Yurtnet.Daemon.Reconcile;
 
-/// <summary>The spool the plugin writes while the daemon is down, and how often the reconciler runs.</summary>
+/// <summary>The spool the plugin writes while the daemon is down, how often the reconciler runs, and where the masquerade lock is.</summary>
 internal sealed record ReconcileOptions
 {
     /// <summary>The top-level keys of yurtnetd.json that this component reads.</summary>
@@ -14,15 +14,23 @@ internal sealed record ReconcileOptions
     /// <summary>How often spooled releases, uncommitted leases and expired holds are handled.</summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The socket's directory, where the plugin keeps the masquerade markers and their lock (<c>masq/</c>), which the
+    /// host repair shares.
+    /// </summary>
+    public string RunDir { get; init; } = "/run/yurtnet";
+
     /// <param name="settings">The settings file.</param>
     /// <param name="stateDir">The state directory, whose <c>spool</c> folder is the default spool.</param>
-    public static ReconcileOptions Read(SettingsReader settings, string stateDir)
+    /// <param name="socket">The CNI socket, whose directory is the run directory the plugin derives from its <c>socket</c>.</param>
+    public static ReconcileOptions Read(SettingsReader settings, string stateDir, string socket)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var defaults = new ReconcileOptions();
         return new ReconcileOptions
         {
             SpoolDir = settings.AbsolutePath("spoolDir", Path.Combine(stateDir, "spool")),
+            RunDir = Path.GetDirectoryName(socket) ?? defaults.RunDir,
             ReconcileInterval = settings.Duration("reconcileInterval", defaults.ReconcileInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
         };
     }

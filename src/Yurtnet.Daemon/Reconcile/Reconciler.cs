@@ -6,9 +6,10 @@ namespace Yurtnet.Daemon.Reconcile;
 
 /// <summary>
 /// Self-reconciliation, because no runtime calls CNI GC today: periodically applies spooled releases, reclaims
-/// pending leases never committed and frees held leases whose hold expired.
+/// pending leases never committed, frees held leases whose hold expired, and repairs what the networks share with the
+/// host (<see cref="HostRepair"/>).
 /// </summary>
-internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, ReconcileOptions options, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
+internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, HostRepair host, ReconcileOptions options, TimeProvider time, ILogger<Reconciler> logger) : BackgroundService
 {
     private long _lastPassTicks;
 
@@ -16,10 +17,12 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, R
     public DateTimeOffset LastPass => new(Interlocked.Read(ref _lastPassTicks), TimeSpan.Zero);
 
     /// <summary>
-    /// Runs one pass; used at start-up, before the socket serves anything. The pass counts as the loop running even
+    /// Runs one pass: the spool, uncommitted leases, expired holds and, with <paramref name="repairHost"/>, the host
+    /// repair. At start-up, before the socket serves anything, it runs without the host repair: that may wait for a
+    /// plugin's masquerade lock, and a DEL holding it waits for this socket. The pass counts as the loop running even
     /// when the store refuses its writes: a full disk is a degraded state the watchdogs must not reset the box over.
     /// </summary>
-    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    public async Task<ReconcilePass> RunOnceAsync(bool repairHost, CancellationToken cancellationToken)
     {
         try
         {
@@ -29,6 +32,10 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, R
             {
                 LogPass(logger, drained, outcome.PendingReclaimed, outcome.HoldsExpired, outcome.EarlierBootHeld);
             }
+
+            // After the releases: a network whose last lease went just now loses its masquerade chain in this pass.
+            var repairs = repairHost ? await host.RunAsync(cancellationToken) : [];
+            return new ReconcilePass(drained, outcome, repairs);
         }
         finally
         {
@@ -43,7 +50,7 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, R
         {
             try
             {
-                await RunOnceAsync(stoppingToken);
+                await RunOnceAsync(repairHost: true, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

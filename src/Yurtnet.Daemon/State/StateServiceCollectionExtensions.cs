@@ -8,7 +8,8 @@ internal static class StateServiceCollectionExtensions
 {
     /// <summary>
     /// The kernel's boot id, the state database (opened, and if damaged set aside, on first use), the lease keeper
-    /// and the cluster facts. Needs a <see cref="TimeProvider"/>.
+    /// the cluster facts and
+    /// what each network shares with the host. Needs a <see cref="TimeProvider"/>.
     /// </summary>
     public static IServiceCollection AddState(this IServiceCollection services, StateOptions options)
     {
@@ -19,6 +20,7 @@ internal static class StateServiceCollectionExtensions
         services.AddSingleton<HostEvidence>();
         services.AddSingleton<LeaseKeeper>();
         services.AddSingleton<ClusterFacts>();
+        services.AddSingleton<NetworkHosts>();
         return services;
     }
 }

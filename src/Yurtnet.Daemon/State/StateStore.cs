@@ -162,6 +162,10 @@ internal sealed partial class StateStore : IDisposable
     /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
     public List<StoredPeer> LoadPeers() => Read(open => open.Peers.FindAll().Select(d => TryMap(d, StoredPeer.FromDocument)).OfType<StoredPeer>().ToList());
 
+    /// <summary>The fact documents whose id starts with <paramref name="prefix"/>.</summary>
+    /// <exception cref="StoreUnavailableException">The files cannot be opened now.</exception>
+    public List<BsonDocument> LoadFacts(string prefix) => Read(open => open.Facts.Find(Query.StartsWith("_id", prefix)).ToList());
+
     /// <summary>A fact document (node facts, cloud state) by id, or null (also when the store cannot be read now).</summary>
     public BsonDocument? LoadFact(string id)
     {

@@ -28,7 +28,7 @@ internal sealed class DaemonHarness : IAsyncDisposable
         {
             CniApi = new CniApiOptions { Socket = Path.Combine(Directory, "run", "cni.sock"), RequestTimeout = TimeSpan.FromSeconds(5) },
             State = new StateOptions { StateDir = Path.Combine(Directory, "state"), CniResultsDir = Path.Combine(Directory, "cni-results") },
-            Reconcile = new ReconcileOptions { SpoolDir = Path.Combine(Directory, "spool") },
+            Reconcile = new ReconcileOptions { SpoolDir = Path.Combine(Directory, "spool"), RunDir = Path.Combine(Directory, "run") },
         };
         Options = configure?.Invoke(Options) ?? Options;
         var services = new ServiceCollection()

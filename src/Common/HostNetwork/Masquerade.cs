@@ -1,24 +1,29 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Yurtnet.Netlink;
+using Yurtnet.Protocol;
 
-namespace Yurtnet.Cni;
+namespace Yurtnet.HostNetwork;
 
 /// <summary>
 /// Source NAT for traffic from a network's pod subnets to anything outside them but the exempt destinations (the other
 /// gateways' pod CIDRs and <c>nodePool.nonMasqueradeCidrs</c>, in sets yurtnetd fills): one nftables table
-/// <c>inet yurtnet</c> with one postrouting chain per network.
+/// <c>inet yurtnet</c> with one postrouting chain per network. Shared by the plugin (which installs a chain with a
+/// network's first pod and removes it with its last DEL) and yurtnetd (which puts it back after another program
+/// removed it and removes it when the last lease went by another path than a DEL): linked into both.
 /// </summary>
 /// <remarks>
 /// <c>nft</c> is exec'd only when the rule set must change. A marker file per network and subnet set, kept in
 /// the run directory (a tmpfs, emptied at boot like the kernel's rule set), says the chain is installed. An ADD
 /// checks the marker under a shared lock after its address is allocated; a DEL holds the exclusive lock from
-/// its release (whose answer says whether the network became idle) until the chain is gone. So a chain is
-/// never removed under a pod that an ADD has just given an address.
+/// its release (whose answer says whether the network became idle) until the chain is gone, and yurtnetd holds it
+/// from its look at the leases until the chain is gone. So a chain is never removed under a pod that an ADD has just
+/// given an address.
 /// </remarks>
 internal sealed class Masquerade(string runDirectory)
 {
-    private const string Table = Yurtnet.Netlink.Nftables.Table;
+    private const string Table = Nftables.Table;
     private readonly string _markerDirectory = Path.Combine(runDirectory, "masq");
 
     /// <summary>
@@ -27,10 +32,11 @@ internal sealed class Masquerade(string runDirectory)
     /// over netlink, without an exec. Returns true when a chain the marker promised was missing and was installed again.
     /// </summary>
     /// <exception cref="TimeoutException">Another plugin held the masquerade lock for <paramref name="lockTimeout"/>.</exception>
+    /// <exception cref="NftablesException">nft failed or did not finish in time; <see cref="Hint"/> says what to do.</exception>
     public bool Ensure(string network, IReadOnlyList<IPNetwork> subnets, TimeSpan lockTimeout)
     {
         var marker = MarkerPath(network, subnets);
-        var chain = StableName.NftChain(network);
+        var chain = HostNames.MasqueradeChain(network);
         using (Lock(Interop.LOCK_SH, lockTimeout))
         {
             if (File.Exists(marker) && ChainPresent(chain))
@@ -59,13 +65,17 @@ internal sealed class Masquerade(string runDirectory)
     {
         try
         {
-            return Yurtnet.Netlink.Nftables.InetChainExists(Table, chain);
+            return Nftables.InetChainExists(Table, chain);
         }
-        catch (Yurtnet.Netlink.NetlinkException)
+        catch (NetlinkException)
         {
             return true;
         }
     }
+
+    /// <summary>Whether a marker says the network's chain was installed since boot (a look at the run directory, no lock).</summary>
+    public bool Installed(string network) =>
+        Directory.Exists(_markerDirectory) && Directory.EnumerateFiles(_markerDirectory, HostNames.MasqueradeChain(network) + ".*").Any();
 
     /// <summary>Takes the exclusive lock for a release; hold it while the chain is removed.</summary>
     /// <exception cref="TimeoutException">Another plugin held the lock for <paramref name="timeout"/>.</exception>
@@ -75,15 +85,15 @@ internal sealed class Masquerade(string runDirectory)
     /// Removes the network's chain if this gateway installed it since boot; call while holding
     /// <see cref="HoldForRelease"/>. Returns false when there was nothing to remove (no nft exec).
     /// </summary>
-    /// <exception cref="CniException">nft failed or did not finish <paramref name="within"/> (then it is killed).</exception>
+    /// <exception cref="NftablesException">nft failed or did not finish <paramref name="within"/> (then it is killed).</exception>
     public bool RemoveIfInstalled(string network, TimeSpan within)
     {
-        if (!Directory.Exists(_markerDirectory) || !Directory.EnumerateFiles(_markerDirectory, StableName.NftChain(network) + ".*").Any())
+        if (!Installed(network))
         {
             return false;
         }
 
-        RunNft(RemoveScript(StableName.NftChain(network)), $"remove masquerade for network \"{network}\"", within);
+        RunNft(RemoveScript(HostNames.MasqueradeChain(network)), $"remove masquerade for network \"{network}\"", within);
         RemoveMarkers(network);
         return true;
     }
@@ -91,7 +101,7 @@ internal sealed class Masquerade(string runDirectory)
     internal static string InstallScript(string chain, IReadOnlyList<IPNetwork> subnets)
     {
         // The exemption sets first: the rules refer to them (yurtnetd fills them with every known pod CIDR).
-        var s = new StringBuilder(Yurtnet.Netlink.Nftables.ExemptSets);
+        var s = new StringBuilder(Nftables.ExemptSets);
         s.Append("add chain inet ").Append(Table).Append(' ').Append(chain).Append(" { type nat hook postrouting priority srcnat; policy accept; }\n");
         s.Append("flush chain inet ").Append(Table).Append(' ').Append(chain).Append('\n');
         foreach (var subnet in subnets)
@@ -101,7 +111,7 @@ internal sealed class Masquerade(string runDirectory)
              .Append(' ').Append(family).Append(" saddr ").Append(subnet)
              .Append(' ').Append(family).Append(" daddr != ").Append(subnet)
              .Append(' ').Append(family).Append(" daddr != ").Append(multicast)
-             .Append(' ').Append(family).Append(" daddr != @").Append(Yurtnet.Netlink.Nftables.ExemptSet(subnet.BaseAddress.AddressFamily))
+             .Append(' ').Append(family).Append(" daddr != @").Append(Nftables.ExemptSet(subnet.BaseAddress.AddressFamily))
              .Append(" masquerade\n");
         }
 
@@ -116,7 +126,7 @@ internal sealed class Masquerade(string runDirectory)
     {
         // "v2": chains installed before the exemption sets existed are installed again.
         var key = "v2:" + string.Join(",", subnets.Select(s => s.ToString()));
-        return Path.Combine(_markerDirectory, $"{StableName.NftChain(network)}.{StableName.Hash(key):x16}");
+        return Path.Combine(_markerDirectory, $"{HostNames.MasqueradeChain(network)}.{HostVethName.Fnv1a(key):x16}");
     }
 
     private void RemoveMarkers(string network)
@@ -126,7 +136,7 @@ internal sealed class Masquerade(string runDirectory)
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(_markerDirectory, StableName.NftChain(network) + ".*"))
+        foreach (var file in Directory.EnumerateFiles(_markerDirectory, HostNames.MasqueradeChain(network) + ".*"))
         {
             File.Delete(file);
         }
@@ -138,22 +148,28 @@ internal sealed class Masquerade(string runDirectory)
         return FileLock.Acquire(Path.Combine(_markerDirectory, ".lock"), operation, timeout);
     }
 
+    /// <summary>What an operator does about a failed nft run.</summary>
+    public static string Hint(NftablesException failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Failure switch
+        {
+            NftablesFailure.Missing => "install the nftables package, or set \"ipMasq\": false in the conflist",
+            NftablesFailure.TimedOut => "check what holds the nftables lock or hangs in the kernel (nft list ruleset)",
+            _ => "check that the kernel has nf_tables with NAT (nft list ruleset)",
+        };
+    }
+
     /// <summary>Runs <c>nft -f -</c> on <paramref name="script"/>; one that does not finish <paramref name="within"/> is killed.</summary>
     private static void RunNft(string script, string what, TimeSpan within)
     {
         try
         {
-            Yurtnet.Netlink.Nftables.Run(script, within);
+            Nftables.Run(script, within);
         }
-        catch (Yurtnet.Netlink.NftablesException ex)
+        catch (NftablesException ex)
         {
-            var hint = ex.Failure switch
-            {
-                Yurtnet.Netlink.NftablesFailure.Missing => "install the nftables package, or set \"ipMasq\": false in the conflist",
-                Yurtnet.Netlink.NftablesFailure.TimedOut => "check what holds the nftables lock or hangs in the kernel (nft list ruleset)",
-                _ => "check that the kernel has nf_tables with NAT (nft list ruleset)",
-            };
-            throw new CniException(new CniError(CniError.IoFailure, $"{what}: {ex.Message}", hint));
+            throw new NftablesException(ex.Failure, $"{what}: {ex.Message}");
         }
     }
 }

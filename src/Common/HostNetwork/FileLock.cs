@@ -1,6 +1,7 @@
+using System.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 
-namespace Yurtnet.Cni;
+namespace Yurtnet.HostNetwork;
 
 /// <summary>
 /// An advisory <c>flock(2)</c> on a lock file, held until disposed. Opened with <c>open(2)</c>, not a
@@ -27,7 +28,7 @@ internal sealed class FileLock : IDisposable
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        var deadline = Deadline.After(timeout);
+        var started = Stopwatch.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(2);
         while (Interop.Flock(handle, operation | Interop.LOCK_NB) != 0)
         {
@@ -38,7 +39,7 @@ internal sealed class FileLock : IDisposable
                 throw Interop.Error($"flock {path}", errno);
             }
 
-            if (deadline.Remaining <= TimeSpan.Zero)
+            if (Stopwatch.GetElapsedTime(started) >= timeout)
             {
                 handle.Dispose();
                 throw new TimeoutException($"flock {path}: another process held it for {timeout.TotalSeconds:0.#} s");
