@@ -1,12 +1,22 @@
 namespace Yurtnet.Cni;
 
-/// <summary>The <c>CNI_ARGS</c> keys Kubernetes runtimes pass (<c>K=V;K=V</c>).</summary>
+/// <summary>
+/// The <c>CNI_ARGS</c> keys runtimes pass (<c>K=V;K=V</c>): the Kubernetes pod (kubelet through containerd or
+/// CRI-O; podman passes <c>K8S_POD_NAME</c> alone), and the conventional <c>IP</c> and <c>MAC</c> requests
+/// (podman's <c>--ip</c> and <c>--mac-address</c>).
+/// </summary>
 internal sealed record CniArgs
 {
     public string? PodNamespace { get; init; }
     public string? PodName { get; init; }
     public string? PodUid { get; init; }
     public string? InfraContainerId { get; init; }
+
+    /// <summary><c>IP</c>: requested addresses, comma separated (at most one per family), as given.</summary>
+    public string? Ip { get; init; }
+
+    /// <summary><c>MAC</c>: the requested MAC of the pod's interface, as given.</summary>
+    public string? Mac { get; init; }
 
     /// <summary>
     /// Parses <c>CNI_ARGS</c>. Unknown keys are an error unless <c>IgnoreUnknown</c> is true, as the spec's
@@ -44,6 +54,8 @@ internal sealed record CniArgs
                 case "K8S_POD_NAME": args = args with { PodName = value }; break;
                 case "K8S_POD_UID": args = args with { PodUid = value }; break;
                 case "K8S_POD_INFRA_CONTAINER_ID": args = args with { InfraContainerId = value }; break;
+                case "IP": args = args with { Ip = value }; break;
+                case "MAC": args = args with { Mac = value }; break;
                 case "IgnoreUnknown": break;
                 default: unknown.Add(key); break;
             }

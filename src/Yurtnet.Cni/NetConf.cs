@@ -9,6 +9,7 @@ internal sealed record NetConf
     public const string DefaultBridge = "yurt0";
     public const string DefaultSocket = "/run/yurtnet/cni.sock";
     public const string DefaultSpoolDir = "/var/lib/yurtnet/spool";
+    public const string DefaultLocalPodNamespace = "local";
     public const int DefaultMtu = 1500;
     public static readonly TimeSpan DefaultDelTimeout = TimeSpan.FromSeconds(5);
 
@@ -45,6 +46,18 @@ internal sealed record NetConf
 
     /// <summary>Addresses the pod asks for through its annotation <c>yurtnet.openyurt.io/ip</c> (ADD only).</summary>
     public IReadOnlyList<IPAddress> RequestedIps { get; init; } = [];
+
+    /// <summary>The <c>ips</c> capability (<c>runtimeConfig.ips</c>, ADD only): addresses, each with an optional prefix, as given.</summary>
+    public IReadOnlyList<string>? CapabilityIps { get; init; }
+
+    /// <summary>The <c>mac</c> capability (<c>runtimeConfig.mac</c>, ADD only), as given.</summary>
+    public string? CapabilityMac { get; init; }
+
+    /// <summary>
+    /// The namespace of the sticky key of a container that the runtime names only by <c>K8S_POD_NAME</c> (podman): its
+    /// address is kept for <c>localPodNamespace/name</c> across restarts, as a pod's is for <c>namespace/name</c>.
+    /// </summary>
+    public string LocalPodNamespace { get; init; } = DefaultLocalPodNamespace;
 
     /// <summary>Whether the runtime passed the pod's annotations (<c>io.kubernetes.cri.pod-annotations</c>) at all.</summary>
     public bool PodAnnotationsPassed { get; init; }

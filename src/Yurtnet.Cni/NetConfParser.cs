@@ -123,6 +123,12 @@ internal static partial class NetConfParser
             problems.Add($"mtu: {mtu} is outside 68..65535");
         }
 
+        var localPodNamespace = reader.String("localPodNamespace") ?? NetConf.DefaultLocalPodNamespace;
+        if (localPodNamespace.Length is 0 or > 63 || localPodNamespace.Contains('/', StringComparison.Ordinal) || localPodNamespace.Any(char.IsWhiteSpace))
+        {
+            problems.Add($"localPodNamespace: \"{localPodNamespace}\" must be 1 to 63 characters without '/' or whitespace");
+        }
+
         var isDefaultGateway = reader.Bool("isDefaultGateway") ?? true;
         var isGateway = (reader.Bool("isGateway") ?? true) || isDefaultGateway;
         var conf = new NetConf
@@ -141,6 +147,7 @@ internal static partial class NetConfParser
             RequestTimeout = reader.Seconds("requestTimeoutSeconds", 1, 110) ?? TimeSpan.FromSeconds(30),
             DelTimeout = reader.Seconds("delTimeoutSeconds", 1, 60) ?? NetConf.DefaultDelTimeout,
             DnsJson = reader.RawObject("dns"),
+            LocalPodNamespace = localPodNamespace,
         };
 
         var (subnets, routes) = IpamSectionParser.Parse(root, problems);
@@ -184,7 +191,15 @@ internal static partial class NetConfParser
         if (command == CniCommand.Add)
         {
             var requested = RequestedIps(root);
-            conf = conf with { RequestedIps = requested ?? [], PodAnnotationsPassed = requested is not null };
+            conf = conf with
+            {
+                RequestedIps = requested ?? [],
+                PodAnnotationsPassed = requested is not null,
+                CapabilityIps = CapabilityIps(root),
+                CapabilityMac = RuntimeConfig(root, "mac") is { } mac
+                    ? mac.ValueKind == JsonValueKind.String ? mac.GetString() : throw CapabilityError("mac", $"expected a string, got {mac.ValueKind}")
+                    : null,
+            };
         }
 
         return conf;
@@ -218,6 +233,32 @@ internal static partial class NetConfParser
             ? ips
             : throw new CniException(new CniError(CniError.InvalidNetworkConfig, $"pod annotation {Annotations.RequestedIp}: \"{text}\": {problem}", Annotations.RequestedIpHint));
     }
+
+    /// <summary><c>runtimeConfig[key]</c>, which the runtime fills for a capability the conflist declares; null when absent.</summary>
+    private static JsonElement? RuntimeConfig(JsonElement root, string key) =>
+        root.TryGetProperty("runtimeConfig", out var runtime) && runtime.ValueKind == JsonValueKind.Object && runtime.TryGetProperty(key, out var value)
+            && value.ValueKind != JsonValueKind.Null
+            ? value
+            : null;
+
+    /// <summary>The <c>ips</c> capability: a list of addresses (CIDR notation allowed), read by <see cref="AttachmentRequest"/>.</summary>
+    private static List<string>? CapabilityIps(JsonElement root)
+    {
+        if (RuntimeConfig(root, "ips") is not { } ips)
+        {
+            return null;
+        }
+
+        if (ips.ValueKind != JsonValueKind.Array || ips.EnumerateArray().Any(ip => ip.ValueKind != JsonValueKind.String))
+        {
+            throw CapabilityError("ips", "expected an array of address strings");
+        }
+
+        return ips.EnumerateArray().Select(ip => ip.GetString()!).ToList();
+    }
+
+    private static CniException CapabilityError(string key, string problem) =>
+        new(new CniError(CniError.InvalidNetworkConfig, $"runtimeConfig {key}: {problem}", $"the runtime fills runtimeConfig.{key} for the \"{key}\" capability; check what it passed"));
 
     private static List<AttachmentRef> ParseValidAttachments(JsonElement root, List<string> problems)
     {

@@ -11,6 +11,7 @@ internal sealed partial class Plugin
     private byte[] Add()
     {
         RequireNetns();
+        var wanted = AttachmentRequest.From(conf, env.Args);
         using var client = Connect(conf.DaemonWait, CniError.TryAgainLater);
         var allocation = Ask<AllocateResponse>(client, new AllocateRequest
         {
@@ -20,7 +21,8 @@ internal sealed partial class Plugin
             Netns = env.Netns,
             Pod = Pod,
             Subnets = conf.Subnets.Select(s => s.ToString()).ToList(),
-            RequestedIps = conf.RequestedIps.Select(ip => ip.ToString()).ToList(),
+            RequestedIps = wanted.Ips.Select(ip => ip.ToString()).ToList(),
+            RequestedFrom = wanted.IpsFrom,
             PodAnnotationsPassed = conf.PodAnnotationsPassed,
         });
         var addresses = allocation.Addresses.Select(PodAddress.From).ToList();
@@ -36,7 +38,7 @@ internal sealed partial class Plugin
                 log.Warn($"yurtnetd's MTU hint {allocation.Mtu} (the NodePool tunnel's) is below the minimum for the pod's addresses: the pod gets {mtu}; large packets to tunnelled peers rely on path MTU discovery");
             }
 
-            plumbed = PodPlumbing.Attach(conf, env, addresses, mtu);
+            plumbed = PodPlumbing.Attach(conf, env, addresses, mtu, wanted.Mac);
             attached = true;
             var masqueradeSubnets = MasqueradeSubnets(addresses.Select(a => a.Pool));
             if (conf.IpMasq && EnsureMasquerade(masqueradeSubnets))

@@ -60,9 +60,15 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         env.Netns.Length > 0 && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CNI_NETNS_OVERRIDE")) && File.Exists(env.Netns)
         && Interop.SameFile(env.Netns, "/proc/self/ns/net");
 
-    private PodRef? Pod => env.Args.PodNamespace is { Length: > 0 } ns && env.Args.PodName is { Length: > 0 } name
-        ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }
-        : null;
+    /// <summary>
+    /// The pod, as the runtime names it: a Kubernetes pod by namespace and name; a container that only a name
+    /// identifies (podman passes <c>K8S_POD_NAME</c> alone) in the network's <c>localPodNamespace</c>, marked local.
+    /// </summary>
+    private PodRef? Pod => env.Args.PodName is not { Length: > 0 } name
+        ? null
+        : env.Args.PodNamespace is { Length: > 0 } ns
+            ? new PodRef { Namespace = ns, Name = name, Uid = string.IsNullOrEmpty(env.Args.PodUid) ? null : env.Args.PodUid }
+            : new PodRef { Namespace = conf.LocalPodNamespace, Name = name, Local = true };
 
     /// <summary>
     /// Makes sure the network's masquerade chain is in the kernel (see <see cref="Masquerade.Ensure"/>); an nft that fails

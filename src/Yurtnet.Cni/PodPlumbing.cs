@@ -25,7 +25,12 @@ internal static class PodPlumbing
     /// <summary>
     /// Plumbs the namespace. On failure, everything this call created is removed before the exception leaves.
     /// </summary>
-    public static Plumbed Attach(NetConf conf, CniEnvironment env, IReadOnlyList<PodAddress> addresses, int mtu)
+    /// <param name="conf">The network.</param>
+    /// <param name="env">The attachment.</param>
+    /// <param name="addresses">What yurtnetd allocated.</param>
+    /// <param name="mtu">Both veth ends' MTU.</param>
+    /// <param name="mac">The MAC the runtime asked for the pod's interface, or null for the kernel's random one.</param>
+    public static Plumbed Attach(NetConf conf, CniEnvironment env, IReadOnlyList<PodAddress> addresses, int mtu, string? mac)
     {
         using var hostNs = NetworkNamespace.OpenCurrent();
         using var host = NetlinkSocket.Open();
@@ -46,6 +51,12 @@ internal static class PodPlumbing
             }
 
             var podLink = pod.GetLink(env.IfName);
+            if (mac is not null && !string.Equals(podLink.Mac, mac, StringComparison.OrdinalIgnoreCase))
+            {
+                pod.SetLinkMac(podLink, Convert.FromHexString(mac.Replace(":", "", StringComparison.Ordinal)));
+                podLink = pod.GetLink(env.IfName);
+            }
+
             foreach (var a in addresses)
             {
                 pod.AddAddress(podLink, a.Address, a.PrefixLength);

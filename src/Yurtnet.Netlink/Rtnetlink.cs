@@ -111,6 +111,19 @@ public static partial class Rtnetlink
             : $"RTM_NEWLINK up \"{link.Name}\" in {socket.Where}");
     }
 
+    /// <summary>Sets a link's MAC address (a veth takes it while up).</summary>
+    public static void SetLinkMac(this NetlinkSocket socket, LinkInfo link, byte[] mac)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(link);
+        ArgumentNullException.ThrowIfNull(mac);
+        var w = socket.Writer;
+        w.Begin(Interop.RTM_NEWLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK);
+        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC, ifi_index = link.Index });
+        w.Attribute(Interop.IFLA_ADDRESS, mac);
+        socket.Execute($"RTM_NEWLINK \"{link.Name}\" address {FormatMac(mac)} in {socket.Where}");
+    }
+
     /// <summary>Turns hairpin mode on a bridge port on or off.</summary>
     public static void SetHairpin(this NetlinkSocket socket, LinkInfo port, bool on)
     {

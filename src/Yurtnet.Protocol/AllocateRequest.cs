@@ -21,8 +21,14 @@ public sealed record AllocateRequest : Request
     /// <summary>The pools (<c>ipam.subnets</c>), in order; one address per address family is allocated.</summary>
     public required IReadOnlyList<string> Subnets { get; init; }
 
-    /// <summary>Addresses the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>); empty for "any".</summary>
+    /// <summary>
+    /// Addresses the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>, the <c>ips</c> capability, <c>CNI_ARGS</c>
+    /// <c>IP</c>); empty for "any".
+    /// </summary>
     public IReadOnlyList<string> RequestedIps { get; init; } = [];
+
+    /// <summary>Where <see cref="RequestedIps"/> came from, for a refusal's message (e.g. <c>CNI_ARGS IP</c>); null: the pod annotation.</summary>
+    public string? RequestedFrom { get; init; }
 
     /// <summary>
     /// Whether the runtime passed the pod's annotations. When it did not, the daemon takes the annotation (and a

@@ -38,11 +38,17 @@ public static class ClientFrameJson
                         w.WriteString("namespace", pod.Namespace);
                         w.WriteString("name", pod.Name);
                         Optional(w, "uid", pod.Uid);
+                        if (pod.Local)
+                        {
+                            w.WriteBoolean("local", true);
+                        }
+
                         w.WriteEndObject();
                     }
 
                     Strings(w, "subnets", r.Subnets);
                     Strings(w, "requestedIps", r.RequestedIps);
+                    Optional(w, "requestedFrom", r.RequestedFrom);
                     w.WriteBoolean("podAnnotationsPassed", r.PodAnnotationsPassed);
                     break;
                 case CommitRequest r:

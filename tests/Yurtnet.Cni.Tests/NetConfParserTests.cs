@@ -239,4 +239,25 @@ public sealed class NetConfParserTests
         Assert.Equal(7, error.Code);
         Assert.Contains(named, error.Msg, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_ips_and_mac_capabilities_are_read_for_add_and_a_wrong_type_is_code_7()
+    {
+        var conf = Parse("""{"cniVersion":"1.0.0","name":"n","runtimeConfig":{"ips":["10.98.0.50/24"],"mac":"02:42:0a:62:00:32"}}""");
+        Assert.Equal(["10.98.0.50/24"], conf.CapabilityIps);
+        Assert.Equal("02:42:0a:62:00:32", conf.CapabilityMac);
+
+        Assert.Equal(7, Rejects("""{"cniVersion":"1.0.0","name":"n","runtimeConfig":{"ips":"10.98.0.50"}}""").Code);
+        Assert.Equal(7, Rejects("""{"cniVersion":"1.0.0","name":"n","runtimeConfig":{"mac":42}}""").Code);
+        Assert.Null(Parse("""{"cniVersion":"1.0.0","name":"n","runtimeConfig":{"ips":"junk"}}""", CniCommand.Del).CapabilityIps);
+    }
+
+    [Fact]
+    public void Local_pod_namespace_defaults_to_local_and_must_be_a_short_name_without_a_slash()
+    {
+        Assert.Equal("local", Parse("""{"cniVersion":"1.0.0","name":"n"}""").LocalPodNamespace);
+        Assert.Equal("podman", Parse("""{"cniVersion":"1.0.0","name":"n","localPodNamespace":"podman"}""").LocalPodNamespace);
+        Assert.Contains("localPodNamespace", Rejects("""{"cniVersion":"1.0.0","name":"n","localPodNamespace":"a/b"}""").Msg, StringComparison.Ordinal);
+        Assert.Contains("localPodNamespace", Rejects("""{"cniVersion":"1.0.0","name":"n","localPodNamespace":""}""").Msg, StringComparison.Ordinal);
+    }
 }

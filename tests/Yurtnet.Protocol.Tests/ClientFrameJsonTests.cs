@@ -9,6 +9,7 @@ public sealed class ClientFrameJsonTests
     {
         new AllocateRequest { Id = "1", ContainerId = "c", IfName = "eth0", Network = "n", Netns = "/run/netns/x", Pod = new PodRef { Namespace = "ns", Name = "p", Uid = "u" }, Subnets = ["10.0.0.0/24", "fd00::/64"] },
         new AllocateRequest { Id = "2", ContainerId = "c", IfName = "eth0", Network = "n", Subnets = [] },
+        new AllocateRequest { Id = "2", ContainerId = "c", IfName = "eth0", Network = "n", Pod = new PodRef { Namespace = "local", Name = "web", Local = true }, Subnets = [], RequestedIps = ["10.0.0.5"], RequestedFrom = "CNI_ARGS IP" },
         new CommitRequest { Id = "3", ContainerId = "c", IfName = "eth0", Network = "n", HostVeth = "yn1", Mac = "02:00:00:00:00:01" },
         new CommitRequest { Id = "3", ContainerId = "c", IfName = "eth0", Network = "n", Host = new NetworkHost { Bridge = "yurt0", IsGateway = true, Mtu = 1450, IpMasq = true, MasqueradeSubnets = ["10.0.0.0/24", "fd00::/64"] } },
         new ReleaseRequest { Id = "4", ContainerId = "c", IfName = "eth0", Network = "n", Rollback = true },

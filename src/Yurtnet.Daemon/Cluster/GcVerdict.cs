@@ -11,12 +11,15 @@ namespace Yurtnet.Daemon.Cluster;
 /// </summary>
 internal static class GcVerdict
 {
-    /// <summary>Leases whose pod the view lacks (or shows with another UID); pending leases are the reconciler's.</summary>
+    /// <summary>
+    /// Leases whose pod the view lacks (or shows with another UID); pending leases are the reconciler's, and a local
+    /// container's lease (podman) is never a Kubernetes pod's to miss.
+    /// </summary>
     public static IEnumerable<Lease> Orphans(IEnumerable<Lease> leases, IReadOnlyDictionary<string, PodFacts> pods)
     {
         ArgumentNullException.ThrowIfNull(leases);
         ArgumentNullException.ThrowIfNull(pods);
-        return leases.Where(l => l.State != LeaseState.Pending && l.PodKey is { } key
+        return leases.Where(l => l.State != LeaseState.Pending && l.KubernetesPodKey is { } key
             && (!pods.TryGetValue(key, out var pod) || (l.PodUid is not null && l.PodUid != pod.Uid)));
     }
 

@@ -88,7 +88,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
         }
 
         // What the runtime did not pass, the pod watch may have seen: a dictionary read, never an API call.
-        var seen = r.Pod is { } pod && pods.TryGet(pod.Key, out var watched) ? new PodSighting(watched.Uid, watched.RequestedIp, pods.Fresh) : null;
+        var seen = r.Pod is { Local: false } pod && pods.TryGet(pod.Key, out var watched) ? new PodSighting(watched.Uid, watched.RequestedIp, pods.Fresh) : null;
         AllocationRequest request;
         switch (AllocationPlanner.Plan(r, facts.Node?.PodCidrs ?? [], seen))
         {
@@ -133,7 +133,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
                 }).ToList(),
             },
             AllocationOutcome.Exhausted e => Failure(Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\"")),
-            AllocationOutcome.Refused refused => Failure(Error(ErrorKind.InvalidRequest, $"pod annotation {Yurtnet.Protocol.Annotations.RequestedIp}: {refused.Reason}")),
+            AllocationOutcome.Refused refused => Failure(Error(ErrorKind.InvalidRequest, $"{r.RequestedFrom ?? $"pod annotation {Yurtnet.Protocol.Annotations.RequestedIp}"}: {refused.Reason}")),
             _ => Error(ErrorKind.Internal, "unexpected allocation outcome"),
         };
     }

@@ -72,6 +72,7 @@ internal static class AllocationPlanner
             PodNamespace = request.Pod?.Namespace,
             PodName = request.Pod?.Name,
             PodUid = request.Pod?.Uid ?? (seen is { Fresh: true } ? seen.Uid : null),
+            PodLocal = request.Pod?.Local ?? false,
             Pools = pools,
         });
     }

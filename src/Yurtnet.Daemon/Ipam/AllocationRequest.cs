@@ -13,6 +13,9 @@ internal sealed record AllocationRequest
     public string? PodName { get; init; }
     public string? PodUid { get; init; }
 
+    /// <summary>The pod is a local container only a name identifies (<see cref="Yurtnet.Protocol.PodRef.Local"/>).</summary>
+    public bool PodLocal { get; init; }
+
     /// <summary>Pools in order; one address per address family is allocated, later pools of a family are overflow.</summary>
     public required IReadOnlyList<Pool> Pools { get; init; }
 

@@ -26,6 +26,12 @@ internal sealed record Lease
 
     public string? PodUid { get; init; }
 
+    /// <summary>
+    /// Not a Kubernetes pod but a local container only a name identifies (podman): sticky like a pod, never matched with
+    /// a Kubernetes pod's key, and outside the pod watch, the network-status outbox and cluster GC.
+    /// </summary>
+    public bool PodLocal { get; init; }
+
     public string? Netns { get; init; }
 
     /// <summary>MAC address of the pod interface, recorded when the attachment is committed.</summary>
@@ -40,6 +46,12 @@ internal sealed record Lease
     /// <summary>The kernel boot the lease was last allocated or committed in; an attachment from another boot cannot be live.</summary>
     public required string BootId { get; init; }
 
-    /// <summary>The sticky key <c>namespace/name</c>, or null when the runtime did not name the pod.</summary>
+    /// <summary>The sticky key <c>namespace/name</c>, or null when the runtime did not name the pod (with <see cref="PodLocal"/>, a local container's).</summary>
     public string? PodKey => PodNamespace is null || PodName is null ? null : $"{PodNamespace}/{PodName}";
+
+    /// <summary>The key of a Kubernetes pod: what the pod watch, the outbox and cluster GC know; null for a local container.</summary>
+    public string? KubernetesPodKey => PodLocal ? null : PodKey;
+
+    /// <summary>Whether this lease belongs to the same pod as <paramref name="request"/> (same key, same kind).</summary>
+    public bool SamePod(AllocationRequest request) => PodKey is not null && PodKey == request.PodKey && PodLocal == request.PodLocal;
 }

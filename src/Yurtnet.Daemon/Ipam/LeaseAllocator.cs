@@ -58,7 +58,7 @@ internal static class LeaseAllocator
                 }
 
                 chosen = (wanted, pools.First(p => p.Contains(wanted)));
-                notes.Add($"{wanted} given as requested by the pod's annotation");
+                notes.Add($"{wanted} given as requested");
             }
             else
             {
@@ -83,6 +83,7 @@ internal static class LeaseAllocator
                 PodNamespace = request.PodNamespace,
                 PodName = request.PodName,
                 PodUid = request.PodUid,
+                PodLocal = request.PodLocal,
                 Netns = request.Netns,
                 Since = now,
                 BootId = bootId,
@@ -116,7 +117,7 @@ internal static class LeaseAllocator
             return null;
         }
 
-        return lease.State == LeaseState.Held && lease.PodKey is not null && lease.PodKey == request.PodKey
+        return lease.State == LeaseState.Held && lease.SamePod(request)
             ? null
             : new($"requested address {wanted} is in use by {(lease.PodKey is { } owner ? $"pod {owner}" : $"container {lease.ContainerId}")} ({lease.State.ToString().ToLowerInvariant()})");
     }
@@ -264,7 +265,7 @@ internal static class LeaseAllocator
         }
 
         var candidates = table.All
-            .Where(l => l.PodKey == request.PodKey && pools.Any(p => p.Cidr == l.Pool))
+            .Where(l => l.SamePod(request) && pools.Any(p => p.Cidr == l.Pool))
             .Where(l => l.State == LeaseState.Held || l.BootId != bootId)
             .OrderBy(l => l.State == LeaseState.Held ? 0 : 1)
             .ThenByDescending(l => l.Since)

@@ -15,15 +15,16 @@ internal static class OutboxPlan
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(outbox);
         var plan = new OutboxChanges();
-        var touched = changes.Upserts.Select(l => l.PodKey)
-            .Concat(changes.Removals.Select(ip => table.TryGet(ip, out var lease) ? lease.PodKey : null))
+        // Only Kubernetes pods have an annotation to write; a local container's lease touches no entry.
+        var touched = changes.Upserts.Select(l => l.KubernetesPodKey)
+            .Concat(changes.Removals.Select(ip => table.TryGet(ip, out var lease) ? lease.KubernetesPodKey : null))
             .OfType<string>()
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal);
         var changed = changes.Upserts.Select(l => l.Ip).Concat(changes.Removals).ToHashSet();
         foreach (var pod in touched)
         {
-            var after = table.All.Where(l => l.PodKey == pod && !changed.Contains(l.Ip)).Concat(changes.Upserts.Where(l => l.PodKey == pod)).ToList();
+            var after = table.All.Where(l => l.KubernetesPodKey == pod && !changed.Contains(l.Ip)).Concat(changes.Upserts.Where(l => l.KubernetesPodKey == pod)).ToList();
             var status = NetworkStatus.For(after);
             outbox.TryGetValue(pod, out var queued);
             if (status is null)

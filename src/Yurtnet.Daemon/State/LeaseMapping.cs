@@ -31,6 +31,12 @@ internal static class LeaseMapping
         Optional(doc, "podNamespace", lease.PodNamespace);
         Optional(doc, "podName", lease.PodName);
         Optional(doc, "podUid", lease.PodUid);
+        if (lease.PodLocal)
+        {
+            // Added without a schema change: absent reads as false (a Kubernetes pod), which every older lease is.
+            doc["podLocal"] = true;
+        }
+
         Optional(doc, "netns", lease.Netns);
         Optional(doc, "mac", lease.Mac);
         if (lease.HeldUntil is { } until)
@@ -66,6 +72,7 @@ internal static class LeaseMapping
             PodNamespace = OptionalString(doc, "podNamespace"),
             PodName = OptionalString(doc, "podName"),
             PodUid = OptionalString(doc, "podUid"),
+            PodLocal = doc["podLocal"].IsBoolean && doc["podLocal"].AsBoolean,
             Netns = OptionalString(doc, "netns"),
             Mac = OptionalString(doc, "mac"),
             Since = DateTimeOffset.FromUnixTimeMilliseconds(doc["since"].AsInt64),

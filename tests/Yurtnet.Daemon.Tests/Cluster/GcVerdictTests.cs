@@ -78,4 +78,14 @@ public sealed class GcVerdictTests
 
         Assert.Empty(GcVerdict.Orphans([pending, unnamed], NoPods));
     }
+
+    [Fact]
+    public void A_local_containers_lease_is_never_missed_by_cluster_gc()
+    {
+        var missing = new Dictionary<IPAddress, (Lease, DateTimeOffset)>();
+        var lease = L("10.22.0.5", state: LeaseState.Held) with { PodLocal = true };
+
+        Assert.Empty(Run([lease], NoPods, missing, after: [TimeSpan.Zero, TimeSpan.FromMinutes(5), TimeSpan.FromHours(1)]));
+        Assert.Empty(GcVerdict.Orphans([lease], NoPods));
+    }
 }

@@ -109,4 +109,23 @@ public sealed class RequestedAddressTests
 
         Assert.True(again.Existing);
     }
+
+    [Fact]
+    public void A_local_container_and_a_kubernetes_pod_of_the_same_key_never_share_a_held_address()
+    {
+        var table = new LeaseTable();
+        var local = Req("c1", "web", "10.22.0.40") with { PodNamespace = "local", PodLocal = true };
+        Allocate(table, local);
+        table.Apply(LeaseAllocator.Release(table, "c1", "eth0", "edge", rollback: false, T0, TimeSpan.FromMinutes(10)).Changes);
+
+        var kubernetes = Req("c2", "web", "10.22.0.40") with { PodNamespace = "local" };
+        var refused = Assert.IsType<AllocationOutcome.Refused>(Allocate(table, kubernetes));
+        Assert.Contains("in use by pod local/web (held)", refused.Reason, StringComparison.Ordinal);
+        var sticky = Assert.IsType<AllocationOutcome.Allocated>(Allocate(table, Req("c3", "web") with { PodNamespace = "local" }));
+        Assert.NotEqual("10.22.0.40", sticky.Leases[0].Ip.ToString());
+
+        var back = Assert.IsType<AllocationOutcome.Allocated>(Allocate(table, Req("c4", "web") with { PodNamespace = "local", PodLocal = true }));
+        Assert.Equal("10.22.0.40", back.Leases[0].Ip.ToString());
+        Assert.True(back.Leases[0].PodLocal);
+    }
 }

@@ -63,4 +63,10 @@ public sealed class OutboxPlanTests
 
         Assert.True(OutboxPlan.For(new LeaseTable(), Upsert(anonymous), new Dictionary<string, OutboxEntry>(), 1, T0).IsEmpty);
     }
+
+    [Fact]
+    public void A_local_containers_lease_writes_no_pod_annotation()
+    {
+        Assert.True(OutboxPlan.For(new LeaseTable(), Upsert(L("10.22.0.5") with { PodLocal = true }), new Dictionary<string, OutboxEntry>(), 7, T0).IsEmpty);
+    }
 }

@@ -50,6 +50,7 @@ public sealed class StateStoreTests : IDisposable
         var changes = new IpamChanges();
         changes.Upserts.Add(Lease("10.22.0.7"));
         changes.Upserts.Add(Lease("fd00:22::7", LeaseState.Held));
+        changes.Upserts.Add(Lease("10.22.0.8") with { PodNamespace = "local", PodLocal = true });
         changes.Cursors["10.22.0.0/24"] = 7;
         using (var store = Open())
         {
@@ -59,9 +60,10 @@ public sealed class StateStoreTests : IDisposable
         using var reopened = Open();
         var table = reopened.Load();
 
-        Assert.Equal(2, table.Count);
+        Assert.Equal(3, table.Count);
         Assert.True(table.TryGet(IPAddress.Parse("fd00:22::7"), out var held));
         Assert.Equal(Lease("fd00:22::7", LeaseState.Held), held);
+        Assert.True(table.TryGet(IPAddress.Parse("10.22.0.8"), out var local) && local.PodLocal && !held.PodLocal);
         Assert.Equal((UInt128)7, table.Cursor("10.22.0.0/24"));
     }
 
