@@ -13,13 +13,14 @@ SLN := Appliance.sln
 # Bench: Debian's reference plugins (bridge + host-local), the baseline it compares against. Fuzz: AFL++.
 # arm64: the cross linker and libraries NativeAOT needs, and qemu-user to run the result.
 # Packages: debhelper to build them, lintian to check them, debootstrap + systemd-container to boot a Debian 12
-# with systemd as PID 1 that installs them.
+# with systemd as PID 1 that installs them. e2e: podman with runc (its CNI backend drives the plugin), a static
+# busybox as the containers' root file system, curl for the published port.
 DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins afl++ \
 	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file \
-	debhelper dpkg-dev lintian debootstrap systemd-container
+	debhelper dpkg-dev lintian debootstrap systemd-container podman runc busybox-static curl
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: help deps build publish test demo bench fuzz smoke-arm64 deb test-packages clean root-check
+.PHONY: help deps build publish test e2e demo bench fuzz smoke-arm64 deb test-packages clean root-check
 
 help: ## list the targets
 	@echo "yurtnet: make <target> (targets that need root say so)"
@@ -39,6 +40,9 @@ publish: deps ## NativeAOT executables yurtnet, yurtnetd, yurtnetctl into out/$(
 
 test: deps publish ## unit and integration tests (integration needs root; they fail instead of skipping when CI=true)
 	YURTNET_BIN=$(OUT) $(DOTNET) test $(SLN) -c $(CONFIG) --logger "console;verbosity=normal"
+
+e2e: deps publish ## a real runtime drives the plugin: podman's CNI backend, in a namespace and directories of its own (root)
+	OUT=$(OUT) ./scripts/e2e/podman.sh
 
 demo: root-check deps publish ## two pods on one gateway, end to end (root)
 	OUT=$(OUT) ./scripts/demo.sh
