@@ -177,7 +177,7 @@ taken() {
   local holder; holder=$(ip_of b4)
   ! pm run -d --name thief --network ynpm --ip "$holder" --rootfs "$WORK/rootfs" sleep 3600 > "$WORK/thief.out" 2>&1
   cat "$WORK/thief.out"
-  grep -q "in use by pod local/b4" "$WORK/thief.out"
+  grep -q "in use by container local/b4" "$WORK/thief.out"
   pm rm -f thief >/dev/null 2>&1 || true
 }
 check "--ip of an address in use is refused, naming the container that has it" taken

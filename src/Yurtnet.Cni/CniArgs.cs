@@ -44,6 +44,13 @@ internal sealed record CniArgs
             pairs.Add((part[..eq], part[(eq + 1)..]));
         }
 
+        // A request given twice would be one silently ignored.
+        if (pairs.GroupBy(p => p.Key).FirstOrDefault(g => g.Key is "IP" or "MAC" && g.Count() > 1) is { } twice)
+        {
+            problem = $"CNI_ARGS: {twice.Key} is given {twice.Count()} times; give it once (IP takes one IPv4 and one IPv6 address, comma separated)";
+            return false;
+        }
+
         var ignoreUnknown = pairs.Any(p => p.Key == "IgnoreUnknown" && (p.Value == "1" || p.Value.Equals("true", StringComparison.OrdinalIgnoreCase)));
         var unknown = new List<string>();
         foreach (var (key, value) in pairs)

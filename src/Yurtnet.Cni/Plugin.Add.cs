@@ -23,6 +23,7 @@ internal sealed partial class Plugin
             Subnets = conf.Subnets.Select(s => s.ToString()).ToList(),
             RequestedIps = wanted.Ips.Select(ip => ip.ToString()).ToList(),
             RequestedFrom = wanted.IpsFrom,
+            RequestedMac = wanted.Mac,
             PodAnnotationsPassed = conf.PodAnnotationsPassed,
         });
         var addresses = allocation.Addresses.Select(PodAddress.From).ToList();

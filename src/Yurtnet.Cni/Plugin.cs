@@ -71,7 +71,7 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
             : new PodRef { Namespace = conf.LocalPodNamespace, Name = name, Local = true };
 
     /// <summary>
-    /// Makes sure the network's masquerade chain is in the kernel (see <see cref="Masquerade.Ensure"/>); an nft that fails
+    /// Makes sure the network's masquerade chain is in the kernel (see <see cref="Masquerade.Ensure(string, IReadOnlyList{System.Net.IPNetwork}, TimeSpan)"/>); an nft that fails
     /// is a CNI error that says what to do. Returns true when a chain that had been installed was gone and is back.
     /// </summary>
     private bool EnsureMasquerade(IReadOnlyList<System.Net.IPNetwork> subnets)

@@ -53,45 +53,47 @@ public static class Nftables
     }
 
     /// <summary>
-    /// Who a set of an inet table is, or null when there is no such set: the kernel's handles of its table and of the
-    /// set. A set made again under the same name (after <c>nft flush ruleset</c>, by a plugin that declared it anew,
-    /// empty) is another set, whose contents are gone. Handles count up per table, and a table made again starts them
-    /// over, so the set's handle alone may repeat; the table's comes from a counter of the whole namespace.
+    /// Whether a set of an inet table holds any element: null when there is no such set. After <c>nft flush ruleset</c>
+    /// a plugin that puts its chain back declares the sets anew, empty: a set of the name exists, what was in it does not.
+    /// One dump of the set's elements, stopped at the first answer.
     /// </summary>
     /// <exception cref="NetlinkException">The kernel refused the question (no nf_tables, no privilege).</exception>
-    public static (ulong Table, ulong Set)? InetSetIdentity(string table, string set)
+    public static bool? InetSetHasElements(string table, string set)
     {
-        var sets = Ask(Interop.NFT_MSG_GETSET, Interop.NFTA_SET_TABLE, table, Interop.NFTA_SET_NAME, set, "NFT_MSG_GETSET");
-        var tables = Ask(Interop.NFT_MSG_GETTABLE, 0, table, Interop.NFTA_TABLE_NAME, table, "NFT_MSG_GETTABLE");
-        return sets is [var s, ..] && tables is [var t, ..]
-            ? (Handle(t, Interop.NFTA_TABLE_HANDLE), Handle(s, Interop.NFTA_SET_HANDLE))
-            : null;
-    }
-
-    /// <summary>A handle attribute of an nf_tables answer (after its nfgenmsg); nf_tables sends handles in network byte order.</summary>
-    private static ulong Handle(byte[] answer, ushort attribute)
-    {
-        var found = (Attribute: attribute, Value: 0UL);
-        if (answer.Length > 4)
+        ArgumentException.ThrowIfNullOrEmpty(table);
+        ArgumentException.ThrowIfNullOrEmpty(set);
+        using var socket = NetlinkSocket.Open("host", groups: 0, Interop.NETLINK_NETFILTER);
+        var w = socket.Writer;
+        w.Begin((ushort)((Interop.NFNL_SUBSYS_NFTABLES << 8) | Interop.NFT_MSG_GETSETELEM), Interop.NLM_F_REQUEST | Interop.NLM_F_DUMP);
+        w.Append(new Interop.nfgenmsg { nfgen_family = Interop.NFPROTO_INET, version = Interop.NFNETLINK_V0 });
+        w.Attribute(Interop.NFTA_SET_ELEM_LIST_TABLE, NulTerminated(table));
+        w.Attribute(Interop.NFTA_SET_ELEM_LIST_SET, NulTerminated(set));
+        List<byte[]> answers;
+        try
         {
-            NetlinkAttributes.ForEach(answer.AsSpan(4), ref found, static (ref (ushort Attribute, ulong Value) f, ushort type, ReadOnlySpan<byte> payload) =>
-            {
-                if (type == f.Attribute && payload.Length >= 8)
-                {
-                    f.Value = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(payload);
-                }
-            });
+            answers = socket.Query($"NFT_MSG_GETSETELEM inet {table} {set}");
+        }
+        catch (NetlinkException ex) when (ex.IsNotFound)
+        {
+            return null;
         }
 
-        return found.Value;
+        foreach (var answer in answers.Where(a => a.Length > 4))
+        {
+            var found = false;
+            NetlinkAttributes.ForEach(answer.AsSpan(4), ref found, static (ref bool f, ushort type, ReadOnlySpan<byte> payload) =>
+                f |= type == Interop.NFTA_SET_ELEM_LIST_ELEMENTS && payload.Length > 0);
+            if (found)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Asks nf_tables for one object of an inet table by name: one request, no exec.</summary>
-    private static bool Exists(byte message, ushort tableAttribute, string table, ushort nameAttribute, string name, string what) =>
-        Ask(message, tableAttribute, table, nameAttribute, name, what).Count > 0;
-
-    /// <summary>The kernel's answers (payloads after the netlink header) about one object of an inet table; none when it does not exist.</summary>
-    private static List<byte[]> Ask(byte message, ushort tableAttribute, string table, ushort nameAttribute, string name, string what)
+    private static bool Exists(byte message, ushort tableAttribute, string table, ushort nameAttribute, string name, string what)
     {
         ArgumentException.ThrowIfNullOrEmpty(table);
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -99,19 +101,15 @@ public static class Nftables
         var w = socket.Writer;
         w.Begin((ushort)((Interop.NFNL_SUBSYS_NFTABLES << 8) | message), Interop.NLM_F_REQUEST | Interop.NLM_F_ACK);
         w.Append(new Interop.nfgenmsg { nfgen_family = Interop.NFPROTO_INET, version = Interop.NFNETLINK_V0 });
-        if (tableAttribute != 0)
-        {
-            w.Attribute(tableAttribute, NulTerminated(table));
-        }
-
+        w.Attribute(tableAttribute, NulTerminated(table));
         w.Attribute(nameAttribute, NulTerminated(name));
         try
         {
-            return socket.Query($"{what} inet {table} {name}");
+            return socket.Query($"{what} inet {table} {name}").Count > 0;
         }
         catch (NetlinkException ex) when (ex.IsNotFound)
         {
-            return [];
+            return false;
         }
     }
 

@@ -27,6 +27,9 @@ public sealed record AllocateRequest : Request
     /// </summary>
     public IReadOnlyList<string> RequestedIps { get; init; } = [];
 
+    /// <summary>The MAC the runtime asked for the pod's interface (the <c>mac</c> capability, <c>CNI_ARGS</c> <c>MAC</c>), lower case with colons.</summary>
+    public string? RequestedMac { get; init; }
+
     /// <summary>Where <see cref="RequestedIps"/> came from, for a refusal's message (e.g. <c>CNI_ARGS IP</c>); null: the pod annotation.</summary>
     public string? RequestedFrom { get; init; }
 

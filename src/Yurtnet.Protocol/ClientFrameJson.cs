@@ -49,6 +49,7 @@ public static class ClientFrameJson
                     Strings(w, "subnets", r.Subnets);
                     Strings(w, "requestedIps", r.RequestedIps);
                     Optional(w, "requestedFrom", r.RequestedFrom);
+                    Optional(w, "requestedMac", r.RequestedMac);
                     w.WriteBoolean("podAnnotationsPassed", r.PodAnnotationsPassed);
                     break;
                 case CommitRequest r:

@@ -29,6 +29,15 @@ public sealed class CniArgsTests
     }
 
     [Fact]
+    public void Ip_and_mac_are_known_keys_and_each_given_twice_is_an_error()
+    {
+        Assert.True(CniArgs.TryParse("K8S_POD_NAME=web;IP=10.0.0.5,fd00::5;MAC=02:00:00:00:00:01", out var args, out _));
+        Assert.Equal(("10.0.0.5,fd00::5", "02:00:00:00:00:01"), (args.Ip, args.Mac));
+        Assert.False(CniArgs.TryParse("IgnoreUnknown=1;IP=10.0.0.5;IP=10.0.0.6", out _, out var problem));
+        Assert.Contains("IP is given 2 times", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pair_without_equals_sign_is_an_error()
     {
         Assert.False(CniArgs.TryParse("K8S_POD_NAME", out _, out var problem));

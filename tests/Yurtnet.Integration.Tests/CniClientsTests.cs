@@ -63,10 +63,14 @@ public sealed class CniClientsTests
         var taken = CniRun.Exec("ADD", network.Conf(), "pm-db", db.Path, args: $"IgnoreUnknown=1;K8S_POD_NAME=db;IP={wanted}");
 
         Assert.Equal(7, taken.ErrorCode);
-        Assert.Contains($"CNI_ARGS IP: requested address {wanted} is in use by pod local/web", taken.Json.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"CNI_ARGS IP: requested address {wanted} is in use by container local/web", taken.Json.GetProperty("msg").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(await daemon.LeasesAsync(), l => l.Pod == "local/db");
         var bad = CniRun.Exec("ADD", network.Conf(), "pm-db", db.Path, args: "IgnoreUnknown=1;K8S_POD_NAME=db;MAC=01:00:5e:00:00:01");
         Assert.Equal(7, bad.ErrorCode);
+        var twin = CniRun.Exec("ADD", network.Conf(), "pm-db", db.Path, args: "IgnoreUnknown=1;K8S_POD_NAME=db;MAC=02:42:0a:62:00:32");
+        Assert.Equal(7, twin.ErrorCode);
+        Assert.Contains("requested MAC 02:42:0a:62:00:32 is in use", twin.Json.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.Contains("by container local/web", twin.Json.GetProperty("msg").GetString(), StringComparison.Ordinal);
         CniRun.Exec("DEL", network.Conf(), "pm-web", web.Path);
     }
 

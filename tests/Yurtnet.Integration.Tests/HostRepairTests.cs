@@ -157,4 +157,79 @@ public sealed class HostRepairTests
         Assert.Empty(network.MasqueradeChains(gw));
         Assert.Empty(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs);
     }
+
+    [RootFact]
+    public async Task Reconciler_makes_nothing_again_for_pods_whose_veths_are_gone_and_one_step_that_cannot_be_done_does_not_stop_the_others()
+    {
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess();
+        await daemon.StartInNetnsAsync(gw.Name);
+        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        using var a = new TestNetns();
+        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name).ExitCode);
+        var hostVeth = HostVethName.For(CniRun.ContainerId("c-a", network.Conf()), "eth0");
+
+        // A link of the bridge's name that is no bridge (another program's), and the ruleset flushed: the bridge's
+        // steps are refused and said, the masquerade chain is still put back.
+        Assert.Equal(0, gw.Exec("ip", "link", "delete", network.Bridge).Code);
+        Assert.Equal(0, gw.Exec("ip", "link", "add", network.Bridge, "type", "veth", "peer", "name", "ytnotabr").Code);
+        Assert.Equal(0, gw.Exec("nft", "flush", "ruleset").Code);
+        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+        Assert.Contains(repairs, r => r.Contains("the masquerade chain was gone", StringComparison.Ordinal));
+        Assert.Single(network.MasqueradeChains(gw));
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("is a veth, not a bridge", StringComparison.Ordinal)), daemon.Log);
+        Assert.Contains("veth", gw.Exec("ip", "-d", "-o", "link", "show", network.Bridge).Output, StringComparison.Ordinal);
+
+        // The sandbox went without a DEL (its veth with it): its active lease is no reason to make the bridge again.
+        Assert.Equal(0, gw.Exec("ip", "link", "delete", network.Bridge).Code);
+        Assert.Equal(0, gw.Exec("ip", "link", "delete", hostVeth).Code);
+        var none = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+        Assert.DoesNotContain(none, r => r.Contains("made again", StringComparison.Ordinal));
+        Assert.NotEqual(0, gw.Exec("ip", "link", "show", network.Bridge).Code);
+        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
+    }
+
+    [RootFact]
+    public async Task Reconciler_removes_a_masquerade_chain_whose_network_no_lease_names_any_more()
+    {
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess();
+        await daemon.StartInNetnsAsync(gw.Name);
+        // As a plugin of an earlier build left it: a chain and its marker, for a network yurtnetd has no lease of.
+        var chain = HostNames.MasqueradeChain("gone-network");
+        var markers = Path.Combine(Path.GetDirectoryName(daemon.Socket)!, "masq");
+        Directory.CreateDirectory(markers);
+        File.WriteAllBytes(Path.Combine(markers, chain + ".0123456789abcdef"), []);
+        Assert.Equal(0, gw.Exec("nft", $"add table inet yurtnet; add chain inet yurtnet {chain} {{ type nat hook postrouting priority srcnat; policy accept; }}").Code);
+
+        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+
+        Assert.Contains(repairs, r => r.Contains($"masquerade chain {chain}", StringComparison.Ordinal) && r.Contains("removed", StringComparison.Ordinal));
+        Assert.DoesNotContain(chain, gw.Exec("nft", "list", "table", "inet", "yurtnet").Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(markers, chain + ".*"));
+    }
+
+    [RootFact]
+    public async Task A_full_card_that_stops_the_releases_does_not_stop_the_host_repair()
+    {
+        using var disk = new SmallDisk();
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess(", \"reconcileInterval\": \"1s\"", leaseHold: "1s", stateDir: Path.Combine(disk.Path, "state"));
+        await daemon.StartInNetnsAsync(gw.Name);
+        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        using var a = new TestNetns();
+        using var b = new TestNetns();
+        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name).ExitCode);
+        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name).ExitCode);
+        Assert.Equal(0, CniRun.Exec("DEL", network.Conf(), "c-b", b.Path, inNetns: gw.Name).ExitCode);
+
+        // The hold of b's address expires on a full card: each pass's release fails. The flushed chain comes back anyway.
+        disk.Fill();
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("reconcile pass failed", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), daemon.Log);
+        Assert.Equal(0, gw.Exec("nft", "flush", "ruleset").Code);
+
+        Assert.True(await Eventually.WaitForAsync(() => network.MasqueradeChains(gw).Count == 1, TimeSpan.FromSeconds(20)), daemon.Log);
+        disk.Free();
+        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
+    }
 }

@@ -33,7 +33,10 @@ internal sealed class Masquerade(string runDirectory)
     /// </summary>
     /// <exception cref="TimeoutException">Another plugin held the masquerade lock for <paramref name="lockTimeout"/>.</exception>
     /// <exception cref="NftablesException">nft failed or did not finish in time; <see cref="Hint"/> says what to do.</exception>
-    public bool Ensure(string network, IReadOnlyList<IPNetwork> subnets, TimeSpan lockTimeout)
+    public bool Ensure(string network, IReadOnlyList<IPNetwork> subnets, TimeSpan lockTimeout) => Ensure(network, subnets, lockTimeout, lockTimeout);
+
+    /// <summary>As <see cref="Ensure(string, IReadOnlyList{IPNetwork}, TimeSpan)"/>, with its own bound for the nft run.</summary>
+    public bool Ensure(string network, IReadOnlyList<IPNetwork> subnets, TimeSpan lockTimeout, TimeSpan nftTimeout)
     {
         var marker = MarkerPath(network, subnets);
         var chain = HostNames.MasqueradeChain(network);
@@ -53,8 +56,8 @@ internal sealed class Masquerade(string runDirectory)
                 return false;
             }
 
-            RunNft(InstallScript(chain, subnets), $"install masquerade for network \"{network}\"", lockTimeout);
-            RemoveMarkers(network);
+            RunNft(InstallScript(chain, subnets), $"install masquerade for network \"{network}\"", nftTimeout);
+            RemoveMarkers(chain);
             File.WriteAllBytes(marker, []);
             return promised;
         }
@@ -74,8 +77,15 @@ internal sealed class Masquerade(string runDirectory)
     }
 
     /// <summary>Whether a marker says the network's chain was installed since boot (a look at the run directory, no lock).</summary>
-    public bool Installed(string network) =>
-        Directory.Exists(_markerDirectory) && Directory.EnumerateFiles(_markerDirectory, HostNames.MasqueradeChain(network) + ".*").Any();
+    public bool Installed(string network) => InstalledChains().Contains(HostNames.MasqueradeChain(network));
+
+    /// <summary>The chains markers say were installed since boot (by any network, also one no lease names any more).</summary>
+    public HashSet<string> InstalledChains() =>
+        Directory.Exists(_markerDirectory)
+            ? Directory.EnumerateFiles(_markerDirectory).Select(Path.GetFileName).OfType<string>()
+                .Where(f => f.StartsWith("net_", StringComparison.Ordinal) && f.Contains('.', StringComparison.Ordinal))
+                .Select(f => f[..f.LastIndexOf('.')]).ToHashSet(StringComparer.Ordinal)
+            : [];
 
     /// <summary>Takes the exclusive lock for a release; hold it while the chain is removed.</summary>
     /// <exception cref="TimeoutException">Another plugin held the lock for <paramref name="timeout"/>.</exception>
@@ -86,15 +96,19 @@ internal sealed class Masquerade(string runDirectory)
     /// <see cref="HoldForRelease"/>. Returns false when there was nothing to remove (no nft exec).
     /// </summary>
     /// <exception cref="NftablesException">nft failed or did not finish <paramref name="within"/> (then it is killed).</exception>
-    public bool RemoveIfInstalled(string network, TimeSpan within)
+    public bool RemoveIfInstalled(string network, TimeSpan within) => RemoveChainIfInstalled(HostNames.MasqueradeChain(network), within);
+
+    /// <summary>As <see cref="RemoveIfInstalled"/>, by the chain's name (a chain whose network no lease names any more).</summary>
+    /// <exception cref="NftablesException">nft failed or did not finish <paramref name="within"/> (then it is killed).</exception>
+    public bool RemoveChainIfInstalled(string chain, TimeSpan within)
     {
-        if (!Installed(network))
+        if (!InstalledChains().Contains(chain))
         {
             return false;
         }
 
-        RunNft(RemoveScript(HostNames.MasqueradeChain(network)), $"remove masquerade for network \"{network}\"", within);
-        RemoveMarkers(network);
+        RunNft(RemoveScript(chain), $"remove masquerade chain {chain}", within);
+        RemoveMarkers(chain);
         return true;
     }
 
@@ -129,14 +143,14 @@ internal sealed class Masquerade(string runDirectory)
         return Path.Combine(_markerDirectory, $"{HostNames.MasqueradeChain(network)}.{HostVethName.Fnv1a(key):x16}");
     }
 
-    private void RemoveMarkers(string network)
+    private void RemoveMarkers(string chain)
     {
         if (!Directory.Exists(_markerDirectory))
         {
             return;
         }
 
-        foreach (var file in Directory.EnumerateFiles(_markerDirectory, HostNames.MasqueradeChain(network) + ".*"))
+        foreach (var file in Directory.EnumerateFiles(_markerDirectory, chain + ".*"))
         {
             File.Delete(file);
         }

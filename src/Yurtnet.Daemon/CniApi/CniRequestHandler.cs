@@ -133,6 +133,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
                 }).ToList(),
             },
             AllocationOutcome.Exhausted e => Failure(Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\"")),
+            AllocationOutcome.Refused { OfAddress: false } refused => Failure(Error(ErrorKind.InvalidRequest, refused.Reason)),
             AllocationOutcome.Refused refused => Failure(Error(ErrorKind.InvalidRequest, $"{r.RequestedFrom ?? $"pod annotation {Yurtnet.Protocol.Annotations.RequestedIp}"}: {refused.Reason}")),
             _ => Error(ErrorKind.Internal, "unexpected allocation outcome"),
         };
@@ -145,17 +146,20 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             return invalid;
         }
 
-        if (r.Host is { } host)
-        {
-            // Before the commit, so that a repair pass that sees the lease active knows what to repair.
-            await hosts.RecordAsync(r.Network, host, cancellationToken);
-        }
-
         try
         {
-            return await keeper.CommitAsync(r.ContainerId, r.IfName, r.Mac, cancellationToken)
-                ? new CommitResponse()
-                : Error(ErrorKind.LeaseUnknown, $"no lease for container {r.ContainerId} interface {r.IfName} (reclaimed, or never allocated)");
+            if (!await keeper.CommitAsync(r.ContainerId, r.IfName, r.Mac, cancellationToken))
+            {
+                return Error(ErrorKind.LeaseUnknown, $"no lease for container {r.ContainerId} interface {r.IfName} (reclaimed, or never allocated)");
+            }
+
+            if (r.Host is { } host)
+            {
+                // Only for a commit that took; a repair pass that sees the lease first repairs it in the next pass.
+                await hosts.RecordAsync(r.Network, host, cancellationToken);
+            }
+
+            return new CommitResponse();
         }
         catch (StoreUnavailableException ex)
         {

@@ -14,5 +14,7 @@ internal abstract record AllocationOutcome
     public sealed record Exhausted(string Pools) : AllocationOutcome;
 
     /// <summary>A requested address cannot be given (outside the pools, reserved, or another pod's); the reason says which.</summary>
-    public sealed record Refused(string Reason) : AllocationOutcome;
+    /// <param name="Reason">Why, naming the holder.</param>
+    /// <param name="OfAddress">About a requested address (its source is named before it) rather than the MAC.</param>
+    public sealed record Refused(string Reason, bool OfAddress = true) : AllocationOutcome;
 }

@@ -54,12 +54,25 @@ internal static class AllocationPlanner
             requested.Add(ip);
         }
 
-        if (!request.PodAnnotationsPassed && requested.Count == 0 && seen?.RequestedIp is { } annotation
-            && !Annotations.TryParseRequestedIps(annotation, out requested, out var annotationProblem))
+        if (!request.PodAnnotationsPassed && seen?.RequestedIp is { } annotation)
         {
-            return new AllocationPlan.Invalid(
-                $"pod annotation {Annotations.RequestedIp}: \"{annotation}\" (as the pod watch saw it): {annotationProblem}; {Annotations.RequestedIpHint}",
-                CountsAsFailure: true);
+            if (!Annotations.TryParseRequestedIps(annotation, out var annotated, out var annotationProblem))
+            {
+                return new AllocationPlan.Invalid(
+                    $"pod annotation {Annotations.RequestedIp}: \"{annotation}\" (as the pod watch saw it): {annotationProblem}; {Annotations.RequestedIpHint}",
+                    CountsAsFailure: true);
+            }
+
+            // The runtime asked through another source too (the ips capability, CNI_ARGS IP): both must agree.
+            if (annotated.FirstOrDefault(a => requested.Any(r => r.AddressFamily == a.AddressFamily && !r.Equals(a))) is { } differs)
+            {
+                var other = requested.First(r => r.AddressFamily == differs.AddressFamily);
+                return new AllocationPlan.Invalid(
+                    $"{request.RequestedFrom ?? "the runtime"} asks for {other}, the pod annotation {Annotations.RequestedIp} (as the pod watch saw it) for {differs}; ask for one address per family in one place",
+                    CountsAsFailure: true);
+            }
+
+            requested = [.. requested, .. annotated.Where(a => !requested.Any(r => r.AddressFamily == a.AddressFamily))];
         }
 
         return new AllocationPlan.Ready(new AllocationRequest
@@ -73,6 +86,7 @@ internal static class AllocationPlanner
             PodName = request.Pod?.Name,
             PodUid = request.Pod?.Uid ?? (seen is { Fresh: true } ? seen.Uid : null),
             PodLocal = request.Pod?.Local ?? false,
+            RequestedMac = request.RequestedMac,
             Pools = pools,
         });
     }

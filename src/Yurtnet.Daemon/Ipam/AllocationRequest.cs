@@ -16,6 +16,9 @@ internal sealed record AllocationRequest
     /// <summary>The pod is a local container only a name identifies (<see cref="Yurtnet.Protocol.PodRef.Local"/>).</summary>
     public bool PodLocal { get; init; }
 
+    /// <summary>The MAC the runtime asked for; refused while another attachment of the network has it.</summary>
+    public string? RequestedMac { get; init; }
+
     /// <summary>Pools in order; one address per address family is allocated, later pools of a family are overflow.</summary>
     public required IReadOnlyList<Pool> Pools { get; init; }
 

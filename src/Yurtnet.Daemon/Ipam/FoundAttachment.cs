@@ -12,6 +12,7 @@ namespace Yurtnet.Daemon.Ipam;
 /// <param name="PodUid">From K8S_POD_UID.</param>
 /// <param name="Netns">The sandbox's network namespace.</param>
 /// <param name="Plumbed">Whether its host veth still exists: the sandbox is live.</param>
+/// <param name="PodLocal">A container the runtime named only by K8S_POD_NAME (podman), placed in the network's localPodNamespace.</param>
 internal sealed record FoundAttachment(
     string ContainerId,
     string IfName,
@@ -21,4 +22,5 @@ internal sealed record FoundAttachment(
     string? PodName,
     string? PodUid,
     string? Netns,
-    bool Plumbed);
+    bool Plumbed,
+    bool PodLocal = false);

@@ -41,6 +41,12 @@ internal static class LeaseAllocator
             return new AllocationOutcome.Refused($"requested address {orphan}: the network has no {(orphan.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4")} pool ({string.Join(", ", request.Pools.Select(p => p.Cidr))})");
         }
 
+        if (request.RequestedMac is { } mac && table.All.FirstOrDefault(l => l.Network == request.Network && l.State != LeaseState.Held
+            && string.Equals(l.Mac, mac, StringComparison.OrdinalIgnoreCase) && (l.ContainerId != request.ContainerId || l.IfName != request.IfName)) is { } owner)
+        {
+            return new AllocationOutcome.Refused($"requested MAC {mac} is in use on network \"{request.Network}\" by {Owner(owner)} ({owner.State.ToString().ToLowerInvariant()})", OfAddress: false);
+        }
+
         foreach (var family in request.Pools.Select(p => p.Family).Distinct())
         {
             if (existing.Any(l => l.Ip.AddressFamily == family))
@@ -85,6 +91,7 @@ internal static class LeaseAllocator
                 PodUid = request.PodUid,
                 PodLocal = request.PodLocal,
                 Netns = request.Netns,
+                Mac = request.RequestedMac,
                 Since = now,
                 BootId = bootId,
             };
@@ -119,7 +126,7 @@ internal static class LeaseAllocator
 
         return lease.State == LeaseState.Held && lease.SamePod(request)
             ? null
-            : new($"requested address {wanted} is in use by {(lease.PodKey is { } owner ? $"pod {owner}" : $"container {lease.ContainerId}")} ({lease.State.ToString().ToLowerInvariant()})");
+            : new($"requested address {wanted} is in use by {Owner(lease)} ({lease.State.ToString().ToLowerInvariant()})");
     }
 
     /// <summary>
@@ -256,6 +263,10 @@ internal static class LeaseAllocator
 
         return new ReclaimOutcome(pending, expired, earlierBoot, changes);
     }
+
+    /// <summary>Who has a lease, for a refusal: the pod, the local container (podman) by its name, or the container id.</summary>
+    private static string Owner(Lease lease) =>
+        lease.PodKey is not { } key ? $"container {lease.ContainerId}" : lease.PodLocal ? $"container {key}" : $"pod {key}";
 
     private static (IPAddress Ip, Pool Pool)? PickSticky(LeaseTable table, AllocationRequest request, List<Pool> pools, string bootId, List<string> notes)
     {

@@ -57,6 +57,7 @@ internal static class RecoveryPlanner
                     PodNamespace = attachment.PodNamespace,
                     PodName = attachment.PodName,
                     PodUid = attachment.PodUid,
+                    PodLocal = attachment.PodLocal,
                     Netns = attachment.Netns,
                     Since = now,
                     HeldUntil = attachment.Plumbed ? null : now + hold,

@@ -7,15 +7,15 @@ namespace Yurtnet.Daemon.Peers;
 /// <summary>
 /// No NAT inside the cluster: fills the exemption sets that every network's masquerade chain refers to with this
 /// gateway's and every admitted peer's pod CIDRs and <c>nodePool.nonMasqueradeCidrs</c>. Runs <c>nft</c> only when what
-/// the sets must hold changed or the sets it filled are gone: a reload of nftables.service flushes every table, and a
-/// plugin that installs a network's chain again afterwards declares the sets anew, empty. A set is known by its kernel
-/// and its table's handles, which a set made again does not keep.
+/// the sets must hold changed or what it put in them is gone: a reload of nftables.service flushes every table, and a
+/// plugin that installs a network's chain again afterwards declares the sets anew, empty. So the check is not whether
+/// the sets exist but whether each set that must hold something holds anything (the kernel merges the elements into
+/// ranges, so their text is not compared).
 /// </summary>
 internal sealed partial class MasqueradeExemption(ILogger<MasqueradeExemption> logger)
 {
     private static readonly TimeSpan NftTimeout = TimeSpan.FromSeconds(10);
     private string? _applied;
-    private ((ulong, ulong)? V4, (ulong, ulong)? V6) _filled;
     private string? _problem;
 
     /// <summary>Makes the sets hold <paramref name="networks"/>; returns null, or why they could not be filled.</summary>
@@ -25,14 +25,13 @@ internal sealed partial class MasqueradeExemption(ILogger<MasqueradeExemption> l
         var script = Nftables.FillExemptSetsScript(networks);
         try
         {
-            if (script == _applied && _filled.V4 is not null && _filled == Handles())
+            if (script == _applied && StillFilled(networks))
             {
                 return null;
             }
 
             Nftables.Run(script, NftTimeout);
             _applied = script;
-            _filled = Handles();
             _problem = null;
             LogFilled(logger, networks.Count, string.Join(", ", networks.Take(8)) + (networks.Count > 8 ? ", …" : ""));
             return null;
@@ -40,7 +39,6 @@ internal sealed partial class MasqueradeExemption(ILogger<MasqueradeExemption> l
         catch (Exception ex) when (ex is NftablesException or NetlinkException)
         {
             _applied = null;
-            _filled = default;
             if (_problem != ex.Message)
             {
                 LogFailed(logger, ex.Message);
@@ -51,6 +49,9 @@ internal sealed partial class MasqueradeExemption(ILogger<MasqueradeExemption> l
         }
     }
 
-    private static ((ulong, ulong)? V4, (ulong, ulong)? V6) Handles() =>
-        (Nftables.InetSetIdentity(Nftables.Table, "nomasq4"), Nftables.InetSetIdentity(Nftables.Table, "nomasq6"));
+    /// <summary>Each set exists, and holds something when it must.</summary>
+    private static bool StillFilled(IReadOnlyCollection<IPNetwork> networks) =>
+        new[] { System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.AddressFamily.InterNetworkV6 }.All(family =>
+            Nftables.InetSetHasElements(Nftables.Table, Nftables.ExemptSet(family)) is { } filled
+            && (filled || !networks.Any(n => n.BaseAddress.AddressFamily == family)));
 }

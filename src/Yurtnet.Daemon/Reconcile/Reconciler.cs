@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.State;
 
 namespace Yurtnet.Daemon.Reconcile;
@@ -26,22 +27,42 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, H
     {
         try
         {
-            var drained = await spool.DrainAsync(cancellationToken);
-            var outcome = await keeper.ReclaimAsync(cancellationToken);
-            if (drained + outcome.PendingReclaimed + outcome.HoldsExpired + outcome.EarlierBootHeld > 0)
+            var drained = 0;
+            ReclaimOutcome? outcome = null;
+            Exception? failed = null;
+            try
             {
-                LogPass(logger, drained, outcome.PendingReclaimed, outcome.HoldsExpired, outcome.EarlierBootHeld);
+                drained = await spool.DrainAsync(cancellationToken);
+                outcome = await keeper.ReclaimAsync(cancellationToken);
+                if (drained + outcome.PendingReclaimed + outcome.HoldsExpired + outcome.EarlierBootHeld > 0)
+                {
+                    LogPass(logger, drained, outcome.PendingReclaimed, outcome.HoldsExpired, outcome.EarlierBootHeld);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A store that refuses writes stops the releases, not the host repair (which needs only the leases in
+                // memory): the card being full must not leave a flushed masquerade chain unrepaired.
+                failed = ex;
             }
 
             // After the releases: a network whose last lease went just now loses its masquerade chain in this pass.
-            var repairs = repairHost ? await host.RunAsync(cancellationToken) : [];
-            return new ReconcilePass(drained, outcome, repairs);
+            var repairs = repairHost ? await host.RunAsync(Beat, cancellationToken) : [];
+            if (failed is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+            }
+
+            return new ReconcilePass(drained, outcome!, repairs);
         }
         finally
         {
-            Interlocked.Exchange(ref _lastPassTicks, time.GetUtcNow().UtcTicks);
+            Beat();
         }
     }
+
+    /// <summary>The main loop moved: what liveness follows (also between the steps of a long pass).</summary>
+    private void Beat() => Interlocked.Exchange(ref _lastPassTicks, time.GetUtcNow().UtcTicks);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

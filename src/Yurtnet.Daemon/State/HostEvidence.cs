@@ -49,7 +49,7 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object || Text(root, "kind") != "cniCacheV1"
             || Text(root, "containerId") is not { } containerId || Text(root, "ifName") is not { } ifName || Text(root, "networkName") is not { } network
-            || !root.TryGetProperty("config", out var config) || config.ValueKind != JsonValueKind.String || !IsYurtnetNetwork(config.GetBytesFromBase64())
+            || !root.TryGetProperty("config", out var config) || config.ValueKind != JsonValueKind.String || LocalPodNamespaceOf(config.GetBytesFromBase64()) is not { } localPodNamespace
             || !root.TryGetProperty("result", out var result) || result.ValueKind != JsonValueKind.Object
             || !result.TryGetProperty("ips", out var ips) || ips.ValueKind != JsonValueKind.Array)
         {
@@ -78,21 +78,32 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
             }
         }
 
+        var name = args.GetValueOrDefault("K8S_POD_NAME") is { Length: > 0 } n ? n : null;
+        var ns = args.GetValueOrDefault("K8S_POD_NAMESPACE") is { Length: > 0 } given ? given : null;
+        // As the plugin names a container the runtime knows only by name (podman): in the network's localPodNamespace.
+        var local = name is not null && ns is null;
         return new FoundAttachment(containerId, ifName, network, addresses,
-            args.GetValueOrDefault("K8S_POD_NAMESPACE") is { Length: > 0 } ns ? ns : null,
-            args.GetValueOrDefault("K8S_POD_NAME") is { Length: > 0 } name ? name : null,
+            local ? localPodNamespace : ns,
+            name,
             args.GetValueOrDefault("K8S_POD_UID") is { Length: > 0 } uid ? uid : null,
             Text(root, "netns"),
-            Plumbed: true);
+            Plumbed: true,
+            PodLocal: local);
     }
 
-    /// <summary>A conflist (or single conf) with a plugin of type yurtnet: the result's addresses are ours.</summary>
-    private static bool IsYurtnetNetwork(byte[] conf)
+    /// <summary>
+    /// The <c>localPodNamespace</c> of the yurtnet entry of a conflist (or single conf), whose addresses are ours; null
+    /// when it has no yurtnet entry.
+    /// </summary>
+    private static string? LocalPodNamespaceOf(byte[] conf)
     {
         using var document = JsonDocument.Parse(conf);
         var root = document.RootElement;
-        return Text(root, "type") == "yurtnet"
-            || (root.TryGetProperty("plugins", out var plugins) && plugins.ValueKind == JsonValueKind.Array && plugins.EnumerateArray().Any(p => Text(p, "type") == "yurtnet"));
+        var entry = Text(root, "type") == "yurtnet" ? root
+            : root.TryGetProperty("plugins", out var plugins) && plugins.ValueKind == JsonValueKind.Array
+                ? plugins.EnumerateArray().FirstOrDefault(p => Text(p, "type") == "yurtnet")
+                : default;
+        return entry.ValueKind == JsonValueKind.Object ? Text(entry, "localPodNamespace") ?? "local" : null;
     }
 
     private static string? Text(JsonElement element, string name) =>

@@ -14,15 +14,22 @@ internal sealed partial class NetworkHosts(StateStore store, ILogger<NetworkHost
 {
     internal const string IdPrefix = "networkHost/";
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private Dictionary<string, NetworkHost>? _hosts;
+    private readonly Dictionary<string, NetworkHost> _unsaved = new(StringComparer.Ordinal);
+    private Dictionary<string, NetworkHost>? _saved;
 
-    /// <summary>Every network's shape known now (read from the store on first use; empty while it cannot be read).</summary>
+    /// <summary>Every network's shape known now: what the store holds, and what it refused so far (kept in memory).</summary>
     public async Task<IReadOnlyDictionary<string, NetworkHost>> AllAsync(CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return new Dictionary<string, NetworkHost>(Loaded(), StringComparer.Ordinal);
+            var all = new Dictionary<string, NetworkHost>(Saved(), StringComparer.Ordinal);
+            foreach (var (network, host) in _unsaved)
+            {
+                all[network] = host;
+            }
+
+            return all;
         }
         finally
         {
@@ -31,9 +38,9 @@ internal sealed partial class NetworkHosts(StateStore store, ILogger<NetworkHost
     }
 
     /// <summary>
-    /// Records <paramref name="host"/> for <paramref name="network"/> when it differs from what is known. A shape that is
-    /// not valid is logged and not kept (the commit it came with still counts). A store that cannot be written keeps it
-    /// in memory only: the repair needs no durability for its answers, and the next commit writes it again.
+    /// Records <paramref name="host"/> for <paramref name="network"/> when it differs from what the store holds. A shape
+    /// that is not valid is logged and not kept. One the store refuses (full, failing) is kept in memory and written by
+    /// a later commit: it is counted as known only once it is on disk.
     /// </summary>
     public async Task RecordAsync(string network, NetworkHost host, CancellationToken cancellationToken)
     {
@@ -48,19 +55,22 @@ internal sealed partial class NetworkHosts(StateStore store, ILogger<NetworkHost
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var hosts = Loaded();
-            if (hosts.TryGetValue(network, out var known) && Same(known, host))
+            var saved = Saved();
+            if (saved.TryGetValue(network, out var known) && Same(known, host))
             {
+                _unsaved.Remove(network);
                 return;
             }
 
-            hosts[network] = host;
             try
             {
                 await store.ApplyAsync([ToDocument(network, host)], cancellationToken);
+                saved[network] = host;
+                _unsaved.Remove(network);
             }
             catch (StoreUnavailableException ex)
             {
+                _unsaved[network] = host;
                 LogNotStored(logger, network, ex.Message);
             }
         }
@@ -73,6 +83,12 @@ internal sealed partial class NetworkHosts(StateStore store, ILogger<NetworkHost
     /// <summary>What makes a reported shape unusable for a repair, or null.</summary>
     internal static string? Problem(NetworkHost host)
     {
+        // The wire may carry nulls where the contract says "required".
+        if (host.Bridge is null || host.MasqueradeSubnets is null || host.MasqueradeSubnets.Any(s => s is null))
+        {
+            return "bridge and masqueradeSubnets must be given, without nulls";
+        }
+
         if (Yurtnet.Netlink.InterfaceName.Problem(host.Bridge) is { } bridge)
         {
             return $"bridge {bridge}";
@@ -86,22 +102,22 @@ internal sealed partial class NetworkHosts(StateStore store, ILogger<NetworkHost
         return host.MasqueradeSubnets.FirstOrDefault(s => !IPNetwork.TryParse(s, out _)) is { } subnet ? $"masquerade subnet \"{subnet}\" is not a CIDR" : null;
     }
 
-    private Dictionary<string, NetworkHost> Loaded()
+    /// <summary>What the store holds, read on first use; empty (and read again next time) while it cannot be read.</summary>
+    private Dictionary<string, NetworkHost> Saved()
     {
-        if (_hosts is not null)
+        if (_saved is not null)
         {
-            return _hosts;
+            return _saved;
         }
 
         try
         {
-            _hosts = store.LoadFacts(IdPrefix).Select(FromDocument).OfType<KeyValuePair<string, NetworkHost>>().ToDictionary(StringComparer.Ordinal);
-            return _hosts;
+            _saved = store.LoadFacts(IdPrefix).Select(FromDocument).OfType<KeyValuePair<string, NetworkHost>>().ToDictionary(StringComparer.Ordinal);
+            return _saved;
         }
         catch (StoreUnavailableException)
         {
-            // Not cached: read again once the store opens.
-            return [];
+            return new Dictionary<string, NetworkHost>(StringComparer.Ordinal);
         }
     }
 

@@ -5,9 +5,6 @@ using System.Runtime.InteropServices;
 internal static partial class Interop
 {
     internal const byte NFNL_SUBSYS_NFTABLES = 10;
-    internal const byte NFT_MSG_GETTABLE = 1;
-    internal const ushort NFTA_TABLE_NAME = 1;
-    internal const ushort NFTA_TABLE_HANDLE = 4;
     internal const byte NFT_MSG_GETCHAIN = 4;
     internal const byte NFPROTO_INET = 1;
     internal const byte NFNETLINK_V0 = 0;
@@ -16,7 +13,10 @@ internal static partial class Interop
     internal const byte NFT_MSG_GETSET = 10;
     internal const ushort NFTA_SET_TABLE = 1;
     internal const ushort NFTA_SET_NAME = 2;
-    internal const ushort NFTA_SET_HANDLE = 16;
+    internal const byte NFT_MSG_GETSETELEM = 13;
+    internal const ushort NFTA_SET_ELEM_LIST_TABLE = 1;
+    internal const ushort NFTA_SET_ELEM_LIST_SET = 2;
+    internal const ushort NFTA_SET_ELEM_LIST_ELEMENTS = 3;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct nfgenmsg

@@ -60,7 +60,20 @@ public sealed class AllocationPlannerTests
 
         Assert.Equal(["10.22.0.40"], Ready(AllocationPlanner.Plan(Ask(annotationsPassed: false), [], seen)).RequestedIps.Select(ip => ip.ToString()));
         Assert.Empty(Ready(AllocationPlanner.Plan(Ask(annotationsPassed: true), [], seen)).RequestedIps);
-        Assert.Equal(["10.22.0.41"], Ready(AllocationPlanner.Plan(Ask(requested: ["10.22.0.41"], annotationsPassed: false), [], seen)).RequestedIps.Select(ip => ip.ToString()));
+        Assert.Equal(["10.22.0.40"], Ready(AllocationPlanner.Plan(Ask(requested: ["10.22.0.40"], annotationsPassed: false), [], seen)).RequestedIps.Select(ip => ip.ToString()));
+    }
+
+    [Fact]
+    public void Another_source_that_disagrees_with_the_annotation_the_pod_watch_saw_is_refused_naming_both()
+    {
+        var seen = new PodSighting("uid-1", "10.22.0.40", Fresh: true);
+
+        var refused = Assert.IsType<AllocationPlan.Invalid>(AllocationPlanner.Plan(Ask(requested: ["10.22.0.41"], annotationsPassed: false) with { RequestedFrom = "CNI_ARGS IP" }, [], seen));
+
+        Assert.True(refused.CountsAsFailure);
+        Assert.Contains("CNI_ARGS IP asks for 10.22.0.41, the pod annotation yurtnet.openyurt.io/ip (as the pod watch saw it) for 10.22.0.40", refused.Message, StringComparison.Ordinal);
+        var dual = Ready(AllocationPlanner.Plan(Ask(["10.22.0.0/24", "fd00:22::/64"], requested: ["fd00:22::7"], annotationsPassed: false), [], seen));
+        Assert.Equal(["fd00:22::7", "10.22.0.40"], dual.RequestedIps.Select(ip => ip.ToString()));
     }
 
     [Fact]

@@ -120,12 +120,26 @@ public sealed class RequestedAddressTests
 
         var kubernetes = Req("c2", "web", "10.22.0.40") with { PodNamespace = "local" };
         var refused = Assert.IsType<AllocationOutcome.Refused>(Allocate(table, kubernetes));
-        Assert.Contains("in use by pod local/web (held)", refused.Reason, StringComparison.Ordinal);
+        Assert.Contains("in use by container local/web (held)", refused.Reason, StringComparison.Ordinal);
         var sticky = Assert.IsType<AllocationOutcome.Allocated>(Allocate(table, Req("c3", "web") with { PodNamespace = "local" }));
         Assert.NotEqual("10.22.0.40", sticky.Leases[0].Ip.ToString());
 
         var back = Assert.IsType<AllocationOutcome.Allocated>(Allocate(table, Req("c4", "web") with { PodNamespace = "local", PodLocal = true }));
         Assert.Equal("10.22.0.40", back.Leases[0].Ip.ToString());
         Assert.True(back.Leases[0].PodLocal);
+    }
+
+    [Fact]
+    public void A_requested_mac_another_attachment_of_the_network_has_is_refused_naming_it_and_a_free_one_is_recorded()
+    {
+        var table = new LeaseTable();
+        var first = Assert.IsType<AllocationOutcome.Allocated>(Allocate(table, Req("c1", "web") with { RequestedMac = "02:42:0a:62:00:32" }));
+        Assert.Equal("02:42:0a:62:00:32", first.Leases[0].Mac);
+
+        var refused = Assert.IsType<AllocationOutcome.Refused>(Allocate(table, Req("c2", "db") with { RequestedMac = "02:42:0A:62:00:32" }));
+
+        Assert.False(refused.OfAddress);
+        Assert.Contains("requested MAC 02:42:0A:62:00:32 is in use on network \"edge\" by pod shop/web (active)", refused.Reason, StringComparison.Ordinal);
+        Assert.IsType<AllocationOutcome.Allocated>(Allocate(table, Req("c1", "web") with { RequestedMac = "02:42:0a:62:00:32" }));
     }
 }

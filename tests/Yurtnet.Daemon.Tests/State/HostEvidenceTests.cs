@@ -57,4 +57,20 @@ public sealed class HostEvidenceTests
     {
         Assert.Null(HostEvidence.Read("""{"cniVersion":"0.4.0","ips":[{"version":"4","address":"10.22.0.7/24"}]}"""u8));
     }
+
+    [Fact]
+    public void A_container_cached_with_only_k8s_pod_name_comes_back_local_in_the_networks_local_pod_namespace()
+    {
+        var file = JsonNode.Parse(CacheFile("pm1", "edge", "yurtnet", "10.22.0.9/24"))!.AsObject();
+        file["cniArgs"] = new JsonArray(new JsonArray("IgnoreUnknown", "1"), new JsonArray("K8S_POD_NAME", "web"));
+        var conflist = JsonNode.Parse(Convert.FromBase64String(file["config"]!.GetValue<string>()))!;
+        conflist["plugins"]![0]!["localPodNamespace"] = "podman";
+        file["config"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(conflist.ToJsonString()));
+
+        var found = HostEvidence.Read(Encoding.UTF8.GetBytes(file.ToJsonString()));
+
+        Assert.NotNull(found);
+        Assert.Equal(("podman", "web", true), (found.PodNamespace, found.PodName, found.PodLocal));
+        Assert.False(HostEvidence.Read(Encoding.UTF8.GetBytes(CacheFile("abc123", "edge", "yurtnet", "10.22.0.7/24")))!.PodLocal);
+    }
 }
