@@ -24,6 +24,15 @@ public sealed record LinkInfo
     /// <summary>Link kind (<c>bridge</c>, <c>veth</c>, ...), or null for a physical device.</summary>
     public string? Kind { get; init; }
 
+    /// <summary>
+    /// For a veth whose peer is in another network namespace: that namespace's id as this one knows it
+    /// (<c>IFLA_LINK_NETNSID</c>), or null.
+    /// </summary>
+    public int? PeerNetnsId { get; init; }
+
+    /// <summary>The peer's interface index (<c>IFLA_LINK</c>; in <see cref="PeerNetnsId"/> when set), or 0.</summary>
+    public int PeerIndex { get; init; }
+
     /// <summary>A VXLAN device's tunnel settings, or null for other kinds.</summary>
     public VxlanInfo? Vxlan { get; init; }
 

@@ -62,6 +62,16 @@ public sealed class NetlinkSocket : IDisposable
         }
     }
 
+    /// <summary>Asks the kernel to check dump requests strictly, which is what makes it read their filters (a target namespace).</summary>
+    internal unsafe void RequireStrictDumps()
+    {
+        var one = 1;
+        if (Interop.SetSockOpt(_fd, Interop.SOL_NETLINK, Interop.NETLINK_GET_STRICT_CHK, &one, sizeof(int)) != 0)
+        {
+            throw new NetlinkException("setsockopt(NETLINK_GET_STRICT_CHK)", Marshal.GetLastPInvokeError());
+        }
+    }
+
     /// <summary>Sends the request in <see cref="Writer"/> (which must ask for an ACK) and waits for the ACK.</summary>
     internal void Execute(string operation) => Exchange(operation, null);
 

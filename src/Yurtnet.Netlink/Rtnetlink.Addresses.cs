@@ -44,8 +44,30 @@ public static partial class Rtnetlink
         var w = socket.Writer;
         w.Begin(Interop.RTM_GETADDR, Interop.NLM_F_REQUEST | Interop.NLM_F_DUMP);
         w.Append(new Interop.ifaddrmsg { ifa_family = Interop.AF_UNSPEC });
+        return ParseAddresses(socket.Query($"RTM_GETADDR dump in {socket.Where}"), interfaceIndex);
+    }
+
+    /// <summary>
+    /// Lists the addresses of an interface in another network namespace, named by its id in this one (a veth's
+    /// <see cref="LinkInfo.PeerNetnsId"/>), without entering it: <c>IFA_TARGET_NETNSID</c>, which needs CAP_NET_ADMIN
+    /// over that namespace and not CAP_SYS_ADMIN (yurtnetd has only the first). On a socket of its own, because the
+    /// kernel reads the attribute only from a socket that asked for strict checking of dump requests.
+    /// </summary>
+    public static List<AddressInfo> ListAddressesInNamespace(int netnsId, int interfaceIndex)
+    {
+        using var socket = NetlinkSocket.Open();
+        socket.RequireStrictDumps();
+        var w = socket.Writer;
+        w.Begin(Interop.RTM_GETADDR, Interop.NLM_F_REQUEST | Interop.NLM_F_DUMP);
+        w.Append(new Interop.ifaddrmsg { ifa_family = Interop.AF_UNSPEC, ifa_index = (uint)interfaceIndex });
+        w.AttributeU32(Interop.IFA_TARGET_NETNSID, (uint)netnsId);
+        return ParseAddresses(socket.Query($"RTM_GETADDR dump in netns id {netnsId}"), interfaceIndex);
+    }
+
+    private static List<AddressInfo> ParseAddresses(List<byte[]> messages, int interfaceIndex)
+    {
         var result = new List<AddressInfo>();
-        foreach (var message in socket.Query($"RTM_GETADDR dump in {socket.Where}"))
+        foreach (var message in messages)
         {
             var family = message[0];
             var prefix = message[1];

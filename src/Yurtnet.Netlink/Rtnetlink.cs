@@ -48,6 +48,16 @@ public static partial class Rtnetlink
         }
     }
 
+    /// <summary>Every link of the namespace (one dump).</summary>
+    public static List<LinkInfo> ListLinks(this NetlinkSocket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var w = socket.Writer;
+        w.Begin(Interop.RTM_GETLINK, Interop.NLM_F_REQUEST | Interop.NLM_F_DUMP);
+        w.Append(new Interop.ifinfomsg { ifi_family = Interop.AF_UNSPEC });
+        return socket.Query($"RTM_GETLINK dump in {socket.Where}").Select(ParseLink).ToList();
+    }
+
     /// <summary>Looks a link up by name.</summary>
     /// <exception cref="NetlinkException">It does not exist.</exception>
     public static LinkInfo GetLink(this NetlinkSocket socket, string name) =>
@@ -192,6 +202,8 @@ public static partial class Rtnetlink
                 case Interop.IFLA_IFNAME: s.Name = NetlinkAttributes.ReadString(payload); break;
                 case Interop.IFLA_MTU: s.Mtu = (int)NetlinkAttributes.ReadU32(payload); break;
                 case Interop.IFLA_MASTER: s.Master = (int)NetlinkAttributes.ReadU32(payload); break;
+                case Interop.IFLA_LINK: s.Peer = (int)NetlinkAttributes.ReadU32(payload); break;
+                case Interop.IFLA_LINK_NETNSID: s.PeerNetnsId = payload.Length >= 4 ? (int)NetlinkAttributes.ReadU32(payload) : null; break;
                 case Interop.IFLA_ADDRESS: s.Mac = payload.Length == 6 ? FormatMac(payload) : null; break;
                 case Interop.IFLA_LINKINFO:
                     NetlinkAttributes.ForEach(payload, ref s, static (ref LinkState inner, ushort t, ReadOnlySpan<byte> p) =>
@@ -209,7 +221,11 @@ public static partial class Rtnetlink
                 default: break;
             }
         });
-        return new LinkInfo { Index = index, Name = state.Name ?? "", Flags = flags, Mtu = state.Mtu, Mac = state.Mac, MasterIndex = state.Master, Kind = state.Kind, Vxlan = state.Vxlan };
+        return new LinkInfo
+        {
+            Index = index, Name = state.Name ?? "", Flags = flags, Mtu = state.Mtu, Mac = state.Mac, MasterIndex = state.Master, Kind = state.Kind, Vxlan = state.Vxlan,
+            PeerIndex = state.Peer, PeerNetnsId = state.PeerNetnsId,
+        };
     }
 
     private struct LinkState
@@ -220,6 +236,8 @@ public static partial class Rtnetlink
         public string? Mac;
         public string? Kind;
         public VxlanInfo? Vxlan;
+        public int Peer;
+        public int? PeerNetnsId;
     }
 
 

@@ -8,12 +8,21 @@ namespace Yurtnet.Protocol;
 /// </summary>
 public static class HostVethName
 {
+    private static readonly System.Buffers.SearchValues<char> LowerHex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     /// <summary><c>yn</c> + 12 hex digits: 14 bytes, under the kernel's 15-byte limit.</summary>
     public static string For(string containerId, string ifName)
     {
         ArgumentNullException.ThrowIfNull(containerId);
         ArgumentNullException.ThrowIfNull(ifName);
         return "yn" + Fnv1a($"{containerId}/{ifName}").ToString("x16", System.Globalization.CultureInfo.InvariantCulture)[..12];
+    }
+
+    /// <summary>Whether a link name has the form of our host veths.</summary>
+    public static bool IsOurs(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Length == 14 && name.StartsWith("yn", StringComparison.Ordinal) && !name.AsSpan(2).ContainsAnyExcept(LowerHex);
     }
 
     /// <summary>64-bit FNV-1a of the UTF-8 text.</summary>

@@ -1,3 +1,5 @@
+using Yurtnet.Protocol;
+
 namespace Yurtnet.Integration.Tests;
 
 /// <summary>What pods see when yurtnetd crashes, restarts or is not there.</summary>
@@ -295,5 +297,42 @@ public sealed class DaemonLifecycleTests
         Assert.Empty(given.Intersect(before.Select(l => l.Ip)));
         CniRun.Exec("DEL", network.Conf(), "ca", a.Path);
         Assert.All((await daemon.LeasesAsync()).Where(l => l.ContainerId == CniRun.ContainerId("ca", network.Conf())), l => Assert.Equal("held", l.State));
+    }
+
+    [RootFact]
+    public async Task Damaged_store_without_the_runtimes_cache_reserves_the_addresses_of_our_live_veths_until_they_are_gone()
+    {
+        // In a gateway namespace of its own: the veths of other tests' pods are not this gateway's.
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess();
+        await daemon.StartInNetnsAsync(gw.Name);
+        using var network = new TestNetwork(daemon, "dual");
+        using var a = new TestNetns();
+        var addA = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
+        Assert.True(addA.ExitCode == 0, addA.ToString());
+        var addressesA = addA.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0]).ToList();
+
+        // The runtime never wrote its cache (it crashed after the plugin's answer), and the store is lost.
+        daemon.Kill();
+        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
+        File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
+        await daemon.StartInNetnsAsync(gw.Name);
+
+        var veth = HostVethName.For(CniRun.ContainerId("ca", network.Conf()), "eth0");
+        var reserved = (await daemon.LeasesAsync()).Where(l => l.ContainerId == "hostveth/" + veth).ToList();
+        Assert.Equal(addressesA.Order(), reserved.Select(l => l.Ip).Order());
+        Assert.All(reserved, l => Assert.Equal("active", l.State));
+        using var b = new TestNetns();
+        var addB = CniRun.Exec("ADD", network.Conf(), "cb", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name);
+        Assert.True(addB.ExitCode == 0, addB.ToString());
+        Assert.Empty(addB.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0]).Intersect(addressesA));
+        Assert.Equal(0, b.Exec("ping", "-c1", "-W2", addressesA[0]).Code);
+
+        // The sandbox's DEL takes its veth; the next pass frees the reservation.
+        Assert.Equal(0, CniRun.Exec("DEL", network.Conf(), "ca", a.Path, inNetns: gw.Name).ExitCode);
+        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+        Assert.Equal(addressesA.Count, repairs.Count(r => r.Contains($"reserved for host veth {veth}", StringComparison.Ordinal)));
+        Assert.DoesNotContain(await daemon.LeasesAsync(), l => l.ContainerId.StartsWith("hostveth/", StringComparison.Ordinal));
+        CniRun.Exec("DEL", network.Conf(), "cb", b.Path, inNetns: gw.Name);
     }
 }

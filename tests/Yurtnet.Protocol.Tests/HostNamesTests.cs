@@ -30,4 +30,16 @@ public sealed class HostNamesTests
         Assert.Matches("^[a-zA-Z0-9_]+$", chain);
         Assert.NotEqual(chain, HostNames.MasqueradeChain("edge_net_1"));
     }
+
+    [Theory]
+    [InlineData("yn0123456789ab", true)]
+    [InlineData("yn0123456789AB", false)]
+    [InlineData("yn0123456789a", false)]
+    [InlineData("ynpm0", false)]
+    [InlineData("eth0", false)]
+    public void Our_host_veths_are_known_by_the_form_of_their_name(string name, bool ours)
+    {
+        Assert.Equal(ours, HostVethName.IsOurs(name));
+        Assert.True(HostVethName.IsOurs(HostVethName.For("c1", "eth0")));
+    }
 }

@@ -23,4 +23,15 @@ internal sealed record FoundAttachment(
     string? PodUid,
     string? Netns,
     bool Plumbed,
-    bool PodLocal = false);
+    bool PodLocal = false)
+{
+    /// <summary>The container id of an attachment known only by its host veth: the veth's name after this.</summary>
+    public const string HostVethPrefix = "hostveth/";
+
+    /// <summary>Known only by its host veth (no cache entry): its addresses are reserved while the veth exists.</summary>
+    public bool OnlyHostVeth => ContainerId.StartsWith(HostVethPrefix, StringComparison.Ordinal);
+
+    /// <summary>An attachment of which the host knows only the veth and its peer's addresses.</summary>
+    public static FoundAttachment FromHostVeth(string hostVeth, IReadOnlyList<(IPAddress Address, int PrefixLength)> addresses) =>
+        new(HostVethPrefix + hostVeth, "-", "(unknown: a host veth the runtime's cache does not know)", addresses, null, null, null, null, Plumbed: true);
+}

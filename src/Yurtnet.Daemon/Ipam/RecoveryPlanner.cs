@@ -25,7 +25,7 @@ internal static class RecoveryPlanner
             {
                 if (table.TryGet(address, out var lease))
                 {
-                    if (lease.ContainerId != attachment.ContainerId || lease.IfName != attachment.IfName)
+                    if (!attachment.OnlyHostVeth && (lease.ContainerId != attachment.ContainerId || lease.IfName != attachment.IfName))
                     {
                         notes.Add($"{address} of container {attachment.ContainerId} {attachment.IfName} is leased to container {lease.ContainerId} {lease.IfName} in the store: kept as it is");
                     }

@@ -77,6 +77,31 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
             progress();
         }
 
+        // Addresses reserved for host veths the runtime's cache did not know (a store rebuilt after damage): free once
+        // the veth is gone, which a DEL of that sandbox, or its end, does.
+        var reserved = leases.Where(l => l.ContainerId.StartsWith(FoundAttachment.HostVethPrefix, StringComparison.Ordinal)).ToList();
+        if (reserved.Count > 0)
+        {
+            var problems = new List<string>();
+            var gone = Attempt(problems, () =>
+            {
+                using var host = NetlinkSocket.Open();
+                return reserved.Where(l => !host.TryGetLink(l.ContainerId[FoundAttachment.HostVethPrefix.Length..], out _)).ToList();
+            }) ?? [];
+            var freed = new List<Lease>();
+            try
+            {
+                freed = gone.Count == 0 ? [] : await keeper.FreeAsync(gone, cancellationToken);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                problems.Add($"the store cannot take the release now: {ex.Message}");
+            }
+
+            done.AddRange(freed.Select(l => $"{l.Ip}, reserved for host veth {l.ContainerId[FoundAttachment.HostVethPrefix.Length..]} since the store was rebuilt: the veth is gone, the address is free"));
+            Report("reserved addresses", problems);
+        }
+
         // Chains of networks no lease or shape names any more (committed by a plugin before shapes were reported).
         var known = networks.Select(HostNames.MasqueradeChain).ToHashSet(StringComparer.Ordinal);
         foreach (var chain in _masquerade.InstalledChains().Where(c => !known.Contains(c)).Order(StringComparer.Ordinal))

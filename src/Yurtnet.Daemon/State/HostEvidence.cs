@@ -11,20 +11,20 @@ namespace Yurtnet.Daemon.State;
 /// What the host still knows about our attachments, read before the socket serves: the result cache the runtime's CNI
 /// library keeps for every attachment (<c>/var/lib/cni/results/&lt;network&gt;-&lt;container&gt;-&lt;ifname&gt;</c>, kind
 /// <c>cniCacheV1</c>: the conflist, the pod's K8S_POD_* args, the result with its addresses), checked against the host
-/// ends of our veths (a sandbox whose veth is gone is not live). Unreadable files are skipped with the reason.
+/// ends of our veths (a sandbox whose veth is gone is not live). Unreadable files are skipped with the reason. After
+/// the store was damaged, also every host veth of ours that the cache does not know (a runtime that crashed between the
+/// plugin's answer and writing its cache): the addresses of its peer, read in the pod's namespace by its id, without
+/// entering it, are reserved for as long as the veth exists.
 /// </summary>
 internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvidence> logger)
 {
-    public List<FoundAttachment> Gather()
+    /// <param name="hostVeths">Also our host veths the cache does not know (after damage: not at every start, where the
+    /// store already has them, and another yurtnet's pods in the same namespace, as in a test bed, are not ours).</param>
+    public List<FoundAttachment> Gather(bool hostVeths)
     {
         var found = new List<FoundAttachment>();
-        if (!Directory.Exists(options.CniResultsDir))
-        {
-            return found;
-        }
-
         using var host = OpenHostNetlink();
-        foreach (var file in Directory.EnumerateFiles(options.CniResultsDir).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.Exists(options.CniResultsDir) ? Directory.EnumerateFiles(options.CniResultsDir).Order(StringComparer.Ordinal) : Enumerable.Empty<string>())
         {
             try
             {
@@ -37,6 +37,36 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
             {
                 LogUnreadable(logger, file, ex.Message);
             }
+        }
+
+        if (hostVeths && host is not null)
+        {
+            found.AddRange(UncachedVeths(host, found.Select(f => HostVethName.For(f.ContainerId, f.IfName)).ToHashSet(StringComparer.Ordinal)));
+        }
+
+        return found;
+    }
+
+    /// <summary>Our host veths (<c>yn</c> + 12 hex digits) the cache does not know, with the addresses of their peers.</summary>
+    private List<FoundAttachment> UncachedVeths(NetlinkSocket host, HashSet<string> cached)
+    {
+        var found = new List<FoundAttachment>();
+        try
+        {
+            foreach (var veth in host.ListLinks().Where(l => l.Kind == "veth" && HostVethName.IsOurs(l.Name) && !cached.Contains(l.Name) && l.PeerNetnsId is not null))
+            {
+                var addresses = Rtnetlink.ListAddressesInNamespace(veth.PeerNetnsId!.Value, veth.PeerIndex)
+                    .Where(a => !(a.Address.IsIPv6LinkLocal || a.Address.IsIPv6Multicast))
+                    .Select(a => (a.Address, a.PrefixLength)).ToList();
+                if (addresses.Count > 0)
+                {
+                    found.Add(FoundAttachment.FromHostVeth(veth.Name, addresses));
+                }
+            }
+        }
+        catch (NetlinkException ex)
+        {
+            LogVethsUnreadable(logger, ex.Message);
         }
 
         return found;

@@ -308,7 +308,8 @@ internal sealed partial class LeaseKeeper : IDisposable
     /// </summary>
     private void Rebuild()
     {
-        var (changes, notes) = RecoveryPlanner.Plan(_table, _evidence.Gather(), _time.GetUtcNow(), BootId, _options.LeaseHold);
+        var damaged = _store.SetAsideTo is not null || _store.Quarantined.Count > 0;
+        var (changes, notes) = RecoveryPlanner.Plan(_table, _evidence.Gather(hostVeths: damaged), _time.GetUtcNow(), BootId, _options.LeaseHold);
         try
         {
             Persist(changes);

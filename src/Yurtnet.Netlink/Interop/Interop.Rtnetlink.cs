@@ -36,6 +36,8 @@ internal static partial class Interop
     internal const ushort IFLA_ADDRESS = 1;
     internal const ushort IFLA_IFNAME = 3;
     internal const ushort IFLA_MTU = 4;
+    internal const ushort IFLA_LINK = 5;
+    internal const ushort IFLA_LINK_NETNSID = 37;
     internal const ushort IFLA_MASTER = 10;
     internal const ushort IFLA_PROTINFO = 12;
     internal const ushort IFLA_LINKINFO = 18;
@@ -49,6 +51,7 @@ internal static partial class Interop
     internal const ushort IFA_LOCAL = 2;
     internal const ushort IFA_BROADCAST = 4;
     internal const ushort IFA_FLAGS = 8;
+    internal const ushort IFA_TARGET_NETNSID = 10;
     internal const uint IFA_F_NODAD = 0x02;
 
     internal const ushort RTA_DST = 1;

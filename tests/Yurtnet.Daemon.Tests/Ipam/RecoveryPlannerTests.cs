@@ -56,6 +56,24 @@ public sealed class RecoveryPlannerTests
     }
 
     [Fact]
+    public void Address_of_a_host_veth_the_cache_does_not_know_is_reserved_active_and_one_already_leased_is_left_without_a_note()
+    {
+        var table = new LeaseTable();
+        var seed = new IpamChanges();
+        seed.Upserts.Add(new Lease { Ip = IPAddress.Parse("10.22.0.7"), Pool = "10.22.0.0/24", Network = "edge", State = LeaseState.Active, ContainerId = "c1", IfName = "eth0", Since = T0, BootId = "boot-1" });
+        table.Apply(seed);
+
+        var (changes, notes) = RecoveryPlanner.Plan(table, [
+            FoundAttachment.FromHostVeth("yn0123456789ab", [(IPAddress.Parse("10.22.0.7"), 24)]),
+            FoundAttachment.FromHostVeth("yn0123456789cd", [(IPAddress.Parse("10.22.0.9"), 24), (IPAddress.Parse("fd00:22::9"), 64)]),
+        ], T0, "boot-1", Hold);
+
+        Assert.Equal(["10.22.0.9", "fd00:22::9"], changes.Upserts.Select(l => l.Ip.ToString()));
+        Assert.All(changes.Upserts, l => Assert.Equal(("hostveth/yn0123456789cd", LeaseState.Active, (string?)null), (l.ContainerId, l.State, l.PodKey)));
+        Assert.DoesNotContain(notes, n => n.Contains("10.22.0.7", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Attachment_the_store_already_has_changes_nothing()
     {
         var table = new LeaseTable();
