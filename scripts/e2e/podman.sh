@@ -12,16 +12,8 @@ OUT=${OUT:-$PWD/out/linux-x64}
 for tool in podman runc nsenter curl; do command -v "$tool" >/dev/null || { echo "e2e: $tool missing: run 'make deps'" >&2; exit 1; }; done
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' || { echo "e2e: a static /bin/busybox is needed (busybox-static): run 'make deps'" >&2; exit 1; }
 
-passed=0 failed=0
-check() { # check NAME COMMAND...: one line per check, never stops the run
-  local name=$1; shift
-  local output
-  if output=$("$@" 2>&1); then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$output" | tail -15 | sed 's/^/     /'
-  fi
-}
+# shellcheck source=../lib/check.sh
+. scripts/lib/check.sh
 
 WORK=$(mktemp -d /tmp/yurtnet-e2e-podman.XXXXXX)
 NS=yn-e2e-$$

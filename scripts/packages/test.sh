@@ -12,16 +12,8 @@ amd64=$DEBS/yurtnet_${version}_amd64.deb
 arm64=$DEBS/yurtnet_${version}_arm64.deb
 for deb in "$amd64" "$arm64"; do [ -f "$deb" ] || { echo "test-packages: $deb missing: run 'make deb' first" >&2; exit 1; }; done
 
-passed=0 failed=0
-check() { # check NAME COMMAND...: one line per check, never stops the run
-  local name=$1; shift
-  local output
-  if output=$("$@" 2>&1); then
-    passed=$((passed + 1)); echo "ok   $name"
-  else
-    failed=$((failed + 1)); echo "FAIL $name"; printf '%s\n' "$output" | tail -15 | sed 's/^/     /'
-  fi
-}
+# shellcheck source=../lib/check.sh
+. scripts/lib/check.sh
 
 WORK=$(mktemp -d /tmp/yurtnet-packages.XXXXXX)
 MACHINE=yn-pkg-$$

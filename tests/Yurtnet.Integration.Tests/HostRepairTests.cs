@@ -82,130 +82,113 @@ public sealed class HostRepairTests
     [RootFact]
     public async Task Reconciler_puts_back_the_bridge_its_gateways_the_pods_ports_forwarding_and_the_masquerade_chain_that_another_program_removed()
     {
-        // yurtnetd and the plugin in a gateway namespace of their own: the test breaks that namespace's host state.
-        using var gw = new TestNetns("yns-gw");
-        await using var daemon = new DaemonProcess();
-        await daemon.StartInNetnsAsync(gw.Name);
-        using var network = new TestNetwork(daemon, "dual", "1.1.0");
+        await using var gw = await Gateway.StartAsync("dual");
         using var a = new TestNetns();
         using var b = new TestNetns();
-        var addA = CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
-        var addB = CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name);
+        var addA = gw.Add("c-a", a);
+        var addB = gw.Add("c-b", b);
         Assert.True(addA.ExitCode == 0 && addB.ExitCode == 0, addA + "\n" + addB);
         var addressB = addB.Json.GetProperty("ips")[0].GetProperty("address").GetString()!.Split('/')[0];
-        var gateway6 = network.V6.Replace("::/64", "::1", StringComparison.Ordinal);
-        Assert.Equal(0, gw.Exec("nft", "flush", "ruleset").Code);
-        Assert.Equal(0, gw.Exec("ip", "link", "delete", network.Bridge).Code);
-        Assert.Equal(0, gw.Exec("sysctl", "-qw", "net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0").Code);
+        var gateway6 = gw.Network.V6.Replace("::/64", "::1", StringComparison.Ordinal);
+        gw.Exec("nft", "flush", "ruleset");
+        gw.Exec("ip", "link", "delete", gw.Network.Bridge);
+        gw.Exec("sysctl", "-qw", "net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0");
         Assert.NotEqual(0, a.Exec("ping", "-c1", "-W1", addressB).Code);
 
-        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+        var all = string.Join("\n", gw.Repair());
 
-        var all = string.Join("\n", repairs);
-        Assert.True(all.Contains($"bridge {network.Bridge} was gone: made again", StringComparison.Ordinal), all + "\n" + daemon.Log);
+        Assert.True(all.Contains($"bridge {gw.Network.Bridge} was gone: made again", StringComparison.Ordinal), all + "\n" + gw.Daemon.Log);
         Assert.Contains("2 pod port(s) were off bridge", all, StringComparison.Ordinal);
         Assert.Contains("net.ipv4.ip_forward was 0: set to 1", all, StringComparison.Ordinal);
         Assert.Contains("net.ipv6.conf.all.forwarding was 0: set to 1", all, StringComparison.Ordinal);
         Assert.Contains("the masquerade chain was gone", all, StringComparison.Ordinal);
-        Assert.Single(network.MasqueradeChains(gw));
-        Assert.Equal("1", gw.Exec("cat", "/proc/sys/net/ipv4/ip_forward").Output.Trim());
+        Assert.Single(gw.Chains());
+        Assert.Equal("1", gw.Exec("cat", "/proc/sys/net/ipv4/ip_forward").Trim());
         Assert.Equal(0, a.Exec("ping", "-c1", "-W2", addressB).Code);
         Assert.Equal(0, a.Exec("ping", "-c1", "-W2", gateway6).Code);
-        Assert.Contains("host repair: network", daemon.Log, StringComparison.Ordinal);
+        Assert.Contains("host repair: network", gw.Daemon.Log, StringComparison.Ordinal);
 
         // Only the gateway address flushed, the pods' ports and the rest in place: only that is put back; then nothing.
-        Assert.Equal(0, gw.Exec("ip", "addr", "flush", "dev", network.Bridge).Code);
-        var second = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+        gw.Exec("ip", "addr", "flush", "dev", gw.Network.Bridge);
+        var second = gw.Repair();
         Assert.True(second.Count == 1 && second[0].Contains("gateway address(es)", StringComparison.Ordinal), string.Join("\n", second));
-        Assert.Empty(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs);
+        Assert.Empty(gw.Repair());
         Assert.Equal(0, a.Exec("ping", "-c1", "-W2", gateway6).Code);
-        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
-        CniRun.Exec("DEL", network.Conf(), "c-b", b.Path, inNetns: gw.Name);
-        Assert.Empty(network.MasqueradeChains(gw));
+        gw.Del("c-a", a);
+        gw.Del("c-b", b);
+        Assert.Empty(gw.Chains());
     }
 
     [RootFact]
     public async Task Masquerade_chain_goes_with_the_networks_last_lease_also_when_that_lease_went_by_the_spool_or_by_cni_gc()
     {
-        using var gw = new TestNetns("yns-gw");
-        await using var daemon = new DaemonProcess();
-        await daemon.StartInNetnsAsync(gw.Name);
-        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        await using var gw = await Gateway.StartAsync();
         using var a = new TestNetns();
-        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name).ExitCode);
-        Assert.Single(network.MasqueradeChains(gw));
+        Assert.Equal(0, gw.Add("c-a", a).ExitCode);
+        Assert.Single(gw.Chains());
 
         // The DEL is spooled while yurtnetd is down; the plugin cannot know the network went idle.
-        daemon.Kill();
-        var del = CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
+        gw.Daemon.Kill();
+        var del = gw.Del("c-a", a);
         Assert.True(del.ExitCode == 0 && del.Stderr.Contains("spooled", StringComparison.Ordinal), del.ToString());
-        Assert.Single(network.MasqueradeChains(gw));
-        await daemon.StartInNetnsAsync(gw.Name);
+        Assert.Single(gw.Chains());
+        await gw.Daemon.StartInNetnsAsync(gw.Netns.Name);
 
-        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
-
-        Assert.Contains(repairs, r => r.Contains("masquerade chain removed", StringComparison.Ordinal));
-        Assert.Empty(network.MasqueradeChains(gw));
+        Assert.Contains(gw.Repair(), r => r.Contains("masquerade chain removed", StringComparison.Ordinal));
+        Assert.Empty(gw.Chains());
 
         // A lease released by the runtime's CNI GC (containerd 2, CRI-O) takes the chain with it the same way.
         using var b = new TestNetns();
-        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name).ExitCode);
-        Assert.Single(network.MasqueradeChains(gw));
-        var gc = CniRun.Exec("GC", network.Conf(c => c["cni.dev/valid-attachments"] = new System.Text.Json.Nodes.JsonArray()), "", "", inNetns: gw.Name);
+        Assert.Equal(0, gw.Add("c-b", b).ExitCode);
+        Assert.Single(gw.Chains());
+        var gc = CniRun.Exec("GC", gw.Network.Conf(c => c["cni.dev/valid-attachments"] = new System.Text.Json.Nodes.JsonArray()), "", "", inNetns: gw.Netns.Name);
         Assert.True(gc.ExitCode == 0, gc.ToString());
-        Assert.Contains(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs, r => r.Contains("masquerade chain removed", StringComparison.Ordinal));
-        Assert.Empty(network.MasqueradeChains(gw));
-        Assert.Empty(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs);
+        Assert.Contains(gw.Repair(), r => r.Contains("masquerade chain removed", StringComparison.Ordinal));
+        Assert.Empty(gw.Chains());
+        Assert.Empty(gw.Repair());
     }
 
     [RootFact]
     public async Task Reconciler_makes_nothing_again_for_pods_whose_veths_are_gone_and_one_step_that_cannot_be_done_does_not_stop_the_others()
     {
-        using var gw = new TestNetns("yns-gw");
-        await using var daemon = new DaemonProcess();
-        await daemon.StartInNetnsAsync(gw.Name);
-        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        await using var gw = await Gateway.StartAsync();
         using var a = new TestNetns();
-        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name).ExitCode);
-        var hostVeth = HostVethName.For(CniRun.ContainerId("c-a", network.Conf()), "eth0");
+        Assert.Equal(0, gw.Add("c-a", a).ExitCode);
+        var hostVeth = HostVethName.For(CniRun.ContainerId("c-a", gw.Network.Conf()), "eth0");
 
         // A link of the bridge's name that is no bridge (another program's), and the ruleset flushed: the bridge's
         // steps are refused and said, the masquerade chain is still put back.
-        Assert.Equal(0, gw.Exec("ip", "link", "delete", network.Bridge).Code);
-        Assert.Equal(0, gw.Exec("ip", "link", "add", network.Bridge, "type", "veth", "peer", "name", "ytnotabr").Code);
-        Assert.Equal(0, gw.Exec("nft", "flush", "ruleset").Code);
-        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
-        Assert.Contains(repairs, r => r.Contains("the masquerade chain was gone", StringComparison.Ordinal));
-        Assert.Single(network.MasqueradeChains(gw));
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("is a veth, not a bridge", StringComparison.Ordinal)), daemon.Log);
-        Assert.Contains("veth", gw.Exec("ip", "-d", "-o", "link", "show", network.Bridge).Output, StringComparison.Ordinal);
+        gw.Exec("ip", "link", "delete", gw.Network.Bridge);
+        gw.Exec("ip", "link", "add", gw.Network.Bridge, "type", "veth", "peer", "name", "ytnotabr");
+        gw.Exec("nft", "flush", "ruleset");
+        Assert.Contains(gw.Repair(), r => r.Contains("the masquerade chain was gone", StringComparison.Ordinal));
+        Assert.Single(gw.Chains());
+        Assert.True(await Eventually.WaitForAsync(() => gw.Daemon.Log.Contains("is a veth, not a bridge", StringComparison.Ordinal)), gw.Daemon.Log);
+        Assert.Contains("veth", gw.Exec("ip", "-d", "-o", "link", "show", gw.Network.Bridge), StringComparison.Ordinal);
 
         // The sandbox went without a DEL (its veth with it): its active lease is no reason to make the bridge again.
-        Assert.Equal(0, gw.Exec("ip", "link", "delete", network.Bridge).Code);
-        Assert.Equal(0, gw.Exec("ip", "link", "delete", hostVeth).Code);
-        var none = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
-        Assert.DoesNotContain(none, r => r.Contains("made again", StringComparison.Ordinal));
-        Assert.NotEqual(0, gw.Exec("ip", "link", "show", network.Bridge).Code);
-        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
+        gw.Exec("ip", "link", "delete", gw.Network.Bridge);
+        gw.Exec("ip", "link", "delete", hostVeth);
+        Assert.DoesNotContain(gw.Repair(), r => r.Contains("made again", StringComparison.Ordinal));
+        Assert.NotEqual(0, gw.Netns.Exec("ip", "link", "show", gw.Network.Bridge).Code);
+        gw.Del("c-a", a);
     }
 
     [RootFact]
     public async Task Reconciler_removes_a_masquerade_chain_whose_network_no_lease_names_any_more()
     {
-        using var gw = new TestNetns("yns-gw");
-        await using var daemon = new DaemonProcess();
-        await daemon.StartInNetnsAsync(gw.Name);
+        await using var gw = await Gateway.StartAsync();
         // As a plugin of an earlier build left it: a chain and its marker, for a network yurtnetd has no lease of.
         var chain = HostNames.MasqueradeChain("gone-network");
-        var markers = Path.Combine(Path.GetDirectoryName(daemon.Socket)!, "masq");
+        var markers = Path.Combine(Path.GetDirectoryName(gw.Daemon.Socket)!, "masq");
         Directory.CreateDirectory(markers);
         File.WriteAllBytes(Path.Combine(markers, chain + ".0123456789abcdef"), []);
-        Assert.Equal(0, gw.Exec("nft", $"add table inet yurtnet; add chain inet yurtnet {chain} {{ type nat hook postrouting priority srcnat; policy accept; }}").Code);
+        gw.Exec("nft", $"add table inet yurtnet; add chain inet yurtnet {chain} {{ type nat hook postrouting priority srcnat; policy accept; }}");
 
-        var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+        var repairs = gw.Repair();
 
         Assert.Contains(repairs, r => r.Contains($"masquerade chain {chain}", StringComparison.Ordinal) && r.Contains("removed", StringComparison.Ordinal));
-        Assert.DoesNotContain(chain, gw.Exec("nft", "list", "table", "inet", "yurtnet").Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(chain, gw.Exec("nft", "list", "table", "inet", "yurtnet"), StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(markers, chain + ".*"));
     }
 
@@ -213,23 +196,70 @@ public sealed class HostRepairTests
     public async Task A_full_card_that_stops_the_releases_does_not_stop_the_host_repair()
     {
         using var disk = new SmallDisk();
-        using var gw = new TestNetns("yns-gw");
-        await using var daemon = new DaemonProcess(", \"reconcileInterval\": \"1s\"", leaseHold: "1s", stateDir: Path.Combine(disk.Path, "state"));
-        await daemon.StartInNetnsAsync(gw.Name);
-        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        await using var gw = await Gateway.StartAsync(extraJson: ", \"reconcileInterval\": \"1s\"", leaseHold: "1s", stateDir: Path.Combine(disk.Path, "state"));
         using var a = new TestNetns();
         using var b = new TestNetns();
-        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-a", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name).ExitCode);
-        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-b", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name).ExitCode);
-        Assert.Equal(0, CniRun.Exec("DEL", network.Conf(), "c-b", b.Path, inNetns: gw.Name).ExitCode);
+        Assert.Equal(0, gw.Add("c-a", a).ExitCode);
+        Assert.Equal(0, gw.Add("c-b", b).ExitCode);
+        Assert.Equal(0, gw.Del("c-b", b).ExitCode);
 
         // The hold of b's address expires on a full card: each pass's release fails. The flushed chain comes back anyway.
         disk.Fill();
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("reconcile pass failed", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), daemon.Log);
-        Assert.Equal(0, gw.Exec("nft", "flush", "ruleset").Code);
+        Assert.True(await Eventually.WaitForAsync(() => gw.Daemon.Log.Contains("reconcile pass failed", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), gw.Daemon.Log);
+        gw.Exec("nft", "flush", "ruleset");
 
-        Assert.True(await Eventually.WaitForAsync(() => network.MasqueradeChains(gw).Count == 1, TimeSpan.FromSeconds(20)), daemon.Log);
+        Assert.True(await Eventually.WaitForAsync(() => gw.Chains().Count == 1, TimeSpan.FromSeconds(20)), gw.Daemon.Log);
         disk.Free();
-        CniRun.Exec("DEL", network.Conf(), "c-a", a.Path, inNetns: gw.Name);
+        gw.Del("c-a", a);
+    }
+
+    /// <summary>
+    /// yurtnetd and the plugin in a gateway namespace of their own, with one network: the tests break that namespace's
+    /// host state (and forwarding is per namespace), so no other test's ADD repairs it first.
+    /// </summary>
+    private sealed class Gateway : IAsyncDisposable
+    {
+        private Gateway(DaemonProcess daemon, string families)
+        {
+            Daemon = daemon;
+            Network = new TestNetwork(daemon, families, "1.1.0");
+        }
+
+        public TestNetns Netns { get; } = new("yns-gw");
+
+        public DaemonProcess Daemon { get; }
+
+        public TestNetwork Network { get; }
+
+        public static async Task<Gateway> StartAsync(string families = "v4", string extraJson = "", string leaseHold = "10m", string? stateDir = null)
+        {
+            var gateway = new Gateway(new DaemonProcess(extraJson, leaseHold, stateDir), families);
+            await gateway.Daemon.StartInNetnsAsync(gateway.Netns.Name);
+            return gateway;
+        }
+
+        /// <summary>ADD of a pod named like its container, through the plugin run in the gateway's namespace.</summary>
+        public CniRun Add(string container, TestNetns pod) => CniRun.Exec("ADD", Network.Conf(), container, pod.Path, args: CniRun.PodArgs(container), inNetns: Netns.Name);
+
+        public CniRun Del(string container, TestNetns pod) => CniRun.Exec("DEL", Network.Conf(), container, pod.Path, inNetns: Netns.Name);
+
+        /// <summary>One reconcile pass now (<c>yurtnetctl gc</c>): what it put back or removed.</summary>
+        public List<string> Repair() => Daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
+
+        public List<string> Chains() => Network.MasqueradeChains(Netns);
+
+        /// <summary>A command in the gateway's namespace that must succeed; its output.</summary>
+        public string Exec(params string[] command)
+        {
+            var (code, output) = Netns.Exec(command);
+            return code == 0 ? output : throw new InvalidOperationException($"{string.Join(' ', command)} in {Netns.Name}: exit {code}: {output}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Network.Dispose();
+            await Daemon.DisposeAsync();
+            Netns.Dispose();
+        }
     }
 }
