@@ -85,11 +85,15 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
             ["IP", "STATE", "POD", "CONTAINER", "IF", "NETWORK", "SINCE", "HELD UNTIL"],
             leases.Leases.Select(l => (IReadOnlyList<string>)
             [
-                l.Ip, l.State, l.Pod ?? "-", l.ContainerId.Length > 12 ? l.ContainerId[..12] : l.ContainerId, l.IfName, l.Network,
+                l.Ip, l.State, l.Pod ?? "-", ShortContainerId(l.ContainerId), l.IfName, l.Network,
                 Format(now - l.Since) + " ago", l.HeldUntil is { } until ? $"in {Format(until - now)}" : "-",
             ])));
         return 0;
     }
+
+    /// <summary>A runtime's container id cut to 12 characters, as docker and crictl show it; a reservation's name whole.</summary>
+    private static string ShortContainerId(string id) =>
+        id.Length <= 12 || id.StartsWith("hostveth/", StringComparison.Ordinal) ? id : id[..12];
 
     public int Peers(bool json)
     {
@@ -199,9 +203,14 @@ internal sealed class CtlCommands(string socket, TextWriter stdout, TextWriter s
             {
                 stdout.WriteLine($"  {repair}");
             }
+
+            if (reclaimed.Problem is { } problem)
+            {
+                stderr.WriteLine($"yurtnetctl: the spool and releases were not applied: {problem}");
+            }
         }
 
-        return 0;
+        return reclaimed.Problem is null ? 0 : 1;
     }
 
     private T? Ask<T>(Request request) where T : Response

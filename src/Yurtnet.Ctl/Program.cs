@@ -9,7 +9,8 @@ commands:
   leases    every lease: address, state, pod, container, hold
   peers     the other gateways of the site: node, pod CIDRs, underlay address, mode, state
   gc        run yurtnetd's reconciliation now (spool, uncommitted leases, expired holds,
-            host repair: bridges, gateway addresses, pod ports, forwarding, masquerade chains)
+            host repair: bridges, gateway addresses, pod ports, forwarding, masquerade chains);
+            exit 1 when the store refused the releases (the repairs are still listed)
   leds test light each status LED alone, in turn, with its name on screen
 options:
   --socket PATH   yurtnetd's socket (default /run/yurtnet/cni.sock, or $YURTNET_SOCKET)

@@ -147,6 +147,7 @@ public sealed class NetlinkSocket : IDisposable
         var sequence = ++_sequence;
         Writer.End(sequence);
         Send(operation);
+        var interrupted = false;
         while (true)
         {
             var data = _receive.AsSpan(0, Receive(operation));
@@ -168,12 +169,24 @@ public sealed class NetlinkSocket : IDisposable
 
                         throw new NetlinkException(operation, errno, ExtendedAckMessage(body, flags));
                     case Interop.NLMSG_DONE:
+                        // A dump that failed inside the kernel says so here, not with an NLMSG_ERROR.
+                        if (body.Length >= 4 && BinaryPrimitives.ReadInt32LittleEndian(body) is < 0 and var failed)
+                        {
+                            throw new NetlinkException(operation, -failed, ExtendedAckMessage(body, flags));
+                        }
+
+                        if (interrupted)
+                        {
+                            throw new NetlinkException($"{operation}: the dump was interrupted by a change (NLM_F_DUMP_INTR); ask again", Interop.EINTR);
+                        }
+
                         return;
                     case Interop.NLMSG_NOOP:
                         break;
                     default:
                         // Every request asks for an ACK or is a dump ended by NLMSG_DONE, so answers are collected
                         // until one of those arrives.
+                        interrupted |= (flags & Interop.NLM_F_DUMP_INTR) != 0;
                         answers?.Add(body.ToArray());
                         break;
                 }

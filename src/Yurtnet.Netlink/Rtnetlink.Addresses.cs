@@ -72,7 +72,7 @@ public static partial class Rtnetlink
             var family = message[0];
             var prefix = message[1];
             var index = (int)BitConverter.ToUInt32(message, 4);
-            if (interfaceIndex != 0 && index != interfaceIndex)
+            if ((interfaceIndex != 0 && index != interfaceIndex) || (family != Interop.AF_INET && family != Interop.AF_INET6))
             {
                 continue;
             }
@@ -80,7 +80,7 @@ public static partial class Rtnetlink
             IPAddress? address = null;
             NetlinkAttributes.ForEach(message.AsSpan(8), ref address, static (ref IPAddress? a, ushort type, ReadOnlySpan<byte> payload) =>
             {
-                if (type == Interop.IFA_ADDRESS || (type == Interop.IFA_LOCAL && a is null))
+                if ((type == Interop.IFA_ADDRESS || (type == Interop.IFA_LOCAL && a is null)) && payload.Length is 4 or 16)
                 {
                     a = new IPAddress(payload);
                 }

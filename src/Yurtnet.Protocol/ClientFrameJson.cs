@@ -184,6 +184,7 @@ public static class ClientFrameJson
                     HoldsExpired = Int(o, "holdsExpired"),
                     SpoolDrained = Int(o, "spoolDrained"),
                     HostRepairs = Array(o, "hostRepairs").Select(r => r.GetString() ?? "").ToList(),
+                    Problem = Str(o, "problem"),
                 },
                 _ => throw new InvalidDataException($"unknown response kind \"{kind}\""),
             };

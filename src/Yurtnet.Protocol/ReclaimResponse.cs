@@ -14,4 +14,7 @@ public sealed record ReclaimResponse : Response
 
     /// <summary>Host state put back or removed (a bridge made again, a masquerade chain installed or removed), for the operator.</summary>
     public List<string> HostRepairs { get; init; } = [];
+
+    /// <summary>Why the spool or the releases could not be applied now (a store that refuses writes), or null.</summary>
+    public string? Problem { get; init; }
 }

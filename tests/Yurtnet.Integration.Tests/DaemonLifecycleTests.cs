@@ -272,12 +272,16 @@ public sealed class DaemonLifecycleTests
     [RootFact]
     public async Task Damaged_store_is_rebuilt_from_the_runtimes_result_cache_and_no_address_is_handed_out_twice()
     {
-        await using var daemon = await DaemonProcess.StartAsync();
+        // In a gateway namespace of its own: after damage the rebuild also reads the host's veths, and those of other
+        // tests' pods are not this gateway's.
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess();
+        await daemon.StartInNetnsAsync(gw.Name);
         using var network = new TestNetwork(daemon);
         using var a = new TestNetns();
         using var b = new TestNetns();
-        var addA = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"));
-        var addB = CniRun.Exec("ADD", network.Conf(), "cb", b.Path, args: CniRun.PodArgs("b"));
+        var addA = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
+        var addB = CniRun.Exec("ADD", network.Conf(), "cb", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name);
         CniResultCache.Write(daemon.CniResultsDir, network.Conf(), "ca", "eth0", a.Path, CniRun.PodArgs("a"), addA.Stdout);
         CniResultCache.Write(daemon.CniResultsDir, network.Conf(), "cb", "eth0", b.Path, CniRun.PodArgs("b"), addB.Stdout);
         var before = (await daemon.LeasesAsync()).Select(l => (l.Ip, l.ContainerId)).Order().ToList();
@@ -285,18 +289,20 @@ public sealed class DaemonLifecycleTests
         File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
         File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
 
-        await daemon.StartAgainAsync();
+        await daemon.StartInNetnsAsync(gw.Name);
         var rebuilt = await daemon.LeasesAsync();
         using var c = new TestNetns();
-        var addC = CniRun.Exec("ADD", network.Conf(), "cc", c.Path, args: CniRun.PodArgs("c"));
+        var addC = CniRun.Exec("ADD", network.Conf(), "cc", c.Path, args: CniRun.PodArgs("c"), inNetns: gw.Name);
 
         Assert.Contains("could not be read and was moved to", daemon.Log, StringComparison.Ordinal);
         Assert.Equal(before, rebuilt.Select(l => (l.Ip, l.ContainerId)).Order().ToList());
         Assert.All(rebuilt, l => Assert.Equal("active", l.State));
         var given = addC.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0]);
         Assert.Empty(given.Intersect(before.Select(l => l.Ip)));
-        CniRun.Exec("DEL", network.Conf(), "ca", a.Path);
+        CniRun.Exec("DEL", network.Conf(), "ca", a.Path, inNetns: gw.Name);
         Assert.All((await daemon.LeasesAsync()).Where(l => l.ContainerId == CniRun.ContainerId("ca", network.Conf())), l => Assert.Equal("held", l.State));
+        CniRun.Exec("DEL", network.Conf(), "cb", b.Path, inNetns: gw.Name);
+        CniRun.Exec("DEL", network.Conf(), "cc", c.Path, inNetns: gw.Name);
     }
 
     [RootFact]
@@ -308,31 +314,47 @@ public sealed class DaemonLifecycleTests
         await daemon.StartInNetnsAsync(gw.Name);
         using var network = new TestNetwork(daemon, "dual");
         using var a = new TestNetns();
+        using var d = new TestNetns();
         var addA = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
-        Assert.True(addA.ExitCode == 0, addA.ToString());
-        var addressesA = addA.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0]).ToList();
+        var addD = CniRun.Exec("ADD", network.Conf(), "cd", d.Path, args: CniRun.PodArgs("d"), inNetns: gw.Name);
+        Assert.True(addA.ExitCode == 0 && addD.ExitCode == 0, addA + "\n" + addD);
+        static List<string> Addresses(CniRun add) => add.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0]).ToList();
+        var addressesA = Addresses(addA);
+        var addressesD = Addresses(addD);
 
-        // The runtime never wrote its cache (it crashed after the plugin's answer), and the store is lost.
+        // The runtime never wrote its cache (it crashed after the plugin's answers), and the store is lost.
         daemon.Kill();
         File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
         File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
         await daemon.StartInNetnsAsync(gw.Name);
 
-        var veth = HostVethName.For(CniRun.ContainerId("ca", network.Conf()), "eth0");
-        var reserved = (await daemon.LeasesAsync()).Where(l => l.ContainerId == "hostveth/" + veth).ToList();
-        Assert.Equal(addressesA.Order(), reserved.Select(l => l.Ip).Order());
-        Assert.All(reserved, l => Assert.Equal("active", l.State));
+        var vethA = HostVethName.For(CniRun.ContainerId("ca", network.Conf()), "eth0");
+        var vethD = HostVethName.For(CniRun.ContainerId("cd", network.Conf()), "eth0");
+        var reserved = (await daemon.LeasesAsync()).Where(l => l.ContainerId.StartsWith("hostveth/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(addressesA.Concat(addressesD).Order(), reserved.Select(l => l.Ip).Order());
+        Assert.All(reserved, l => Assert.Equal(("active", "(unknown)"), (l.State, l.Network)));
+
+        // A pass while the veths live keeps the reservations; a new pod gets other addresses and reaches the old ones.
+        Assert.Empty(daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs);
         using var b = new TestNetns();
         var addB = CniRun.Exec("ADD", network.Conf(), "cb", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name);
         Assert.True(addB.ExitCode == 0, addB.ToString());
-        Assert.Empty(addB.Json.GetProperty("ips").EnumerateArray().Select(ip => ip.GetProperty("address").GetString()!.Split('/')[0]).Intersect(addressesA));
+        Assert.Empty(Addresses(addB).Intersect(addressesA.Concat(addressesD)));
         Assert.Equal(0, b.Exec("ping", "-c1", "-W2", addressesA[0]).Code);
 
-        // The sandbox's DEL takes its veth; the next pass frees the reservation.
-        Assert.Equal(0, CniRun.Exec("DEL", network.Conf(), "ca", a.Path, inNetns: gw.Name).ExitCode);
+        // The runtime's retry of a's ADD takes its reservation back: same addresses, its own lease again.
+        var again = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(addressesA, Addresses(again));
+        Assert.Contains(await daemon.LeasesAsync(), l => l.ContainerId == CniRun.ContainerId("ca", network.Conf()) && l.Pod == "default/a");
+        Assert.DoesNotContain(await daemon.LeasesAsync(), l => l.ContainerId == "hostveth/" + vethA);
+
+        // d's DEL takes its veth; the next pass frees its reservation.
+        Assert.Equal(0, CniRun.Exec("DEL", network.Conf(), "cd", d.Path, inNetns: gw.Name).ExitCode);
         var repairs = daemon.Ask<ReclaimResponse>(new ReclaimRequest()).HostRepairs;
-        Assert.Equal(addressesA.Count, repairs.Count(r => r.Contains($"reserved for host veth {veth}", StringComparison.Ordinal)));
+        Assert.Equal(addressesD.Count, repairs.Count(r => r.Contains($"reserved for host veth {vethD}", StringComparison.Ordinal)));
         Assert.DoesNotContain(await daemon.LeasesAsync(), l => l.ContainerId.StartsWith("hostveth/", StringComparison.Ordinal));
+        CniRun.Exec("DEL", network.Conf(), "ca", a.Path, inNetns: gw.Name);
         CniRun.Exec("DEL", network.Conf(), "cb", b.Path, inNetns: gw.Name);
     }
 }

@@ -35,7 +35,7 @@ public sealed class ClientFrameJsonTests
         new GcResponse { Id = "7", Released = 3 },
         new LeasesResponse { Id = "8", Leases = [new LeaseInfo { Ip = "10.0.0.2", Pool = "10.0.0.0/24", Network = "n", State = "held", ContainerId = "c", IfName = "eth0", Pod = "ns/p", PodUid = "u", Since = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero), HeldUntil = new DateTimeOffset(2026, 11, 28, 10, 10, 0, TimeSpan.Zero) }] },
         new ReclaimResponse { Id = "9", PendingReclaimed = 1, HoldsExpired = 2, SpoolDrained = 3 },
-        new ReclaimResponse { Id = "9", HostRepairs = ["network \"n\": bridge yurt0 was gone: made again"], PendingReclaimed = 0, HoldsExpired = 0, SpoolDrained = 0 },
+        new ReclaimResponse { Id = "9", HostRepairs = ["network \"n\": bridge yurt0 was gone: made again"], PendingReclaimed = 0, HoldsExpired = 0, SpoolDrained = 0, Problem = "full" },
         new LedTestResponse { Id = "10", Name = "power" },
         new PeersResponse
         {

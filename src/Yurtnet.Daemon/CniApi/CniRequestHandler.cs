@@ -71,7 +71,9 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             health.SetStore(ex.Message);
         }
 
-        return Failure(Error(ErrorKind.TryAgainLater, $"ADD refused: the state cannot be made durable: store {ex.Message}"));
+        return Failure(Error(ErrorKind.TryAgainLater, ex.Condition == StoreCondition.Ok
+            ? $"ADD refused: {ex.Message}"
+            : $"ADD refused: the state cannot be made durable: store {ex.Message}"));
     }
 
     private ErrorResponse Failure(ErrorResponse error)
@@ -291,6 +293,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             HoldsExpired = pass.Reclaimed.HoldsExpired,
             SpoolDrained = pass.SpoolDrained,
             HostRepairs = [.. pass.HostRepairs],
+            Problem = pass.Problem,
         };
     }
 

@@ -33,5 +33,8 @@ internal sealed record FoundAttachment(
 
     /// <summary>An attachment of which the host knows only the veth and its peer's addresses.</summary>
     public static FoundAttachment FromHostVeth(string hostVeth, IReadOnlyList<(IPAddress Address, int PrefixLength)> addresses) =>
-        new(HostVethPrefix + hostVeth, "-", "(unknown: a host veth the runtime's cache does not know)", addresses, null, null, null, null, Plumbed: true);
+        new(HostVethPrefix + hostVeth, "-", UnknownNetwork, addresses, null, null, null, null, Plumbed: true);
+
+    /// <summary>The network of a reservation for a host veth: unknown, and no network's name (those have no parentheses).</summary>
+    public const string UnknownNetwork = "(unknown)";
 }

@@ -52,6 +52,12 @@ internal sealed record Lease
     /// <summary>The key of a Kubernetes pod: what the pod watch, the outbox and cluster GC know; null for a local container.</summary>
     public string? KubernetesPodKey => PodLocal ? null : PodKey;
 
+    /// <summary>
+    /// A reservation for a pod known only by its host veth (a store rebuilt after damage without the runtime's cache
+    /// entry): its network is unknown, and it is freed when the veth is gone or taken over by its attachment's ADD.
+    /// </summary>
+    public bool OnlyHostVeth => ContainerId.StartsWith(FoundAttachment.HostVethPrefix, StringComparison.Ordinal);
+
     /// <summary>Whether this lease belongs to the same pod as <paramref name="request"/> (same key, same kind).</summary>
     public bool SamePod(AllocationRequest request) => PodKey is not null && PodKey == request.PodKey && PodLocal == request.PodLocal;
 }

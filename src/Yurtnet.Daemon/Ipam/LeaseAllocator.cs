@@ -9,7 +9,8 @@ namespace Yurtnet.Daemon.Ipam;
 /// <remarks>
 /// Policy, in the order it is applied for each address family of an ADD:
 /// <list type="number">
-/// <item>A repeated ADD for the same container and interface gets the addresses it already has.</item>
+/// <item>A repeated ADD for the same container and interface gets the addresses it already has (also those reserved for
+/// its host veth when a damaged store was rebuilt without the runtime's cache entry).</item>
 /// <item>An address the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>) is given when it is free or held
 /// for this pod; otherwise the ADD is refused with the reason, never silently given another address.</item>
 /// <item>Sticky: a lease of the same pod (namespace/name) that is held, or whose attachment belongs to an
@@ -35,6 +36,27 @@ internal static class LeaseAllocator
         var existing = table.ForAttachment(request.ContainerId, request.IfName)
             .Where(l => l.State != LeaseState.Held && request.Pools.Any(p => p.Cidr == l.Pool))
             .ToList();
+
+        // Addresses reserved for this attachment's host veth when the store was rebuilt without its cache entry: the
+        // pod has them on its interface, so they are its own again (a repeated ADD, a runtime's retry).
+        var reservation = FoundAttachment.HostVethPrefix + Yurtnet.Protocol.HostVethName.For(request.ContainerId, request.IfName);
+        foreach (var reserved in table.All.Where(l => l.ContainerId == reservation && l.State != LeaseState.Held && request.Pools.Any(p => p.Cidr == l.Pool)).ToList())
+        {
+            if (existing.Any(e => e.Ip.AddressFamily == reserved.Ip.AddressFamily))
+            {
+                continue;
+            }
+
+            var adopted = reserved with
+            {
+                ContainerId = request.ContainerId, IfName = request.IfName, Network = request.Network, Netns = request.Netns,
+                PodNamespace = request.PodNamespace, PodName = request.PodName, PodUid = request.PodUid, PodLocal = request.PodLocal, BootId = bootId,
+            };
+            changes.Upserts.Add(adopted);
+            existing.Add(adopted);
+            notes.Add($"{reserved.Ip}, reserved for host veth {reservation[FoundAttachment.HostVethPrefix.Length..]} since the store was rebuilt, is its attachment's again");
+        }
+
         var result = new List<Lease>(existing);
         if (request.RequestedIps.FirstOrDefault(ip => request.Pools.All(p => p.Family != ip.AddressFamily)) is { } orphan)
         {
@@ -182,7 +204,8 @@ internal static class LeaseAllocator
         }
 
         var changed = changes.Upserts.Select(l => l.Ip).Concat(changes.Removals).ToHashSet();
-        var idle = !table.All.Any(l => l.Network == network && l.State != LeaseState.Held && !changed.Contains(l.Ip));
+        // A pod known only by its host veth (a store rebuilt after damage) may be on any network: none is idle then.
+        var idle = !table.All.Any(l => (l.Network == network || l.OnlyHostVeth) && l.State != LeaseState.Held && !changed.Contains(l.Ip));
         return new ReleaseOutcome(released, idle, changes);
     }
 

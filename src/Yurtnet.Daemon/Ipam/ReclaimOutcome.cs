@@ -5,4 +5,8 @@ namespace Yurtnet.Daemon.Ipam;
 /// <param name="HoldsExpired">Held leases freed because their hold ran out.</param>
 /// <param name="EarlierBootHeld">Active leases of an earlier boot (their DEL never came) now held for their pod.</param>
 /// <param name="Changes">What to persist.</param>
-internal sealed record ReclaimOutcome(int PendingReclaimed, int HoldsExpired, int EarlierBootHeld, IpamChanges Changes);
+internal sealed record ReclaimOutcome(int PendingReclaimed, int HoldsExpired, int EarlierBootHeld, IpamChanges Changes)
+{
+    /// <summary>Nothing reclaimed (also: the reclaim could not run).</summary>
+    public static ReclaimOutcome None => new(0, 0, 0, new IpamChanges());
+}

@@ -57,7 +57,14 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
     private async Task<List<string>> PassAsync(Action progress, CancellationToken cancellationToken)
     {
         var shapes = await hosts.AllAsync(cancellationToken);
-        var leases = await keeper.SnapshotAsync(cancellationToken);
+        if (await keeper.LoadedSnapshotAsync(cancellationToken) is not { } leases)
+        {
+            // Leases that look absent may only be unread (a card gone read-only at start): nothing is decided on that.
+            return [];
+        }
+
+        // A pod known only by its host veth (a store rebuilt after damage) may be on any network: no chain goes then.
+        var unknownPods = leases.Any(l => l.OnlyHostVeth && l.State == LeaseState.Active);
         var done = new List<string>();
         var networks = shapes.Keys.Concat(leases.Select(l => l.Network)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         foreach (var network in networks)
@@ -68,7 +75,7 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
             {
                 done.AddRange(await Task.Run(() => Repair(network, shape, live, problems), cancellationToken));
             }
-            else if (!leases.Any(l => l.Network == network && l.State is LeaseState.Pending or LeaseState.Active) && _masquerade.Installed(network))
+            else if (!unknownPods && !leases.Any(l => l.Network == network && l.State is LeaseState.Pending or LeaseState.Active) && _masquerade.Installed(network))
             {
                 done.AddRange(await Attempt(problems, () => RemoveChainAsync(HostNames.MasqueradeChain(network), $"network \"{network}\" has no pending or active lease left: masquerade chain removed", cancellationToken)));
             }
@@ -79,7 +86,7 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
 
         // Addresses reserved for host veths the runtime's cache did not know (a store rebuilt after damage): free once
         // the veth is gone, which a DEL of that sandbox, or its end, does.
-        var reserved = leases.Where(l => l.ContainerId.StartsWith(FoundAttachment.HostVethPrefix, StringComparison.Ordinal)).ToList();
+        var reserved = leases.Where(l => l.OnlyHostVeth).ToList();
         if (reserved.Count > 0)
         {
             var problems = new List<string>();
@@ -99,12 +106,13 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
             }
 
             done.AddRange(freed.Select(l => $"{l.Ip}, reserved for host veth {l.ContainerId[FoundAttachment.HostVethPrefix.Length..]} since the store was rebuilt: the veth is gone, the address is free"));
-            Report("reserved addresses", problems);
+            Report("(addresses reserved for host veths)", problems);
+            progress();
         }
 
         // Chains of networks no lease or shape names any more (committed by a plugin before shapes were reported).
         var known = networks.Select(HostNames.MasqueradeChain).ToHashSet(StringComparer.Ordinal);
-        foreach (var chain in _masquerade.InstalledChains().Where(c => !known.Contains(c)).Order(StringComparer.Ordinal))
+        foreach (var chain in _masquerade.InstalledChains().Where(c => !unknownPods && !known.Contains(c)).Order(StringComparer.Ordinal))
         {
             var problems = new List<string>();
             done.AddRange(await Attempt(problems, () => RemoveChainAsync(chain, $"masquerade chain {chain}: no lease names its network any more: removed", cancellationToken)));
@@ -192,8 +200,8 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
     {
         using var held = await Task.Run(() => _masquerade.HoldForRelease(LockTimeout), cancellationToken);
         // An ADD allocated before this look keeps the chain; one after it waits for the lock and installs it again.
-        var leases = await keeper.SnapshotAsync(cancellationToken);
-        if (leases.Any(l => l.State is LeaseState.Pending or LeaseState.Active && HostNames.MasqueradeChain(l.Network) == chain))
+        var leases = await keeper.LoadedSnapshotAsync(cancellationToken);
+        if (leases is null || leases.Any(l => l.State is LeaseState.Pending or LeaseState.Active && (l.OnlyHostVeth || HostNames.MasqueradeChain(l.Network) == chain)))
         {
             return [];
         }
@@ -228,7 +236,7 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
         {
             return await step();
         }
-        catch (Exception ex) when (ex is NftablesException or IOException or TimeoutException)
+        catch (Exception ex) when (ex is NftablesException or NetlinkException or IOException or UnauthorizedAccessException or TimeoutException)
         {
             problems.Add(ex is NftablesException nft ? $"{nft.Message} ({Masquerade.Hint(nft)})" : ex.Message);
             return [];

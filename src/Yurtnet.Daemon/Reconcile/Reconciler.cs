@@ -29,7 +29,7 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, H
         {
             var drained = 0;
             ReclaimOutcome? outcome = null;
-            Exception? failed = null;
+            string? failed = null;
             try
             {
                 drained = await spool.DrainAsync(cancellationToken);
@@ -43,17 +43,13 @@ internal sealed partial class Reconciler(LeaseKeeper keeper, SpoolDrain spool, H
             {
                 // A store that refuses writes stops the releases, not the host repair (which needs only the leases in
                 // memory): the card being full must not leave a flushed masquerade chain unrepaired.
-                failed = ex;
+                failed = ex.Message;
+                LogFailed(logger, ex.Message);
             }
 
             // After the releases: a network whose last lease went just now loses its masquerade chain in this pass.
             var repairs = repairHost ? await host.RunAsync(Beat, cancellationToken) : [];
-            if (failed is not null)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
-            }
-
-            return new ReconcilePass(drained, outcome!, repairs);
+            return new ReconcilePass(drained, outcome ?? ReclaimOutcome.None, repairs, failed);
         }
         finally
         {

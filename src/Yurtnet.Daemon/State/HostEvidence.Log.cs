@@ -4,8 +4,6 @@ namespace Yurtnet.Daemon.State;
 
 internal sealed partial class HostEvidence
 {
-    [LoggerMessage(EventId = 3022, Level = LogLevel.Warning, Message = "the host veths the runtime's cache does not know could not be read: {Reason}; their addresses are not reserved")]
-    private static partial void LogVethsUnreadable(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "CNI result cache file {File} skipped: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string file, string reason);

@@ -20,6 +20,7 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
 {
     /// <param name="hostVeths">Also our host veths the cache does not know (after damage: not at every start, where the
     /// store already has them, and another yurtnet's pods in the same namespace, as in a test bed, are not ours).</param>
+    /// <exception cref="NetlinkException">With <paramref name="hostVeths"/>: the veths could not be read.</exception>
     public List<FoundAttachment> Gather(bool hostVeths)
     {
         var found = new List<FoundAttachment>();
@@ -30,7 +31,7 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
             {
                 if (Read(File.ReadAllBytes(file)) is { } attachment)
                 {
-                    found.Add(attachment with { Plumbed = host is null || host.TryGetLink(HostVethName.For(attachment.ContainerId, attachment.IfName), out _) });
+                    found.Add(attachment with { Plumbed = host is null || Plumbed(host, HostVethName.For(attachment.ContainerId, attachment.IfName)) });
                 }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
@@ -39,38 +40,47 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
             }
         }
 
-        if (hostVeths && host is not null)
+        if (hostVeths)
         {
-            found.AddRange(UncachedVeths(host, found.Select(f => HostVethName.For(f.ContainerId, f.IfName)).ToHashSet(StringComparer.Ordinal)));
+            // Without netlink nothing can be reserved: the caller hands out nothing until it can.
+            found.AddRange(UncachedVeths(host ?? throw new NetlinkException("socket(AF_NETLINK): needed to read the host veths after damage", Interop.EACCES),
+                found.Select(f => HostVethName.For(f.ContainerId, f.IfName)).ToHashSet(StringComparer.Ordinal)));
         }
 
         return found;
     }
 
     /// <summary>Our host veths (<c>yn</c> + 12 hex digits) the cache does not know, with the addresses of their peers.</summary>
-    private List<FoundAttachment> UncachedVeths(NetlinkSocket host, HashSet<string> cached)
+    /// <exception cref="NetlinkException">The links, or a live veth's peer addresses, could not be read: what is not read
+    /// cannot be reserved, so the caller must not hand out addresses until it can.</exception>
+    private static List<FoundAttachment> UncachedVeths(NetlinkSocket host, HashSet<string> cached)
     {
         var found = new List<FoundAttachment>();
-        try
+        foreach (var veth in host.ListLinks().Where(l => l.Kind == "veth" && HostVethName.IsOurs(l.Name) && !cached.Contains(l.Name) && l.PeerNetnsId is not null))
         {
-            foreach (var veth in host.ListLinks().Where(l => l.Kind == "veth" && HostVethName.IsOurs(l.Name) && !cached.Contains(l.Name) && l.PeerNetnsId is not null))
+            List<AddressInfo> peer;
+            try
             {
-                var addresses = Rtnetlink.ListAddressesInNamespace(veth.PeerNetnsId!.Value, veth.PeerIndex)
-                    .Where(a => !(a.Address.IsIPv6LinkLocal || a.Address.IsIPv6Multicast))
-                    .Select(a => (a.Address, a.PrefixLength)).ToList();
-                if (addresses.Count > 0)
-                {
-                    found.Add(FoundAttachment.FromHostVeth(veth.Name, addresses));
-                }
+                peer = Rtnetlink.ListAddressesInNamespace(veth.PeerNetnsId!.Value, veth.PeerIndex);
             }
-        }
-        catch (NetlinkException ex)
-        {
-            LogVethsUnreadable(logger, ex.Message);
+            catch (NetlinkException ex) when (ex.IsNotFound || !host.TryGetLink(veth.Name, out _))
+            {
+                // The veth, its peer or its namespace went meanwhile: a pod that is gone has nothing to reserve.
+                continue;
+            }
+
+            var addresses = peer.Where(a => !IsLinkLocal(a.Address)).Select(a => (a.Address, a.PrefixLength)).ToList();
+            if (addresses.Count > 0)
+            {
+                found.Add(FoundAttachment.FromHostVeth(veth.Name, addresses));
+            }
         }
 
         return found;
     }
+
+    private static bool IsLinkLocal(IPAddress address) =>
+        address.IsIPv6LinkLocal || address.IsIPv6Multicast || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && address.GetAddressBytes() is [169, 254, ..]);
 
     /// <summary>One cache file, or null when it is not an attachment of a network with a yurtnet plugin.</summary>
     internal static FoundAttachment? Read(ReadOnlySpan<byte> json)
@@ -138,6 +148,19 @@ internal sealed partial class HostEvidence(StateOptions options, ILogger<HostEvi
 
     private static string? Text(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>Whether the veth exists; when netlink cannot tell, it counts as live (never freed on a guess).</summary>
+    private static bool Plumbed(NetlinkSocket host, string veth)
+    {
+        try
+        {
+            return host.TryGetLink(veth, out _);
+        }
+        catch (NetlinkException)
+        {
+            return true;
+        }
+    }
 
     /// <summary>rtnetlink needs no privilege to read links; without it, every cached attachment counts as live (never freed on a guess).</summary>
     private NetlinkSocket? OpenHostNetlink()

@@ -4,6 +4,9 @@ namespace Yurtnet.Daemon.State;
 
 internal sealed partial class LeaseKeeper
 {
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Error, Message = "the store was damaged and what the host knows of running pods could not be read ({Reason}): ADD is refused until it can, so that no address is given twice")]
+    private static partial void LogEvidenceUnreadable(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "state loaded: {Count} lease(s) from {Path}; boot {BootId}")]
     private static partial void LogLoaded(ILogger logger, int count, string path, string bootId);
 

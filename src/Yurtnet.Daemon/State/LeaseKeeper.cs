@@ -38,6 +38,9 @@ internal sealed partial class LeaseKeeper : IDisposable
     /// <summary>Why the rebuild could not be written, last logged.</summary>
     private string? _rebuildFailed;
 
+    /// <summary>Why the host's evidence could not be read (after damage: our veths); no address is given meanwhile.</summary>
+    private string? _evidenceProblem;
+
     /// <summary>Why the leases could not be read, last logged (so a failing card is not logged for every request).</summary>
     private string? _notLoaded;
     private long _nextSequence;
@@ -77,6 +80,12 @@ internal sealed partial class LeaseKeeper : IDisposable
         try
         {
             Refresh();
+            if (_rebuildPending && _evidenceProblem is { } problem)
+            {
+                // What could not be read may be in use: handing out an address now could give it twice.
+                throw new StoreUnavailableException(StoreCondition.Ok, $"the addresses of running pods could not be read from the host after the store was damaged ({problem}); no address is given until they can", null);
+            }
+
             var outcome = LeaseAllocator.Allocate(_table, request, _time.GetUtcNow(), BootId);
             if (outcome is AllocationOutcome.Allocated allocated)
             {
@@ -241,6 +250,23 @@ internal sealed partial class LeaseKeeper : IDisposable
         }
     }
 
+    /// <summary>
+    /// A copy of every lease, or null while the table is not what the store holds or the rebuild from the host has not
+    /// run: then a lease that looks absent may only be unread, and nothing may be removed on its absence.
+    /// </summary>
+    public async Task<List<Lease>?> LoadedSnapshotAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            return Refresh() && !_rebuildPending ? [.. _table.All] : null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     /// <summary>A copy of every lease.</summary>
     public async Task<List<Lease>> SnapshotAsync(CancellationToken cancellationToken)
     {
@@ -309,7 +335,25 @@ internal sealed partial class LeaseKeeper : IDisposable
     private void Rebuild()
     {
         var damaged = _store.SetAsideTo is not null || _store.Quarantined.Count > 0;
-        var (changes, notes) = RecoveryPlanner.Plan(_table, _evidence.Gather(hostVeths: damaged), _time.GetUtcNow(), BootId, _options.LeaseHold);
+        List<FoundAttachment> evidence;
+        try
+        {
+            evidence = _evidence.Gather(hostVeths: damaged);
+            _evidenceProblem = null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Tried again before each decision; ADD is refused meanwhile (AllocateAsync), the rest goes on.
+            if (ex.Message != _evidenceProblem)
+            {
+                LogEvidenceUnreadable(_logger, ex.Message);
+            }
+
+            _evidenceProblem = ex.Message;
+            return;
+        }
+
+        var (changes, notes) = RecoveryPlanner.Plan(_table, evidence, _time.GetUtcNow(), BootId, _options.LeaseHold);
         try
         {
             Persist(changes);

@@ -8,6 +8,7 @@ internal static partial class Interop
     internal const ushort NLM_F_MULTI = 0x2;
     internal const ushort NLM_F_ACK = 0x4;
     internal const ushort NLM_F_DUMP = 0x300;
+    internal const ushort NLM_F_DUMP_INTR = 0x10;
     internal const ushort NLM_F_REPLACE = 0x100;
     internal const ushort NLM_F_EXCL = 0x200;
     internal const ushort NLM_F_CREATE = 0x400;

@@ -381,4 +381,22 @@ public sealed class LeaseAllocatorTests
             Assert.All(table.All.GroupBy(l => (l.ContainerId, l.Ip.AddressFamily)), g => Assert.Single(g));
         }
     }
+
+    [Fact]
+    public void An_address_reserved_for_a_host_veth_goes_back_to_its_attachment_and_keeps_every_network_from_looking_idle()
+    {
+        var table = new LeaseTable();
+        var (rebuilt, _) = RecoveryPlanner.Plan(table, [FoundAttachment.FromHostVeth(Yurtnet.Protocol.HostVethName.For("c1", "eth0"), [(IPAddress.Parse("10.22.0.9"), 24)])], T0, Boot, Hold);
+        table.Apply(rebuilt);
+        Add(table, Req("c2", "other"));
+
+        // The last pod of "edge" that the store knows goes: the network is not idle while a pod of unknown network lives.
+        Assert.False(LeaseAllocator.Release(table, "c2", "eth0", "edge", rollback: false, T0, Hold).NetworkIdle);
+
+        var again = Assert.IsType<AllocationOutcome.Allocated>(LeaseAllocator.Allocate(table, Req("c1", "till"), T0, Boot));
+        var lease = Assert.Single(again.Leases);
+        Assert.Equal(("10.22.0.9", "c1", "edge", "shop/till"), (lease.Ip.ToString(), lease.ContainerId, lease.Network, lease.PodKey));
+        Assert.True(again.Existing);
+        Assert.Contains(again.Notes, n => n.Contains("is its attachment's again", StringComparison.Ordinal));
+    }
 }
