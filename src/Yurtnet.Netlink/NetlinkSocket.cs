@@ -76,11 +76,25 @@ public sealed class NetlinkSocket : IDisposable
     internal void Execute(string operation) => Exchange(operation, null);
 
     /// <summary>Sends the request in <see cref="Writer"/> and returns the payloads (after the netlink header) of the answers.</summary>
+    /// <remarks>
+    /// A dump that a change interrupted (<c>NLM_F_DUMP_INTR</c>: a link or address came or went between two parts of
+    /// it) may have missed an object; it is asked again, up to three times in all, then reported as an error.
+    /// </remarks>
     internal List<byte[]> Query(string operation)
     {
-        var answers = new List<byte[]>();
-        Exchange(operation, answers);
-        return answers;
+        for (var attempt = 1; ; attempt++)
+        {
+            var answers = new List<byte[]>();
+            try
+            {
+                Exchange(operation, answers);
+                return answers;
+            }
+            catch (NetlinkException ex) when (ex.Errno == Interop.EINTR && attempt < 3)
+            {
+                // Asked again: the request is still in the writer, with a new sequence number.
+            }
+        }
     }
 
     /// <summary>
@@ -158,6 +172,8 @@ public sealed class NetlinkSocket : IDisposable
                     continue;
                 }
 
+                // The kernel marks a part of a dump, or its end, when a change interrupted it.
+                interrupted |= (flags & Interop.NLM_F_DUMP_INTR) != 0;
                 switch (type)
                 {
                     case Interop.NLMSG_ERROR:
@@ -172,7 +188,7 @@ public sealed class NetlinkSocket : IDisposable
                         // A dump that failed inside the kernel says so here, not with an NLMSG_ERROR.
                         if (body.Length >= 4 && BinaryPrimitives.ReadInt32LittleEndian(body) is < 0 and var failed)
                         {
-                            throw new NetlinkException(operation, -failed, ExtendedAckMessage(body, flags));
+                            throw new NetlinkException(operation, -failed, AckMessage(body[4..], flags));
                         }
 
                         if (interrupted)
@@ -186,7 +202,6 @@ public sealed class NetlinkSocket : IDisposable
                     default:
                         // Every request asks for an ACK or is a dump ended by NLMSG_DONE, so answers are collected
                         // until one of those arrives.
-                        interrupted |= (flags & Interop.NLM_F_DUMP_INTR) != 0;
                         answers?.Add(body.ToArray());
                         break;
                 }
@@ -233,8 +248,19 @@ public sealed class NetlinkSocket : IDisposable
             return null;
         }
 
+        return AckMessage(body[20..], flags);
+    }
+
+    /// <summary>The kernel's error text among the attributes <paramref name="tlvs"/> (an ACK's, or a failed dump's end).</summary>
+    private static string? AckMessage(ReadOnlySpan<byte> tlvs, ushort flags)
+    {
+        if ((flags & Interop.NLM_F_ACK_TLVS) == 0 || tlvs.IsEmpty)
+        {
+            return null;
+        }
+
         string? message = null;
-        NetlinkAttributes.ForEach(body[20..], ref message, static (ref string? m, ushort type, ReadOnlySpan<byte> payload) =>
+        NetlinkAttributes.ForEach(tlvs, ref message, static (ref string? m, ushort type, ReadOnlySpan<byte> payload) =>
         {
             if (type == Interop.NLMSGERR_ATTR_MSG)
             {

@@ -357,4 +357,41 @@ public sealed class DaemonLifecycleTests
         CniRun.Exec("DEL", network.Conf(), "ca", a.Path, inNetns: gw.Name);
         CniRun.Exec("DEL", network.Conf(), "cb", b.Path, inNetns: gw.Name);
     }
+
+    [RootFact]
+    public async Task After_damage_no_address_is_given_until_the_host_veths_are_read_also_across_a_restart()
+    {
+        using var gw = new TestNetns("yns-gw");
+        await using var daemon = new DaemonProcess();
+        await daemon.StartInNetnsAsync(gw.Name);
+        using var network = new TestNetwork(daemon, "v4");
+        using var a = new TestNetns();
+        var addA = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
+        Assert.True(addA.ExitCode == 0, addA.ToString());
+        var addressA = addA.Json.GetProperty("ips")[0].GetProperty("address").GetString()!.Split('/')[0];
+        daemon.Kill();
+        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
+        File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
+        var marker = Path.Combine(daemon.StateDir, "rebuild-from-host-veths.pending");
+
+        // Without CAP_NET_ADMIN the peers' addresses cannot be read: an ADD is refused rather than given a's address.
+        await daemon.StartInNetnsWithoutCapabilitiesAsync(gw.Name);
+        using var b = new TestNetns();
+        var refused = CniRun.Exec("ADD", network.Conf(), "cb", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name);
+        Assert.True(refused.ExitCode != 0 && refused.ErrorCode == 11, refused.ToString());
+        Assert.Contains("could not be read from the host", refused.Json.GetProperty("msg").GetString(), StringComparison.Ordinal);
+        Assert.True(File.Exists(marker), daemon.Log);
+
+        // Restarted (the damaged file is already set aside: the store looks clean), the marker still owes the rebuild.
+        daemon.Kill();
+        await daemon.StartInNetnsAsync(gw.Name);
+        var added = CniRun.Exec("ADD", network.Conf(), "cb", b.Path, args: CniRun.PodArgs("b"), inNetns: gw.Name);
+
+        Assert.True(added.ExitCode == 0, added.ToString() + daemon.Log);
+        Assert.NotEqual(addressA, added.Json.GetProperty("ips")[0].GetProperty("address").GetString()!.Split('/')[0]);
+        Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == addressA && l.ContainerId.StartsWith("hostveth/", StringComparison.Ordinal));
+        Assert.False(File.Exists(marker));
+        CniRun.Exec("DEL", network.Conf(), "ca", a.Path, inNetns: gw.Name);
+        CniRun.Exec("DEL", network.Conf(), "cb", b.Path, inNetns: gw.Name);
+    }
 }

@@ -112,6 +112,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
         await WaitForSocketAsync();
     }
 
+    /// <summary>Starts yurtnetd inside a network namespace as root without any capability.</summary>
+    public async Task StartInNetnsWithoutCapabilitiesAsync(string netns)
+    {
+        Launch(new ProcessStartInfo("ip", ["netns", "exec", netns, "setpriv", "--bounding-set=-all", "--inh-caps=-all", "--", Binaries.Daemon, "--config", ConfigPath]), null);
+        await WaitForSocketAsync();
+    }
+
     /// <summary>
     /// Starts yurtnetd in a private mount namespace whose /sys/class is a tmpfs laid out like the kernel's LED class
     /// (brightness, max_brightness, trigger per LED), so the ledclass backend can be tested without LED hardware.

@@ -57,14 +57,20 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
     private async Task<List<string>> PassAsync(Action progress, CancellationToken cancellationToken)
     {
         var shapes = await hosts.AllAsync(cancellationToken);
-        if (await keeper.LoadedSnapshotAsync(cancellationToken) is not { } leases)
+        // Put back for the leases there are; remove nothing while some may only be unread (a card gone read-only at
+        // start, a rebuild from the host still owed): a lease that looks absent is no evidence then.
+        var (leases, complete) = await keeper.SnapshotWithCompletenessAsync(cancellationToken);
+        if (!complete)
         {
-            // Leases that look absent may only be unread (a card gone read-only at start): nothing is decided on that.
-            return [];
+            Report("(removals)", ["the leases are not all read (store unreadable, or the rebuild from the host still owed): no chain is removed and no reservation freed"]);
+        }
+        else
+        {
+            Report("(removals)", []);
         }
 
         // A pod known only by its host veth (a store rebuilt after damage) may be on any network: no chain goes then.
-        var unknownPods = leases.Any(l => l.OnlyHostVeth && l.State == LeaseState.Active);
+        var keepChains = !complete || leases.Any(l => l.OnlyHostVeth && l.State == LeaseState.Active);
         var done = new List<string>();
         var networks = shapes.Keys.Concat(leases.Select(l => l.Network)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         foreach (var network in networks)
@@ -75,7 +81,7 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
             {
                 done.AddRange(await Task.Run(() => Repair(network, shape, live, problems), cancellationToken));
             }
-            else if (!unknownPods && !leases.Any(l => l.Network == network && l.State is LeaseState.Pending or LeaseState.Active) && _masquerade.Installed(network))
+            else if (!keepChains && !leases.Any(l => l.Network == network && l.State is LeaseState.Pending or LeaseState.Active) && _masquerade.Installed(network))
             {
                 done.AddRange(await Attempt(problems, () => RemoveChainAsync(HostNames.MasqueradeChain(network), $"network \"{network}\" has no pending or active lease left: masquerade chain removed", cancellationToken)));
             }
@@ -86,7 +92,7 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
 
         // Addresses reserved for host veths the runtime's cache did not know (a store rebuilt after damage): free once
         // the veth is gone, which a DEL of that sandbox, or its end, does.
-        var reserved = leases.Where(l => l.OnlyHostVeth).ToList();
+        var reserved = complete ? leases.Where(l => l.OnlyHostVeth).ToList() : [];
         if (reserved.Count > 0)
         {
             var problems = new List<string>();
@@ -112,7 +118,7 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
 
         // Chains of networks no lease or shape names any more (committed by a plugin before shapes were reported).
         var known = networks.Select(HostNames.MasqueradeChain).ToHashSet(StringComparer.Ordinal);
-        foreach (var chain in _masquerade.InstalledChains().Where(c => !unknownPods && !known.Contains(c)).Order(StringComparer.Ordinal))
+        foreach (var chain in _masquerade.InstalledChains().Where(c => !keepChains && !known.Contains(c)).Order(StringComparer.Ordinal))
         {
             var problems = new List<string>();
             done.AddRange(await Attempt(problems, () => RemoveChainAsync(chain, $"masquerade chain {chain}: no lease names its network any more: removed", cancellationToken)));
@@ -200,8 +206,8 @@ internal sealed partial class HostRepair(LeaseKeeper keeper, NetworkHosts hosts,
     {
         using var held = await Task.Run(() => _masquerade.HoldForRelease(LockTimeout), cancellationToken);
         // An ADD allocated before this look keeps the chain; one after it waits for the lock and installs it again.
-        var leases = await keeper.LoadedSnapshotAsync(cancellationToken);
-        if (leases is null || leases.Any(l => l.State is LeaseState.Pending or LeaseState.Active && (l.OnlyHostVeth || HostNames.MasqueradeChain(l.Network) == chain)))
+        var (leases, complete) = await keeper.SnapshotWithCompletenessAsync(cancellationToken);
+        if (!complete || leases.Any(l => l.State is LeaseState.Pending or LeaseState.Active && (l.OnlyHostVeth || HostNames.MasqueradeChain(l.Network) == chain)))
         {
             return [];
         }

@@ -38,6 +38,9 @@ internal sealed partial class LeaseKeeper : IDisposable
     /// <summary>Why the rebuild could not be written, last logged.</summary>
     private string? _rebuildFailed;
 
+    /// <summary>The rebuild from our host veths after damage reached the disk (in this process: no need to scan again).</summary>
+    private bool _hostVethsRebuilt;
+
     /// <summary>Why the host's evidence could not be read (after damage: our veths); no address is given meanwhile.</summary>
     private string? _evidenceProblem;
 
@@ -251,15 +254,17 @@ internal sealed partial class LeaseKeeper : IDisposable
     }
 
     /// <summary>
-    /// A copy of every lease, or null while the table is not what the store holds or the rebuild from the host has not
-    /// run: then a lease that looks absent may only be unread, and nothing may be removed on its absence.
+    /// A copy of every lease, and whether it is complete: not when the table is not what the store holds or the rebuild
+    /// from the host has not run, for then a lease that looks absent may only be unread, and nothing may be removed or
+    /// freed on its absence.
     /// </summary>
-    public async Task<List<Lease>?> LoadedSnapshotAsync(CancellationToken cancellationToken)
+    public async Task<(List<Lease> Leases, bool Complete)> SnapshotWithCompletenessAsync(CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            return Refresh() && !_rebuildPending ? [.. _table.All] : null;
+            var complete = Refresh() && !_rebuildPending;
+            return ([.. _table.All], complete);
         }
         finally
         {
@@ -334,7 +339,15 @@ internal sealed partial class LeaseKeeper : IDisposable
     /// </summary>
     private void Rebuild()
     {
-        var damaged = _store.SetAsideTo is not null || _store.Quarantined.Count > 0;
+        // Damage is known to the process that found it; the marker keeps it known to the next one until the rebuild
+        // from our host veths is on disk (a restart must not make their addresses look free).
+        var marker = Path.Combine(_options.StateDir, HostVethRebuildMarker);
+        var damaged = ((_store.SetAsideTo is not null || _store.Quarantined.Count > 0) && !_hostVethsRebuilt) || File.Exists(marker);
+        if (damaged && !File.Exists(marker))
+        {
+            WriteMarker(marker);
+        }
+
         List<FoundAttachment> evidence;
         try
         {
@@ -358,6 +371,19 @@ internal sealed partial class LeaseKeeper : IDisposable
         {
             Persist(changes);
             _rebuildPending = false;
+            if (damaged)
+            {
+                _hostVethsRebuilt = true;
+                try
+                {
+                    File.Delete(marker);
+                }
+                catch (IOException)
+                {
+                    // Left behind: the next start scans the veths once more, which finds what the store has.
+                }
+            }
+
             foreach (var note in notes)
             {
                 LogRebuilt(_logger, note);
@@ -371,6 +397,37 @@ internal sealed partial class LeaseKeeper : IDisposable
             // Nothing is handed out while the store cannot be written; the rebuild is tried again before each decision.
             LogRebuildFailed(_logger, changes.Upserts.Count, ex.Message);
             _rebuildFailed = ex.Message;
+        }
+    }
+
+    /// <summary>
+    /// The file that says a rebuild from our host veths is owed (the store was damaged and the rebuild has not reached the
+    /// disk): created durably, removed once the rebuild is written.
+    /// </summary>
+    internal const string HostVethRebuildMarker = "rebuild-from-host-veths.pending";
+
+    private void WriteMarker(string marker)
+    {
+        try
+        {
+            using (var file = new FileStream(marker, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.WriteThrough))
+            {
+                file.Write("the state database was damaged: yurtnetd reserves the addresses of its host veths before it gives any\n"u8);
+                file.Flush(flushToDisk: true);
+            }
+
+            // The directory entry too, so that the marker is there after a power cut.
+            var fd = Interop.Open(_options.StateDir, Interop.O_RDONLY | Interop.O_DIRECTORY | Interop.O_CLOEXEC);
+            if (fd >= 0)
+            {
+                using var directory = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+                _ = Interop.Fdatasync(directory);
+            }
+        }
+        catch (IOException ex)
+        {
+            // The store itself is then most likely failing too; this process still knows of the damage.
+            LogEvidenceUnreadable(_logger, $"the marker {marker} could not be written ({ex.Message})");
         }
     }
 
