@@ -285,9 +285,7 @@ public sealed class DaemonLifecycleTests
         CniResultCache.Write(daemon.CniResultsDir, network.Conf(), "ca", "eth0", a.Path, CniRun.PodArgs("a"), addA.Stdout);
         CniResultCache.Write(daemon.CniResultsDir, network.Conf(), "cb", "eth0", b.Path, CniRun.PodArgs("b"), addB.Stdout);
         var before = (await daemon.LeasesAsync()).Select(l => (l.Ip, l.ContainerId)).Order().ToList();
-        daemon.Kill();
-        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
-        File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
+        KillAndDamageStore(daemon);
 
         await daemon.StartInNetnsAsync(gw.Name);
         var rebuilt = await daemon.LeasesAsync();
@@ -323,9 +321,7 @@ public sealed class DaemonLifecycleTests
         var addressesD = Addresses(addD);
 
         // The runtime never wrote its cache (it crashed after the plugin's answers), and the store is lost.
-        daemon.Kill();
-        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
-        File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
+        KillAndDamageStore(daemon);
         await daemon.StartInNetnsAsync(gw.Name);
 
         var vethA = HostVethName.For(CniRun.ContainerId("ca", network.Conf()), "eth0");
@@ -369,9 +365,7 @@ public sealed class DaemonLifecycleTests
         var addA = CniRun.Exec("ADD", network.Conf(), "ca", a.Path, args: CniRun.PodArgs("a"), inNetns: gw.Name);
         Assert.True(addA.ExitCode == 0, addA.ToString());
         var addressA = addA.Json.GetProperty("ips")[0].GetProperty("address").GetString()!.Split('/')[0];
-        daemon.Kill();
-        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
-        File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
+        KillAndDamageStore(daemon);
         var marker = Path.Combine(daemon.StateDir, "rebuild-from-host-veths.pending");
 
         // Without CAP_NET_ADMIN the peers' addresses cannot be read: an ADD is refused rather than given a's address.
@@ -393,5 +387,13 @@ public sealed class DaemonLifecycleTests
         Assert.False(File.Exists(marker));
         CniRun.Exec("DEL", network.Conf(), "ca", a.Path, inNetns: gw.Name);
         CniRun.Exec("DEL", network.Conf(), "cb", b.Path, inNetns: gw.Name);
+    }
+
+    /// <summary>A power cut that left the store unreadable: yurtnetd killed, state.db overwritten with garbage, its log gone.</summary>
+    private static void KillAndDamageStore(DaemonProcess daemon)
+    {
+        daemon.Kill();
+        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
+        File.Delete(Path.Combine(daemon.StateDir, "state-log.db"));
     }
 }
