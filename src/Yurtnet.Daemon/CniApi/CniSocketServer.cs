@@ -70,15 +70,11 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        try
+        // A store that cannot be written (a full card) must not keep the socket shut: DEL and status still work, and ADD
+        // is refused with the reason. The pass says so instead of throwing; a later pass applies the spool.
+        if ((await reconciler.RunOnceAsync(repairHost: false, stoppingToken)).Problem is { } problem)
         {
-            await reconciler.RunOnceAsync(repairHost: false, stoppingToken);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
-        {
-            // A store that cannot be written (a full card) must not keep the socket shut: DEL and status still work,
-            // and ADD is refused with the reason. The spool is applied by a later pass, once the store takes writes.
-            LogStartPassFailed(logger, ex.Message);
+            LogStartPassFailed(logger, problem);
         }
 
         using var listener = Bind();
