@@ -25,7 +25,10 @@ public sealed record AllocateRequest : Request
     /// Addresses the pod asked for (annotation <c>yurtnet.openyurt.io/ip</c>, the <c>ips</c> capability, <c>CNI_ARGS</c>
     /// <c>IP</c>); empty for "any".
     /// </summary>
-    public IReadOnlyList<string> RequestedIps { get; init; } = [];
+    public IReadOnlyList<string> RequestedIps { get => _requestedIps; init => _requestedIps = value ?? []; }
+
+    // An absent member reads as empty: the source-generated reader sets every init-only member, null when absent.
+    private readonly IReadOnlyList<string> _requestedIps = [];
 
     /// <summary>The MAC the runtime asked for the pod's interface (the <c>mac</c> capability, <c>CNI_ARGS</c> <c>MAC</c>), lower case with colons.</summary>
     public string? RequestedMac { get; init; }

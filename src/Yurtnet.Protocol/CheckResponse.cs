@@ -7,5 +7,8 @@ public sealed record CheckResponse : Response
     public required bool Active { get; init; }
 
     /// <summary>The attachment's addresses, with prefix.</summary>
-    public IReadOnlyList<string> Addresses { get; init; } = [];
+    public IReadOnlyList<string> Addresses { get => _addresses; init => _addresses = value ?? []; }
+
+    // An absent member reads as empty: the source-generated reader sets every init-only member, null when absent.
+    private readonly IReadOnlyList<string> _addresses = [];
 }

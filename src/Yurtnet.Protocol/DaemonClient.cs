@@ -68,7 +68,14 @@ public sealed class DaemonClient : IDisposable
         }
     }
 
-    /// <summary>Sends one request and reads its response within <paramref name="timeout"/>, however the answer arrives.</summary>
+    /// <summary>The protocol version this connection's requests are sent in: <see cref="ProtocolVersion.Current"/> until an older daemon says otherwise.</summary>
+    public int Version { get; private set; } = ProtocolVersion.Current;
+
+    /// <summary>
+    /// Sends one request and reads its response within <paramref name="timeout"/>, however the answer arrives. A
+    /// daemon of the previous release refuses the current version; the request then goes once more in the version
+    /// it names, and so do the connection's later requests (<see cref="ProtocolVersion"/>).
+    /// </summary>
     /// <exception cref="TimeoutException">No answer within the timeout.</exception>
     /// <exception cref="IOException">The connection broke or the daemon closed it without answering.</exception>
     /// <exception cref="InvalidDataException">The answer is not a valid frame.</exception>
@@ -76,6 +83,18 @@ public sealed class DaemonClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         _stream.Start(timeout);
+        var response = Exchange(request.Version == Version ? request : request with { Version = Version }, timeout);
+        if (response is ErrorResponse { Error: ErrorKind.UnsupportedVersion } && response.Version < Version && ProtocolVersion.IsSpoken(response.Version))
+        {
+            Version = response.Version;
+            response = Exchange(request with { Version = Version }, timeout);
+        }
+
+        return response;
+    }
+
+    private Response Exchange(Request request, TimeSpan timeout)
+    {
         byte[]? answer;
         try
         {

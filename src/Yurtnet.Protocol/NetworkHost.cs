@@ -21,5 +21,8 @@ public sealed record NetworkHost
     public bool IpMasq { get; init; }
 
     /// <summary>The subnets the masquerade chain has rules for, e.g. <c>10.22.0.0/16</c>.</summary>
-    public List<string> MasqueradeSubnets { get; init; } = [];
+    public List<string> MasqueradeSubnets { get => _masqueradeSubnets; init => _masqueradeSubnets = value ?? []; }
+
+    // An absent member reads as empty: the source-generated reader sets every init-only member, null when absent.
+    private readonly List<string> _masqueradeSubnets = [];
 }

@@ -13,7 +13,10 @@ public sealed record ReclaimResponse : Response
     public required int SpoolDrained { get; init; }
 
     /// <summary>Host state put back or removed (a bridge made again, a masquerade chain installed or removed), for the operator.</summary>
-    public List<string> HostRepairs { get; init; } = [];
+    public List<string> HostRepairs { get => _hostRepairs; init => _hostRepairs = value ?? []; }
+
+    // An absent member reads as empty: the source-generated reader sets every init-only member, null when absent.
+    private readonly List<string> _hostRepairs = [];
 
     /// <summary>Why the spool or the releases could not be applied now (a store that refuses writes), or null.</summary>
     public string? Problem { get; init; }

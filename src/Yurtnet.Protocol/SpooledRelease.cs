@@ -6,9 +6,15 @@ namespace Yurtnet.Protocol;
 /// </summary>
 public sealed record SpooledRelease
 {
-    /// <summary>Protocol version of the writer.</summary>
+    /// <summary>
+    /// The spool record's own format, independent of the wire version: a daemon of the previous release drains
+    /// what a newer plugin spooled while it was down (a downgrade), so it changes only in ways both read.
+    /// </summary>
+    public const int CurrentFormat = 1;
+
+    /// <summary>Format of the writer (<see cref="CurrentFormat"/>).</summary>
     [System.Text.Json.Serialization.JsonPropertyName("v")]
-    public int Version { get; init; } = ProtocolVersion.Current;
+    public int Version { get; init; } = CurrentFormat;
 
     /// <summary><c>CNI_CONTAINERID</c>.</summary>
     public required string ContainerId { get; init; }

@@ -40,11 +40,17 @@ public sealed record StatusResponse : Response
     public int PeersNotRouted { get; init; }
 
     /// <summary>Per-pool usage.</summary>
-    public IReadOnlyList<PoolUsage> Pools { get; init; } = [];
+    public IReadOnlyList<PoolUsage> Pools { get => _pools; init => _pools = value ?? []; }
+
+    // An absent member reads as empty: the source-generated reader sets every init-only member, null when absent.
+    private readonly IReadOnlyList<PoolUsage> _pools = [];
 
     /// <summary>Health inputs (absent from daemons that predate them).</summary>
     public HealthInfo? Health { get; init; }
 
     /// <summary>The configured status LEDs.</summary>
-    public IReadOnlyList<LedInfo> Leds { get; init; } = [];
+    public IReadOnlyList<LedInfo> Leds { get => _leds; init => _leds = value ?? []; }
+
+    // An absent member reads as empty: the source-generated reader sets every init-only member, null when absent.
+    private readonly IReadOnlyList<LedInfo> _leds = [];
 }

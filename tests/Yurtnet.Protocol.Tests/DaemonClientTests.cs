@@ -80,6 +80,73 @@ public sealed class DaemonClientTests : IDisposable
 
         Assert.Throws<TimeoutException>(() => client.Send(new StatusRequest(), TimeSpan.FromSeconds(1)));
         Assert.True(Volatile.Read(ref _sent) < 4 + Status.Length, $"gave up only after all {_sent} bytes came");
+    }
 
+    /// <summary>
+    /// A fake yurtnetd of one protocol version, answering as yurtnet 0.1.0 does: a frame of its version gets a status
+    /// answer, any other an <c>unsupportedVersion</c> error in its version. Records the version of every frame.
+    /// </summary>
+    private static Thread ServeVersion(Socket listener, int speaks, List<int> seen, int frames)
+    {
+        var thread = new Thread(() =>
+        {
+            using var peer = listener.Accept();
+            using var stream = new NetworkStream(peer);
+            for (var i = 0; i < frames; i++)
+            {
+                var frame = FrameCodec.Read(stream, FrameCodec.DefaultMaxFrameBytes)!;
+                using var json = System.Text.Json.JsonDocument.Parse(frame);
+                var version = json.RootElement.GetProperty("v").GetInt32();
+                lock (seen)
+                {
+                    seen.Add(version);
+                }
+
+                var answer = version == speaks
+                    ? $$"""{"v":{{speaks}},"id":"a","kind":"status","ready":true}"""
+                    : $$"""{"v":{{speaks}},"kind":"error","error":"UnsupportedVersion","message":"frame speaks protocol version {{version}}; this yurtnetd speaks {{speaks}}"}""";
+                FrameCodec.Write(stream, Encoding.UTF8.GetBytes(answer));
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        return thread;
+    }
+
+    [Fact]
+    public void Daemon_of_the_previous_release_is_asked_again_in_its_version_and_the_connection_keeps_it()
+    {
+        // The seconds of an upgrade between dpkg's unpack of the new plugin and the restart of the old daemon.
+        using var listener = Listen();
+        var seen = new List<int>();
+        var server = ServeVersion(listener, speaks: ProtocolVersion.Oldest, seen, frames: 3);
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        var first = client.Send(new StatusRequest(), TimeSpan.FromSeconds(10));
+        var second = client.Send(new StatusRequest(), TimeSpan.FromSeconds(10));
+
+        Assert.True(Assert.IsType<StatusResponse>(first).Ready);
+        Assert.True(Assert.IsType<StatusResponse>(second).Ready);
+        Assert.Equal(ProtocolVersion.Oldest, client.Version);
+        server.Join();
+        Assert.Equal([ProtocolVersion.Current, ProtocolVersion.Oldest, ProtocolVersion.Oldest], seen);
+    }
+
+    [Theory]
+    [InlineData(ProtocolVersion.Oldest - 1)]
+    [InlineData(ProtocolVersion.Current + 1)]
+    public void Daemon_speaking_no_version_of_ours_gets_one_request_and_its_refusal_is_the_answer(int speaks)
+    {
+        using var listener = Listen();
+        var seen = new List<int>();
+        var server = ServeVersion(listener, speaks, seen, frames: 1);
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        var answer = client.Send(new StatusRequest(), TimeSpan.FromSeconds(10));
+
+        Assert.Equal(ErrorKind.UnsupportedVersion, Assert.IsType<ErrorResponse>(answer).Error);
+        Assert.Equal(ProtocolVersion.Current, client.Version);
+        server.Join();
+        Assert.Equal([ProtocolVersion.Current], seen);
     }
 }

@@ -16,6 +16,59 @@ public sealed class MessageJsonTests
         Assert.Equal("ab12", doc.RootElement.GetProperty("id").GetString());
     }
 
+    [Theory]
+    [InlineData("""{"v":1,"op":"allocate","id":"a","containerId":"c","ifName":"eth0","network":"n","subnets":["10.22.0.0/24"]}""")]
+    [InlineData("""{"v":1,"op":"status","id":"a"}""")]
+    [InlineData("""{"v":1,"op":"commit","id":"a","containerId":"c","ifName":"eth0","network":"n","host":{"bridge":"yurt0"}}""")]
+    public void Request_from_a_client_that_leaves_out_optional_lists_reads_them_as_empty(string frame)
+    {
+        // A client of another release leaves out the members it does not know (ProtocolVersion): an absent list is
+        // an empty one, never null (the daemon once failed such an ADD with a NullReferenceException).
+        var request = JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(frame), ProtocolJsonContext.Default.Request);
+
+        switch (request)
+        {
+            case AllocateRequest allocate:
+                Assert.Empty(allocate.RequestedIps);
+                break;
+            case StatusRequest status:
+                Assert.Empty(status.Subnets);
+                break;
+            case CommitRequest commit:
+                Assert.Empty(commit.Host!.MasqueradeSubnets);
+                break;
+            default:
+                Assert.Fail($"read as {request?.GetType().Name}");
+                break;
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"v":1,"kind":"status","id":"a","ready":true}""")]
+    [InlineData("""{"v":1,"kind":"checked","id":"a","active":true}""")]
+    [InlineData("""{"v":1,"kind":"reclaimed","id":"a","pendingReclaimed":0,"holdsExpired":0,"spoolDrained":0}""")]
+    public void Response_from_a_daemon_that_leaves_out_optional_lists_reads_them_as_empty(string frame)
+    {
+        var response = JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(frame), ProtocolJsonContext.Default.Response);
+
+        switch (response)
+        {
+            case StatusResponse status:
+                Assert.Empty(status.Pools);
+                Assert.Empty(status.Leds);
+                break;
+            case CheckResponse check:
+                Assert.Empty(check.Addresses);
+                break;
+            case ReclaimResponse reclaim:
+                Assert.Empty(reclaim.HostRepairs);
+                break;
+            default:
+                Assert.Fail($"read as {response?.GetType().Name}");
+                break;
+        }
+    }
+
     [Fact]
     public void Allocate_request_round_trips_with_its_pod()
     {

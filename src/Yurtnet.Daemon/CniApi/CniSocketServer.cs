@@ -182,12 +182,19 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     /// </summary>
     internal async Task<(Request? Request, Response Response)> ProcessAsync(byte[] frame, PeerCredentials peer, RequestDeadline deadline, CniConnection? client = null)
     {
-        var version = PeekVersion(frame);
-        if (version != ProtocolVersion.Current)
+        var peeked = PeekVersion(frame);
+        if (peeked is not { } version || !ProtocolVersion.IsSpoken(version))
         {
-            return (null, CniRequestHandler.Error(ErrorKind.UnsupportedVersion, $"frame speaks protocol version {(version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)")}; this yurtnetd speaks {ProtocolVersion.Current}: install matching yurtnet and yurtnetd versions"));
+            // Sent in the newest version spoken, which a newer client takes up (ProtocolVersion).
+            return (null, CniRequestHandler.Error(ErrorKind.UnsupportedVersion, $"frame speaks protocol version {peeked?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}; this yurtnetd speaks {ProtocolVersion.Oldest} to {ProtocolVersion.Current}: install yurtnet and yurtnetd of the same or adjacent releases"));
         }
 
+        var (request, response) = await AnswerAsync(frame, peer, deadline, client);
+        return (request, response.Version == version ? response : response with { Version = version });
+    }
+
+    private async Task<(Request? Request, Response Response)> AnswerAsync(byte[] frame, PeerCredentials peer, RequestDeadline deadline, CniConnection? client)
+    {
         Request request;
         try
         {

@@ -66,17 +66,48 @@ public sealed class CniSocketServerTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(daemon.Options.CniApi.Socket)!));
     }
 
-    [Fact]
-    public async Task Frame_of_another_protocol_version_gets_an_error_frame()
+    [Theory]
+    [InlineData(ProtocolVersion.Current + 1)]
+    [InlineData(ProtocolVersion.Oldest - 1)]
+    public async Task Frame_of_a_version_not_spoken_gets_an_error_frame_in_the_newest_version_spoken(int version)
     {
         await using var daemon = new DaemonHarness();
         await daemon.StartAsync();
 
-        var answer = await SendRawAsync(daemon.Options.CniApi.Socket, Frame("{\"v\":2,\"op\":\"leases\",\"id\":\"x\"}"));
+        var answer = await SendRawAsync(daemon.Options.CniApi.Socket, Frame($"{{\"v\":{version},\"op\":\"leases\",\"id\":\"x\"}}"));
 
         var error = Assert.IsType<ErrorResponse>(answer);
         Assert.Equal(ErrorKind.UnsupportedVersion, error.Error);
-        Assert.Contains("version 2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(ProtocolVersion.Current, error.Version);
+        Assert.Contains($"version {version}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Plugin_of_the_previous_release_gets_its_pod_started_and_released_in_its_own_version()
+    {
+        // The frames yurtnet 0.1.0's plugin writes (protocol 1), byte for byte: the seconds of a downgrade between
+        // dpkg's unpack of the old plugin and the restart of the daemon.
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        var socket = daemon.Options.CniApi.Socket;
+
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await s.ConnectAsync(new UnixDomainSocketEndPoint(socket));
+        await using var stream = new NetworkStream(s);
+        async Task<Response> AskAsync(string json)
+        {
+            await stream.WriteAsync(Frame(json));
+            return JsonSerializer.Deserialize(await FrameCodec.ReadAsync(stream, FrameCodec.DefaultMaxFrameBytes, CancellationToken.None), ProtocolJsonContext.Default.Response)!;
+        }
+
+        var allocated = await AskAsync("""{"v":1,"op":"allocate","id":"0a1b2c3d","containerId":"c-old","ifName":"eth0","network":"edge","netns":"/var/run/netns/cni-1","pod":{"namespace":"shop","name":"old-0","uid":"u-1"},"subnets":["10.22.0.0/24"],"requestedIps":[],"podAnnotationsPassed":false}""");
+        var committed = await AskAsync("""{"v":1,"op":"commit","id":"0a1b2c3e","containerId":"c-old","ifName":"eth0","network":"edge","hostVeth":"yn0123456789ab","mac":"02:00:00:00:00:01"}""");
+        var released = await AskAsync("""{"v":1,"op":"release","id":"0a1b2c3f","containerId":"c-old","ifName":"eth0","network":"edge"}""");
+
+        Assert.Equal("10.22.0.2/24", Assert.Single(Assert.IsType<AllocateResponse>(allocated).Addresses).Address);
+        Assert.IsType<CommitResponse>(committed);
+        Assert.Equal(1, Assert.IsType<ReleaseResponse>(released).Released);
+        Assert.All(new[] { allocated, committed, released }, r => Assert.Equal(1, r.Version));
     }
 
     [Fact]
