@@ -147,13 +147,27 @@ try
 
     return 0;
 }
-catch (Exception ex) when (ex.GetBaseException() is StoreTooNewException tooNew)
+catch (Exception ex) when (Refusal(ex) is { } refused)
 {
-    Console.Error.WriteLine($"yurtnetd: {tooNew.Message}");
+    Console.Error.WriteLine($"yurtnetd: {refused.Message}");
     return 3;
 }
 catch (Exception ex)
 {
     Console.Error.WriteLine($"yurtnetd: fatal: {ex.GetType().Name}: {ex.Message}");
     return 1;
+}
+
+// The store's refusal, wherever the host wrapped it (it carries the cause of a failed migration inside itself).
+static StoreRefusedException? Refusal(Exception? ex)
+{
+    for (; ex is not null; ex = ex.InnerException)
+    {
+        if (ex is StoreRefusedException refused)
+        {
+            return refused;
+        }
+    }
+
+    return null;
 }

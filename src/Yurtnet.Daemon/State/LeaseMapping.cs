@@ -53,7 +53,7 @@ internal static class LeaseMapping
         var schema = doc["schema"].IsNumber ? doc["schema"].AsInt32 : 0;
         if (schema > Schema)
         {
-            throw new StoreTooNewException($"lease {doc["_id"]} has schema {schema}, written by a newer yurtnet; this yurtnetd reads schema {Schema}");
+            throw new StoreRefusedException($"lease {doc["_id"]} has schema {schema}, written by a newer yurtnet; this yurtnetd reads schema {Schema}");
         }
 
         if (schema != Schema)

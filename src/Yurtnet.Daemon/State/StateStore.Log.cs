@@ -21,4 +21,7 @@ internal sealed partial class StateStore
 
     [LoggerMessage(EventId = 3016, Level = LogLevel.Error, Message = "this LiteDB does not keep its transactions where yurtnetd looks for them: after a write that fails (a full card), a garbage collection may end yurtnetd; systemd restarts it. Install the LiteDB version yurtnet was built with")]
     private static partial void LogTransactionsUnreachable(ILogger logger);
+
+    [LoggerMessage(EventId = 3023, Level = LogLevel.Information, Message = "state database {Path} migrated from format {From} to format {To}")]
+    private static partial void LogMigrated(ILogger logger, string path, int from, int to);
 }

@@ -27,6 +27,7 @@ internal sealed partial class StateStore : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private OpenDatabase? _open;
+    private readonly StoreFormat _format;
     private long _sequence;
     private long _fsyncsBefore;
     private DateTimeOffset _lastDurableWrite;
@@ -40,14 +41,21 @@ internal sealed partial class StateStore : IDisposable
     /// </summary>
     internal static readonly TimeSpan WriteProbeInterval = TimeSpan.FromMinutes(10);
 
-    private StateStore(string dataPath, string logPath, OpenDatabase? open, TimeProvider time, ILogger logger)
+    private StateStore(string dataPath, string logPath, OpenDatabase? open, StoreFormat format, TimeProvider time, ILogger logger)
     {
         DataPath = dataPath;
         _logPath = logPath;
         _open = open;
+        _format = format;
         _time = time;
         _logger = logger;
-        _sequence = open?.Facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
+        _sequence = open?.Facts.FindById(StoreFormat.SequenceId) is { } seq ? seq["n"].AsInt64 : 0;
+        if (open?.MigratedFrom is { } from)
+        {
+            MigratedFrom = from;
+            LogMigrated(logger, dataPath, from, format.Current);
+        }
+
         if (open is not null && !LiteDbTransactions.CanReach(open.Database))
         {
             LogTransactionsUnreachable(logger);
@@ -55,6 +63,9 @@ internal sealed partial class StateStore : IDisposable
     }
 
     public string DataPath { get; }
+
+    /// <summary>The format the store had before this opening migrated it to this build's, or null.</summary>
+    public int? MigratedFrom { get; private set; }
 
     /// <summary>Where a damaged file was moved when this store was opened, or null.</summary>
     public string? SetAsideTo { get; private init; }
@@ -85,22 +96,28 @@ internal sealed partial class StateStore : IDisposable
     /// and a new one is started, so the daemon keeps serving (<see cref="SetAsideTo"/> says where it went, and the
     /// leases are rebuilt from what the host still knows); one document that cannot be mapped is quarantined alone.
     /// </summary>
-    /// <exception cref="StoreTooNewException">The store was written by a newer yurtnet (a downgrade): refused, not wiped.</exception>
-    public static StateStore Open(string stateDir, ILogger logger, TimeProvider time)
+    /// <param name="stateDir">The state directory.</param>
+    /// <param name="logger">The store's log.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="format">The format to write and migrate to: <see cref="StoreFormat.This"/> but in tests.</param>
+    /// <exception cref="StoreRefusedException">A newer yurtnet wrote the store in a way this one would misread (a
+    /// downgrade), or its migration failed: refused, not wiped.</exception>
+    public static StateStore Open(string stateDir, ILogger logger, TimeProvider time, StoreFormat? format = null)
     {
         ArgumentNullException.ThrowIfNull(logger);
         ArgumentNullException.ThrowIfNull(time);
+        format ??= StoreFormat.This;
         Directory.CreateDirectory(stateDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var dataPath = Path.Combine(stateDir, DataFileName);
         var logPath = Path.Combine(stateDir, LogFileName);
         StateStore? opened = null;
         try
         {
-            opened = new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger);
+            opened = new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath, format), format, time, logger);
             opened.Quarantine();
             return opened;
         }
-        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException or StoreTooNewException))
+        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException or StoreRefusedException))
         {
             opened?.Drop();
             // Whatever LiteDB throws while reading a damaged file (LiteException, range and cast errors from a
@@ -116,28 +133,28 @@ internal sealed partial class StateStore : IDisposable
             }
 
             LogCorruptStore(logger, dataPath, dataPath + suffix, ex.Message);
-            return OpenDegradedOnFailure(dataPath, logPath, time, logger, dataPath + suffix);
+            return OpenDegradedOnFailure(dataPath, logPath, format, time, logger, dataPath + suffix);
         }
         catch (Exception ex) when (ex is IOException { HResult: not Interop.EAGAIN } or UnauthorizedAccessException)
         {
             // A card that fails or went read-only: yurtnetd still runs, says so, refuses ADD and keeps DEL in memory,
             // and opens the files again as soon as they can be.
             opened?.Drop();
-            var store = new StateStore(dataPath, logPath, null, time, logger);
+            var store = new StateStore(dataPath, logPath, null, format, time, logger);
             _ = store.Fail(ex);
             return store;
         }
     }
 
-    private static StateStore OpenDegradedOnFailure(string dataPath, string logPath, TimeProvider time, ILogger logger, string setAsideTo)
+    private static StateStore OpenDegradedOnFailure(string dataPath, string logPath, StoreFormat format, TimeProvider time, ILogger logger, string setAsideTo)
     {
         try
         {
-            return new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath), time, logger) { SetAsideTo = setAsideTo };
+            return new StateStore(dataPath, logPath, OpenDatabase.Open(dataPath, logPath, format), format, time, logger) { SetAsideTo = setAsideTo };
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteException)
         {
-            var store = new StateStore(dataPath, logPath, null, time, logger) { SetAsideTo = setAsideTo };
+            var store = new StateStore(dataPath, logPath, null, format, time, logger) { SetAsideTo = setAsideTo };
             _ = store.Fail(ex);
             return store;
         }
@@ -191,7 +208,7 @@ internal sealed partial class StateStore : IDisposable
         {
             return read(EnsureOpen());
         }
-        catch (Exception ex) when (ex is not (StoreTooNewException or StoreUnavailableException or OutOfMemoryException))
+        catch (Exception ex) when (ex is not (StoreRefusedException or StoreUnavailableException or OutOfMemoryException))
         {
             throw Fail(ex);
         }
@@ -207,7 +224,7 @@ internal sealed partial class StateStore : IDisposable
         {
             return map(document);
         }
-        catch (StoreTooNewException)
+        catch (StoreRefusedException)
         {
             throw;
         }
@@ -247,7 +264,7 @@ internal sealed partial class StateStore : IDisposable
             {
                 EnsureOpen();
             }
-            catch (Exception ex) when (ex is not (StoreTooNewException or OutOfMemoryException))
+            catch (Exception ex) when (ex is not (StoreRefusedException or OutOfMemoryException))
             {
                 throw Fail(ex);
             }
@@ -400,8 +417,14 @@ internal sealed partial class StateStore : IDisposable
 
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        _open = OpenDatabase.Open(DataPath, _logPath);
-        _sequence = _open.Facts.FindById("sequence") is { } seq ? seq["n"].AsInt64 : 0;
+        _open = OpenDatabase.Open(DataPath, _logPath, _format);
+        _sequence = _open.Facts.FindById(StoreFormat.SequenceId) is { } seq ? seq["n"].AsInt64 : 0;
+        if (_open.MigratedFrom is { } from)
+        {
+            MigratedFrom = from;
+            LogMigrated(_logger, DataPath, from, _format.Current);
+        }
+
         Interlocked.Increment(ref _generation);
         LogReopened(_logger, DataPath);
         return _open;
@@ -466,7 +489,7 @@ internal sealed partial class StateStore : IDisposable
             }
 
             // Every transaction changes at least this document, so it always ends in a confirmed log page.
-            open.Facts.Upsert(new BsonDocument { ["_id"] = "sequence", ["n"] = ++_sequence, ["schema"] = LeaseMapping.Schema });
+            open.Facts.Upsert(_format.Sequence(++_sequence));
             open.Database.Commit();
         }
         catch
@@ -515,7 +538,7 @@ internal sealed partial class StateStore : IDisposable
                 {
                     check(document);
                 }
-                catch (StoreTooNewException)
+                catch (StoreRefusedException)
                 {
                     throw;
                 }
@@ -589,8 +612,11 @@ internal sealed partial class StateStore : IDisposable
         public ILiteCollection<BsonDocument> Outbox { get; } = database.GetCollection("outbox");
         public ILiteCollection<BsonDocument> Peers { get; } = database.GetCollection("peers");
 
-        /// <exception cref="StoreTooNewException">The files were written by a newer yurtnet.</exception>
-        public static OpenDatabase Open(string dataPath, string logPath)
+        /// <summary>The format the store had before this opening migrated it, or null.</summary>
+        public int? MigratedFrom { get; private set; }
+
+        /// <exception cref="StoreRefusedException">A newer yurtnet wrote the files in a way <paramref name="format"/> would misread, or their migration failed.</exception>
+        public static OpenDatabase Open(string dataPath, string logPath, StoreFormat format)
         {
             var dataFile = new FileStream(dataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess);
             CommitAwareLogStream? log = null;
@@ -602,9 +628,16 @@ internal sealed partial class StateStore : IDisposable
                 var data = new SyncingDataStream(dataFile);
                 db = new LiteDatabase(data, mapper: null, logStream: log);
                 var open = new OpenDatabase(db, data, log);
-                if (open.Facts.FindById("sequence") is { } sequence && sequence["schema"].IsNumber && sequence["schema"].AsInt32 > LeaseMapping.Schema)
+                var sequence = open.Facts.FindById(StoreFormat.SequenceId);
+                var (stored, readableFrom) = format.Stored(sequence);
+                if (readableFrom > format.Current)
                 {
-                    throw new StoreTooNewException($"state database {dataPath} was written by a newer yurtnet (schema {sequence["schema"].AsInt32}; this yurtnetd reads schema {LeaseMapping.Schema}): install that version again, or move the file away to start empty (its leases are then rebuilt from the host)");
+                    throw new StoreRefusedException($"state database {dataPath} was written by a newer yurtnet (format {stored}, read correctly only from format {readableFrom}; this yurtnetd reads format {format.Current}): install that version again, or move the file away to start empty (its leases are then rebuilt from the host)");
+                }
+
+                if (stored < format.Current)
+                {
+                    open.Migrate(dataPath, stored, sequence?["n"].AsInt64 ?? 0, format);
                 }
 
                 if (isNew)
@@ -634,6 +667,42 @@ internal sealed partial class StateStore : IDisposable
                 dataFile.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// Runs the steps from <paramref name="stored"/> to <paramref name="format"/>'s current format in one durable
+        /// transaction. A full or failing card (I/O) is the caller's to handle as for any write; any other failure
+        /// rolls every step back and refuses the store.
+        /// </summary>
+        private void Migrate(string dataPath, int stored, long sequence, StoreFormat format)
+        {
+            var seen = log.ConfirmedPages;
+            var step = "";
+            database.BeginTrans();
+            try
+            {
+                foreach (var migration in format.StepsFrom(stored))
+                {
+                    step = $"to format {migration.To} ({migration.What})";
+                    migration.Apply(database);
+                }
+
+                Facts.Upsert(format.Sequence(sequence + 1));
+                database.Commit();
+            }
+            catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException))
+            {
+                _ = database.Rollback();
+                throw new StoreRefusedException($"state database {dataPath} (format {stored}) could not be migrated {step}: {ex.Message}. It was left as it was: install the yurtnet that wrote it again, and report this", ex);
+            }
+            catch
+            {
+                _ = database.Rollback();
+                throw;
+            }
+
+            log.WaitDurable(seen, CommitWriteTimeout);
+            MigratedFrom = stored;
         }
 
         /// <summary>Drops a database whose last write failed: whatever it still holds in memory is not on disk.</summary>

@@ -1,18 +1,22 @@
 namespace Yurtnet.Daemon.State;
 
-/// <summary>The state database was written by a newer yurtnet: yurtnetd refuses to start rather than wipe it.</summary>
-internal sealed class StoreTooNewException : Exception
+/// <summary>
+/// The state database must not be used as it is by this yurtnetd: a newer one wrote it in a way this one would
+/// misread, or its migration to this one's format failed. yurtnetd refuses to start (exit status 3, which systemd
+/// does not restart) rather than wipe it or guess.
+/// </summary>
+internal sealed class StoreRefusedException : Exception
 {
-    public StoreTooNewException()
+    public StoreRefusedException()
     {
     }
 
-    public StoreTooNewException(string message)
+    public StoreRefusedException(string message)
         : base(message)
     {
     }
 
-    public StoreTooNewException(string message, Exception inner)
+    public StoreRefusedException(string message, Exception inner)
         : base(message, inner)
     {
     }
