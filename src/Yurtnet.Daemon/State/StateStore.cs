@@ -671,37 +671,40 @@ internal sealed partial class StateStore : IDisposable
 
         /// <summary>
         /// Runs the steps from <paramref name="stored"/> to <paramref name="format"/>'s current format in one durable
-        /// transaction. A full or failing card (I/O) is the caller's to handle as for any write; any other failure
-        /// rolls every step back and refuses the store.
+        /// transaction. A step that fails rolls every step back and refuses the store. Writing the result is a write
+        /// like any other: one the card refuses (full, failing) leaves the store as it was and reaches the caller as
+        /// an <see cref="IOException"/>, so the store is full or failing, never set aside or refused, and the
+        /// migration runs when the files are opened again.
         /// </summary>
         private void Migrate(string dataPath, int stored, long sequence, StoreFormat format)
         {
             var seen = log.ConfirmedPages;
-            var step = "";
             database.BeginTrans();
-            try
+            foreach (var migration in format.StepsFrom(stored))
             {
-                foreach (var migration in format.StepsFrom(stored))
+                try
                 {
-                    step = $"to format {migration.To} ({migration.What})";
                     migration.Apply(database);
                 }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    RollBackQuietly(this);
+                    throw new StoreRefusedException($"state database {dataPath} (format {stored}) could not be migrated to format {migration.To} ({migration.What}): {ex.Message}. It was left as it was: install the yurtnet that wrote it again, and report this", ex);
+                }
+            }
 
+            try
+            {
                 Facts.Upsert(format.Sequence(sequence + 1));
                 database.Commit();
+                log.WaitDurable(seen, CommitWriteTimeout);
             }
-            catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException))
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                _ = database.Rollback();
-                throw new StoreRefusedException($"state database {dataPath} (format {stored}) could not be migrated {step}: {ex.Message}. It was left as it was: install the yurtnet that wrote it again, and report this", ex);
-            }
-            catch
-            {
-                _ = database.Rollback();
-                throw;
+                RollBackQuietly(this);
+                throw ex as IOException ?? new IOException($"the migration of state database {dataPath} from format {stored} to {format.Current} could not be written: {ex.Message}", ex);
             }
 
-            log.WaitDurable(seen, CommitWriteTimeout);
             MigratedFrom = stored;
         }
 

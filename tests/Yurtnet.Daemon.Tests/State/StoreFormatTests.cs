@@ -49,14 +49,19 @@ public sealed class StoreFormatTests : IDisposable
     private static StoreFormat Newer(Action onStep) =>
         StoreFormat.This with { Current = StoreFormat.This.Current + 1, Migrations = [.. StoreFormat.This.Migrations, new StoreMigration(StoreFormat.This.Current + 1, "a step that counts its runs", _ => onStep())] };
 
+    /// <summary>The store a killed yurtnet 0.1.0 left (Fixtures/make-state-0.1.0.sh), unpacked into <paramref name="directory"/>.</summary>
+    private static async Task UnpackStoreOf010Async(string directory)
+    {
+        await using var fixture = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "State", "Fixtures", "state-0.1.0.tar.gz"));
+        await using var gzip = new GZipStream(fixture, CompressionMode.Decompress);
+        Directory.CreateDirectory(directory);
+        await TarFile.ExtractToDirectoryAsync(gzip, directory, overwriteFiles: false);
+    }
+
     [Fact]
     public async Task Store_left_by_a_killed_yurtnet_0_1_0_is_migrated_and_keeps_every_lease_in_its_state()
     {
-        await using (var fixture = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "State", "Fixtures", "state-0.1.0.tar.gz")))
-        await using (var gzip = new GZipStream(fixture, CompressionMode.Decompress))
-        {
-            await TarFile.ExtractToDirectoryAsync(gzip, _dir, overwriteFiles: false);
-        }
+        await UnpackStoreOf010Async(_dir);
 
         using (var store = Open())
         {
@@ -136,6 +141,28 @@ public sealed class StoreFormatTests : IDisposable
         Assert.Equal(from, Sequence()["format"].AsInt32);
         using var reopened = Open();
         Assert.Equal("10.22.0.0/24", Assert.Single(reopened.Load().All).Pool);
+    }
+
+    [RootFact]
+    public async Task Migration_on_a_full_card_leaves_the_store_as_it_was_and_runs_once_there_is_space()
+    {
+        // The first start of a new version is where a full card is met first: full is a state yurtnetd knows
+        // (ADD refused, DEL kept), never a reason to set the store aside or to refuse it for good.
+        using var disk = new SmallDisk();
+        var stateDir = Path.Combine(disk.Path, "state");
+        await UnpackStoreOf010Async(stateDir);
+        disk.Fill();
+
+        using var store = StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System);
+
+        Assert.NotEqual(StoreCondition.Ok, store.Health.Condition);
+        Assert.Null(store.SetAsideTo);
+        Assert.Empty(Directory.GetFiles(stateDir, "*.corrupt-*"));
+        Assert.Null(store.MigratedFrom);
+        disk.Free();
+        store.Reopen();
+        Assert.Equal(1, store.MigratedFrom);
+        Assert.Equal(8, store.Load().Count);
     }
 
     [Fact]
