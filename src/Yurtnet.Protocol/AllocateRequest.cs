@@ -44,4 +44,7 @@ public sealed record AllocateRequest : Request
 
     /// <inheritdoc/>
     public override string? SerializationKey => ContainerId;
+
+    /// <inheritdoc/>
+    public override string? NullMember() => FirstNull("subnets", Subnets) ?? FirstNull("requestedIps", RequestedIps);
 }

@@ -23,4 +23,7 @@ public sealed record CommitRequest : Request
 
     /// <inheritdoc/>
     public override string? SerializationKey => ContainerId;
+
+    /// <inheritdoc/>
+    public override string? NullMember() => Host is null ? null : FirstNull("host.masqueradeSubnets", Host.MasqueradeSubnets);
 }

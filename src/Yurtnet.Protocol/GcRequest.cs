@@ -8,4 +8,7 @@ public sealed record GcRequest : Request
 
     /// <summary><c>cni.dev/valid-attachments</c>.</summary>
     public required IReadOnlyList<AttachmentRef> ValidAttachments { get; init; }
+
+    /// <inheritdoc/>
+    public override string? NullMember() => FirstNull("validAttachments", ValidAttachments);
 }

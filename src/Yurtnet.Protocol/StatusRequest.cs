@@ -6,6 +6,9 @@ public sealed record StatusRequest : Request
     /// <summary>The pools an ADD on this network would use; empty when asked by the operator.</summary>
     public IReadOnlyList<string> Subnets { get => _subnets; init => _subnets = value ?? []; }
 
+    /// <inheritdoc/>
+    public override string? NullMember() => FirstNull("subnets", Subnets);
+
     // An absent member reads as empty: the source-generated reader sets every init-only member, null when absent.
     private readonly IReadOnlyList<string> _subnets = [];
 

@@ -199,6 +199,10 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
         try
         {
             request = JsonSerializer.Deserialize(frame, ProtocolJsonContext.Default.Request) ?? throw new JsonException("null request");
+            if (request.NullMember() is { } member)
+            {
+                throw new JsonException($"{member} is null");
+            }
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {
