@@ -51,8 +51,9 @@ internal sealed partial class HardwareWatchdog(WatchdogOptions options, Func<str
             var report = await liveness.CheckAsync(period, stoppingToken);
             if (report.Alive)
             {
-                _device.KeepAlive();
+                // Recorded before it is sent, as for systemd's watchdog: whoever sees the keep-alive sees its near-miss.
                 health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(granted), ref lastKeepAlive);
+                _device.KeepAlive();
                 if (withheld)
                 {
                     LogResumed(logger, options.Device);

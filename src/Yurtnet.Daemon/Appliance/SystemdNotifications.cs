@@ -39,8 +39,9 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
             health.SetLiveness(report);
             if (report.Alive && watchdog is { } pingEvery)
             {
-                notifier.Notify(new ServiceState("WATCHDOG=1"));
+                // Recorded before it is sent: whoever sees the keep-alive sees its time taken (and its near-miss).
                 health.RecordKeepAlive("systemd", pingEvery * 2, ref lastKeepAlive);
+                notifier.Notify(new ServiceState("WATCHDOG=1"));
             }
 
             if (report.Alive != wasAlive)
