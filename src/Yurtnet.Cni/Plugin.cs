@@ -92,6 +92,13 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
 
     private DaemonSession Connect(TimeSpan budget, int unreachableCode)
     {
+        if (PackageRemovedMarker() is { } marker && File.Exists(marker))
+        {
+            // No daemon to wait for: say so at once, not after the connect budget.
+            var removed = ReadRemoval(marker);
+            throw new CniException(new CniError(unreachableCode, $"yurtnet was removed from this node ({removed}); its network stays only so that the pods still on it can be torn down", "install yurtnet again, or purge it (apt purge yurtnet) and configure another pod network"));
+        }
+
         try
         {
             return DaemonSession.Open(conf.Socket, budget, log);
@@ -99,6 +106,24 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         catch (DaemonUnreachableException ex)
         {
             throw new CniException(new CniError(unreachableCode, ex.Message, "yurtnetd must be running: systemctl status yurtnetd"));
+        }
+    }
+
+    /// <summary>
+    /// Where the package's prerm writes that it is being removed but not purged: <see cref="NetConf.PackageRemovedMarker"/>
+    /// in the state directory that holds the spool. One stat per ADD, CHECK, GC and STATUS; DEL does not look.
+    /// </summary>
+    private string? PackageRemovedMarker() => Path.GetDirectoryName(conf.SpoolDir) is { } stateDir ? Path.Combine(stateDir, NetConf.PackageRemovedMarker) : null;
+
+    private static string ReadRemoval(string marker)
+    {
+        try
+        {
+            return File.ReadAllText(marker).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"{marker} exists";
         }
     }
 
