@@ -62,7 +62,7 @@ smoke-arm64: deps ## cross-compile for linux-arm64 and run ADD/DEL with the arm6
 deb: deps ## Debian packages for amd64 and arm64 (cross-built, NativeAOT) into out/deb
 	./scripts/packages/build.sh
 
-test-packages: deps deb ## install, upgrade, reinstall, remove, purge in a Debian 12 container with systemd as PID 1; lintian; arm64 under qemu (root)
+test-packages: deps deb ## upgrade from the previous release (built from its tag), downgrade, reinstall, remove with pods, purge, under a loop of ADD/DEL, in a Debian 12 container with systemd as PID 1; lintian; arm64 under qemu (root)
 	./scripts/packages/test.sh
 
 clean: ## remove build output: out/, artifacts/ and every bin/ and obj/

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# make test-packages: the .debs in DEBS (default out/deb) installed, upgraded, reinstalled, removed and purged the
-# way an operator does it, inside a Debian 12 container whose PID 1 is a real systemd (systemd-nspawn on a
-# debootstrapped root, private network, throw-away overlay); lintian on both packages; the arm64 binaries run
-# under qemu-user. Prints one line per check and ends with "test-packages: N passed, N failed".
+# make test-packages: the .debs in DEBS (default out/deb) installed, upgraded from the previous release, downgraded,
+# reinstalled, removed with pods on the network and purged the way an operator does it, inside a Debian 12 container
+# whose PID 1 is a real systemd (systemd-nspawn on a debootstrapped root, private network, throw-away overlay), with
+# a loop of ADD and DEL through the installed plugin running across every package change; lintian on both packages;
+# the arm64 binaries run under qemu-user. Prints one line per check and ends with "test-packages: N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DEBS=${DEBS:-$PWD/out/deb}
@@ -49,12 +50,11 @@ check "arm64 package: yurtnetd --check-config accepts the shipped settings" \
 check "arm64 package: yurtnetctl --version says $version" \
   bash -c "${Q[*]} '$WORK/arm64/usr/bin/yurtnetctl' --version | grep -qx 'yurtnetctl $version'"
 
-# --- the previous build: this one labelled one version older, so dpkg takes the upgrade path of every script
+# --- the previous release, built from its tag (scripts/packages/previous.sh)
 mkdir -p "$WORK/pkg"
 cp "$amd64" "$WORK/pkg/current.deb"
-dpkg-deb -R "$amd64" "$WORK/prev"
-sed -i "s/^Version: .*/Version: ${version}~prev1/" "$WORK/prev/DEBIAN/control"
-dpkg-deb --root-owner-group -b "$WORK/prev" "$WORK/pkg/previous.deb" >/dev/null
+prev_version=$(dpkg-parsechangelog --offset 1 --count 1 -S Version)
+cp "$(./scripts/packages/previous.sh)" "$WORK/pkg/previous.deb"
 
 # --- boot a Debian 12 container with systemd as PID 1
 ROOTFS=$(./scripts/packages/rootfs.sh)
@@ -91,6 +91,46 @@ snapshot() { # every path outside the volatile places, for the "nothing left aft
 }
 snapshot > "$WORK/before.txt"
 
+# A pod that starts and stops for as long as a package changes: ADD and DEL through the installed plugin, a new
+# container of the same pod each time (its held address comes back), one line per verb in /tmp/loop.log.
+guest 'cat > /tmp/loop.sh <<"LOOP"
+#!/bin/sh
+jq -c ".plugins[0] + {cniVersion: .cniVersion, name: .name}" /etc/cni/net.d/10-yurtnet.conflist > /tmp/loop-conf.json
+i=0
+while [ ! -e /tmp/loop.stop ]; do
+  i=$((i + 1)); ip netns add loop
+  for verb in ADD DEL; do
+    # A DEL that yurtnetd did not answer still succeeds (it is spooled): while yurtnetd is installed, that is a failure.
+    if out=$(CNI_COMMAND=$verb CNI_CONTAINERID=loop$i CNI_NETNS=/run/netns/loop CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin \
+        CNI_ARGS="IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=looper" /opt/cni/bin/yurtnet < /tmp/loop-conf.json 2>&1) \
+        && ! printf "%s" "$out" | grep -q "release spooled"; then
+      echo "ok $verb loop$i" >> /tmp/loop.log
+    else
+      echo "FAIL $verb loop$i $(date +%T.%N): $out" >> /tmp/loop.log
+    fi
+  done
+  ip netns delete loop
+done
+rm -f /tmp/loop.stop
+LOOP
+chmod +x /tmp/loop.sh'
+# during CHANGE: runs the package change (a guest script) with the loop going, until the loop made 20 more rounds
+# after it; then no ADD or DEL of the loop failed (a DEL spooled counts as failed), and yurtnetd never failed or was
+# restarted by systemd. (Under sh -e a command starting with ! never ends the script: failures are tested with if.)
+during() {
+  local change=$1 changed=0
+  guest 'rm -f /tmp/loop.log /tmp/loop.stop; touch /tmp/loop.log; systemd-run --quiet --unit=yn-loop --collect /tmp/loop.sh' || return 1
+  guest "$change" || changed=$?
+  guest 'if [ '"$changed"' = 0 ]; then after=$(grep -c "^ok DEL" /tmp/loop.log || true); for _ in $(seq 600); do
+      [ "$(grep -c "^ok DEL" /tmp/loop.log || true)" -ge $((after + 20)) ] && break; grep -q ^FAIL /tmp/loop.log && break; sleep 0.1; done; fi
+    touch /tmp/loop.stop; while systemctl is-active -q yn-loop; do sleep 0.1; done
+    echo "$(grep -c "^ok" /tmp/loop.log || true) ADD and DEL passed, $(grep -c "^FAIL" /tmp/loop.log || true) failed"
+    if grep "^FAIL" /tmp/loop.log; then exit 1; fi
+    test "$(systemctl show -P NRestarts yurtnetd.service)" = 0
+    if journalctl -u yurtnetd.service -o cat | grep -E "Failed with result|Main process exited, code=(exited|killed|dumped), status=[1-9]"; then exit 1; fi' || return 1
+  [ "$changed" = 0 ] || { echo "the package change failed"; return 1; }
+}
+
 # The runtime's view of the installed network: the plugin's entry plus cniVersion and name, and for CHECK and DEL
 # the ADD result as prevResult (kept in /tmp/POD.json).
 NETCONF='jq -c --argjson prev "$(cat /tmp/$POD.json 2>/dev/null || echo null)" ".plugins[0] + {cniVersion: .cniVersion, name: .name} + (if \$prev then {prevResult: \$prev} else {} end)" /etc/cni/net.d/10-yurtnet.conflist'
@@ -99,8 +139,8 @@ cni() { # cni VERB POD: the installed plugin with the installed network, as the 
     CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=$2' /opt/cni/bin/yurtnet; }"
 }
 
-# --- install (the previous build)
-check "apt install ./previous.deb" guest 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /pkg/previous.deb'
+# --- install the previous release
+check "apt install ./previous.deb ($prev_version)" guest 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /pkg/previous.deb'
 check "socket and service are enabled and active" \
   guest 'systemctl is-enabled yurtnetd.socket yurtnetd.service && systemctl is-active yurtnetd.socket yurtnetd.service'
 check "yurtnetd reported READY (Type=notify) and yurtnetctl status says ready" \
@@ -111,18 +151,18 @@ check "CNI ADD through the installed plugin gives the pod an address that answer
   guest "ip netns add pod1 && $(cni ADD pod1) > /tmp/pod1.out && mv /tmp/pod1.out /tmp/pod1.json && jq -e '.ips[0].address == \"10.88.0.2/24\"' /tmp/pod1.json && ip netns exec pod1 ping -c1 -W2 10.88.0.1"
 check "the lease is durable on disk before the upgrade" guest 'yurtnetctl leases | grep -q "default/pod1"'
 
-# --- upgrade: state and the operator's settings survive; the daemon restarts; the socket keeps listening
+# --- upgrade from the previous release with pods starting and stopping: state and settings survive
 guest 'sed -i "s/\"leaseHold\": \"10m\"/\"leaseHold\": \"20m\"/" /etc/yurtnet/yurtnetd.json'
 pid_before=$(guest 'systemctl show -P MainPID yurtnetd.service')
 socket_since=$(guest 'systemctl show -P ActiveEnterTimestampMonotonic yurtnetd.socket')
-check "apt install ./current.deb upgrades $version~prev1 to $version" \
-  guest "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold /pkg/current.deb && dpkg-query -W -f '\${Version}' yurtnet | grep -qx '$version'"
+check "upgrade $prev_version to $version while pods start and stop: no ADD or DEL fails, yurtnetd never failed" \
+  during "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold /pkg/current.deb && dpkg-query -W -f '\${Version}' yurtnet | grep -qx '$version'"
 check "upgrade restarted yurtnetd (new main PID) and it is ready" \
   guest "test \"\$(systemctl show -P MainPID yurtnetd.service)\" != '$pid_before' && yurtnetctl status"
 check "upgrade left the socket listening (not restarted)" \
   guest "test \"\$(systemctl show -P ActiveEnterTimestampMonotonic yurtnetd.socket)\" = '$socket_since'"
-check "upgrade kept the lease and the pod's address" \
-  guest "yurtnetctl leases | grep 'default/pod1' | grep -q '10.88.0.2' && $(cni CHECK pod1)"
+check "upgrade migrated the store of $prev_version to this format and kept the lease and the pod's address" \
+  guest "journalctl -u yurtnetd.service -o cat | grep -q 'migrated from format 1 to format 2' && yurtnetctl leases | grep 'default/pod1' | grep -q '10.88.0.2' && $(cni CHECK pod1)"
 check "upgrade kept the changed conffile /etc/yurtnet/yurtnetd.json" guest 'grep -q "\"20m\"" /etc/yurtnet/yurtnetd.json'
 
 # --- the host repair under the shipped unit's sandbox (ProtectSystem=strict, ProtectKernelTunables=yes, CAP_NET_ADMIN)
@@ -137,18 +177,44 @@ check "yurtnetd puts back the bridge address, forwarding and masquerade chain an
     ! journalctl -u yurtnetd --since=-1min | grep -q "cannot be repaired"'
 
 # --- re-running the maintainer scripts changes nothing
-check "reinstall (every maintainer script runs again) keeps service, lease and network" \
-  guest "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall -o Dpkg::Options::=--force-confold /pkg/current.deb \
+check "reinstall of $version while pods start and stop: no ADD or DEL fails; service, lease and network kept" \
+  during "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall -o Dpkg::Options::=--force-confold /pkg/current.deb \
     && systemctl is-active yurtnetd.socket yurtnetd.service && yurtnetctl leases | grep -q default/pod1 \
     && cmp /usr/share/yurtnet/10-yurtnet.conflist /etc/cni/net.d/10-yurtnet.conflist"
-check "CNI DEL through the installed plugin" guest "$(cni DEL pod1) && ip netns delete pod1"
 
-# --- remove: stopped and gone, settings and state kept
-check "apt remove" guest 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q yurtnet'
-check "remove stopped socket and service and took the binaries" \
+# --- downgrade to the previous release and upgrade again: the previous yurtnetd reads this store
+check "downgrade $version to $prev_version while pods start and stop: no ADD or DEL fails, yurtnetd never failed" \
+  during "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --allow-downgrades -o Dpkg::Options::=--force-confold /pkg/previous.deb && dpkg-query -W -f '\${Version}' yurtnet | grep -qx '$prev_version'"
+check "downgrade kept the lease and the pod's address ($prev_version reads this store)" \
+  guest "yurtnetctl status && yurtnetctl leases | grep 'default/pod1' | grep -q '10.88.0.2' && $(cni CHECK pod1)"
+check "upgrade to $version again while pods start and stop: no ADD or DEL fails" \
+  during "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold /pkg/current.deb && dpkg-query -W -f '\${Version}' yurtnet | grep -qx '$version'"
+
+# --- remove with pods on the network: their DELs still work and wait for a reinstall; new pods are refused clearly
+check "CNI ADD of a second pod" guest "ip netns add pod2 && $(cni ADD pod2) > /tmp/pod2.out && mv /tmp/pod2.out /tmp/pod2.json"
+check "apt remove says the plugin stays for the pods still on the network" \
+  guest 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q yurtnet > /tmp/remove.out 2>&1 || { cat /tmp/remove.out; exit 1; }; cat /tmp/remove.out
+    grep -q "/opt/cni/bin/yurtnet stays while a CNI network in /etc/cni/net.d names it" /tmp/remove.out'
+check "remove stopped socket and service, took yurtnetd and yurtnetctl, kept the plugin, settings and state" \
   guest '! systemctl is-active -q yurtnetd.socket && ! systemctl is-active -q yurtnetd.service \
-    && test ! -e /opt/cni/bin/yurtnet -a ! -e /usr/sbin/yurtnetd -a ! -e /usr/bin/yurtnetctl'
-check "remove kept settings and state" guest 'test -f /etc/yurtnet/yurtnetd.json -a -f /var/lib/yurtnet/state.db'
+    && test ! -e /usr/sbin/yurtnetd -a ! -e /usr/bin/yurtnetctl -a -x /opt/cni/bin/yurtnet \
+    && test -z "$(dpkg-divert --list /opt/cni/bin/yurtnet)" \
+    && test -f /etc/yurtnet/yurtnetd.json -a -f /var/lib/yurtnet/state.db -a -f /etc/cni/net.d/10-yurtnet.conflist'
+check "after remove, a new pod's ADD fails naming the removal and what to do" \
+  guest "ip netns add pod3 && ! $(cni ADD pod3) > /tmp/pod3.err; cat /tmp/pod3.err; jq -e '.code == 11 and (.msg | contains(\"yurtnet was removed from this node\")) and (.details | contains(\"apt purge yurtnet\"))' /tmp/pod3.err"
+check "after remove, the DEL of a pod on the network succeeds and its release waits in the spool" \
+  guest "$(cni DEL pod1) && ls /var/lib/yurtnet/spool/*.release.json && ! ip netns exec pod1 ip link show eth0"
+check "reinstall after remove: yurtnetd applies the spooled DEL, the other pod keeps its address, the new pod gets a free one" \
+  guest "DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Options::=--force-confold /pkg/current.deb && yurtnetctl status \
+    && test ! -e /var/lib/yurtnet/package-removed && ! ls /var/lib/yurtnet/spool/*.release.json 2>/dev/null \
+    && yurtnetctl leases | grep default/pod1 | grep -q held && yurtnetctl leases | grep default/pod2 | grep -q active \
+    && $(cni ADD pod3) > /tmp/pod3.out && mv /tmp/pod3.out /tmp/pod3.json && $(cni CHECK pod2) \
+    && test -z \"\$(jq -r '.ips[0].address' /tmp/pod1.json /tmp/pod2.json /tmp/pod3.json | sort | uniq -d)\" \
+    && ip netns exec pod3 ping -c1 -W2 \"\$(jq -r '.ips[0].address' /tmp/pod2.json | cut -d/ -f1)\""
+check "CNI DEL of the pods" guest "$(cni DEL pod2) && $(cni DEL pod3) && ip netns delete pod1 && ip netns delete pod2 && ip netns delete pod3"
+
+# --- remove without pods, then purge
+check "apt remove" guest 'DEBIAN_FRONTEND=noninteractive apt-get remove -y -q yurtnet'
 
 # --- purge: nothing left
 check "apt purge" guest 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q yurtnet'
