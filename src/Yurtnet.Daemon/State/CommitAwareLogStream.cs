@@ -17,6 +17,7 @@ internal sealed class CommitAwareLogStream(FileStream inner, FileStream dataFile
     private readonly object _gate = new();
     private long _confirmedPages;
     private long _fsyncs;
+    private Exception? _writeFailure;
 
     /// <summary>Confirmed (end-of-transaction) pages written so far.</summary>
     public long ConfirmedPages
@@ -41,6 +42,14 @@ internal sealed class CommitAwareLogStream(FileStream inner, FileStream dataFile
             var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
             while (_confirmedPages <= seen)
             {
+                if (_writeFailure is { } failure)
+                {
+                    // LiteDB's queue wrote on its own thread and failed there (a full card): say so now, not at the timeout.
+                    throw failure is IOException { HResult: > 0 and < 4096 } errno
+                        ? new IOException($"LiteDB could not write the commit to {inner.Name}: {failure.Message}", errno.HResult)
+                        : new IOException($"LiteDB could not write the commit to {inner.Name}: {failure.Message}", failure);
+                }
+
                 var left = deadline - Environment.TickCount64;
                 if (left <= 0 || !Monitor.Wait(_gate, TimeSpan.FromMilliseconds(left)))
                 {
@@ -65,7 +74,22 @@ internal sealed class CommitAwareLogStream(FileStream inner, FileStream dataFile
 
     public override void Write(byte[] buffer, int offset, int count)
     {
-        inner.Write(buffer, offset, count);
+        try
+        {
+            inner.Write(buffer, offset, count);
+        }
+        catch (Exception ex)
+        {
+            // Once a page did not reach the file, no later commit of this stream is durable: the store drops it.
+            lock (_gate)
+            {
+                _writeFailure = ex;
+                Monitor.PulseAll(_gate);
+            }
+
+            throw;
+        }
+
         var confirmed = 0;
         for (var page = offset; page + PageSize <= offset + count; page += PageSize)
         {

@@ -56,6 +56,12 @@ internal sealed partial class StateStore : IDisposable
             LogMigrated(logger, dataPath, from, format.Current);
         }
 
+        if (open?.Pending is not null)
+        {
+            // The files are read as they are; the next write migrates them first (OpenDatabase.Pending).
+            _ = RecordFailure(open.Pending.Cause);
+        }
+
         if (open is not null && !LiteDbTransactions.CanReach(open.Database))
         {
             LogTransactionsUnreachable(logger);
@@ -372,6 +378,14 @@ internal sealed partial class StateStore : IDisposable
     /// </summary>
     private StoreUnavailableException Fail(Exception ex)
     {
+        var failure = RecordFailure(ex);
+        Drop();
+        return failure;
+    }
+
+    /// <summary>Says why the store cannot be written (full or failing), without dropping the open database.</summary>
+    private StoreUnavailableException RecordFailure(Exception ex)
+    {
         // LiteDB writes its log from a queue of its own, so ENOSPC may reach us as one of its exceptions: the file
         // system's own free space decides then.
         var errno = ex is IOException { HResult: > 0 and < 4096 } io ? io.HResult : 0;
@@ -389,7 +403,6 @@ internal sealed partial class StateStore : IDisposable
             (_condition, _problem) = (condition, problem);
         }
 
-        Drop();
         return new StoreUnavailableException(condition, problem, ex);
     }
 
@@ -425,6 +438,11 @@ internal sealed partial class StateStore : IDisposable
             LogMigrated(_logger, DataPath, from, _format.Current);
         }
 
+        if (_open.Pending is not null)
+        {
+            _ = RecordFailure(_open.Pending.Cause);
+        }
+
         Interlocked.Increment(ref _generation);
         LogReopened(_logger, DataPath);
         return _open;
@@ -444,6 +462,13 @@ internal sealed partial class StateStore : IDisposable
 
     private void Commit(OpenDatabase open, IpamChanges changes, OutboxChanges? outbox, IReadOnlyList<BsonDocument> facts, IReadOnlyList<StoredPeer> peerUpserts, IReadOnlyList<string> peerRemovals)
     {
+        if (open.MigrateBeforeWrite(_sequence) is { } from)
+        {
+            _sequence++;
+            MigratedFrom = from;
+            LogMigrated(_logger, DataPath, from, _format.Current);
+        }
+
         var seen = open.Log.ConfirmedPages;
         open.Database.BeginTrans();
         try
@@ -615,8 +640,39 @@ internal sealed partial class StateStore : IDisposable
         /// <summary>The format the store had before this opening migrated it, or null.</summary>
         public int? MigratedFrom { get; private set; }
 
+        /// <summary>
+        /// The migration the card did not take at this opening (full or failing), run by the next write before its own
+        /// change (<see cref="MigrateBeforeWrite"/>); null when there is none. The files are read as they are meanwhile.
+        /// </summary>
+        public PendingMigration? Pending { get; private set; }
+
+        /// <summary>Where the store was, what its migration has to do, and why the card did not take it.</summary>
+        public sealed record PendingMigration(string DataPath, int From, IReadOnlyList<StoreMigration> Steps, StoreFormat Format)
+        {
+            public IOException Cause { get; init; } = new("the migration was not written");
+        }
+
+        /// <summary>
+        /// Opens the files and migrates them to <paramref name="format"/>. When the card does not take the migration and
+        /// no step is needed to read the files, they are opened again as they are, with the migration <see cref="Pending"/>:
+        /// a full card at the first start of a new version keeps the store readable, as it is for any other write.
+        /// </summary>
         /// <exception cref="StoreRefusedException">A newer yurtnet wrote the files in a way <paramref name="format"/> would misread, or their migration failed.</exception>
         public static OpenDatabase Open(string dataPath, string logPath, StoreFormat format)
+        {
+            try
+            {
+                return Open(dataPath, logPath, format, migrate: true);
+            }
+            catch (PendingMigrationException pending)
+            {
+                var open = Open(dataPath, logPath, format, migrate: false);
+                open.Pending = pending.Migration with { Cause = (IOException)pending.InnerException! };
+                return open;
+            }
+        }
+
+        private static OpenDatabase Open(string dataPath, string logPath, StoreFormat format, bool migrate)
         {
             var dataFile = new FileStream(dataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 8192, FileOptions.RandomAccess);
             CommitAwareLogStream? log = null;
@@ -635,9 +691,17 @@ internal sealed partial class StateStore : IDisposable
                     throw new StoreRefusedException($"state database {dataPath} was written by a newer yurtnet (format {stored}, read correctly only from format {readableFrom}; this yurtnetd reads format {format.Current}): install that version again, or move the file away to start empty (its leases are then rebuilt from the host)");
                 }
 
-                if (stored < format.Current)
+                if (stored < format.Current && migrate)
                 {
-                    open.Migrate(dataPath, stored, sequence?["n"].AsInt64 ?? 0, format);
+                    var pending = new PendingMigration(dataPath, stored, Steps(dataPath, stored, format), format);
+                    try
+                    {
+                        open.Migrate(pending, sequence?["n"].AsInt64 ?? 0);
+                    }
+                    catch (IOException ex) when (!pending.Steps.Any(s => s.NeededToRead))
+                    {
+                        throw new PendingMigrationException(pending, ex);
+                    }
                 }
 
                 if (isNew)
@@ -669,43 +733,81 @@ internal sealed partial class StateStore : IDisposable
             }
         }
 
+        /// <summary>The steps from <paramref name="stored"/>, all of them, before anything is changed.</summary>
+        private static List<StoreMigration> Steps(string dataPath, int stored, StoreFormat format)
+        {
+            try
+            {
+                return format.StepsFrom(stored).ToList();
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new StoreRefusedException($"state database {dataPath} is of format {stored}, which this yurtnetd cannot migrate to format {format.Current}: {ex.Message}", ex);
+            }
+        }
+
+        /// <summary>Runs a <see cref="Pending"/> migration before the first write that needs the files in this format.</summary>
+        /// <returns>The format migrated from, or null when nothing was pending.</returns>
+        /// <exception cref="IOException">The card did not take it (the write fails as any other would).</exception>
+        public int? MigrateBeforeWrite(long sequence)
+        {
+            if (Pending is not { } pending)
+            {
+                return null;
+            }
+
+            Migrate(pending, sequence);
+            Pending = null;
+            return pending.From;
+        }
+
         /// <summary>
-        /// Runs the steps from <paramref name="stored"/> to <paramref name="format"/>'s current format in one durable
-        /// transaction. A step that fails rolls every step back and refuses the store. Writing the result is a write
-        /// like any other: one the card refuses (full, failing) leaves the store as it was and reaches the caller as
-        /// an <see cref="IOException"/>, so the store is full or failing, never set aside or refused, and the
-        /// migration runs when the files are opened again.
+        /// Runs the steps in one durable transaction. A step that fails rolls every step back and refuses the store,
+        /// unless the card failed under it. Writing the result is a write like any other: one the card refuses (full,
+        /// failing) leaves the store as it was and reaches the caller as an <see cref="IOException"/>, so the store is
+        /// full or failing, never set aside or refused, and the migration runs again.
         /// </summary>
-        private void Migrate(string dataPath, int stored, long sequence, StoreFormat format)
+        private void Migrate(PendingMigration pending, long sequence)
         {
             var seen = log.ConfirmedPages;
             database.BeginTrans();
-            foreach (var migration in format.StepsFrom(stored))
+            foreach (var migration in pending.Steps)
             {
                 try
                 {
                     migration.Apply(database);
                 }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    RollBackQuietly(this);
+                    throw ex as IOException ?? new IOException(ex.Message, ex);
+                }
                 catch (Exception ex) when (ex is not OutOfMemoryException)
                 {
                     RollBackQuietly(this);
-                    throw new StoreRefusedException($"state database {dataPath} (format {stored}) could not be migrated to format {migration.To} ({migration.What}): {ex.Message}. It was left as it was: install the yurtnet that wrote it again, and report this", ex);
+                    throw new StoreRefusedException($"state database {pending.DataPath} (format {pending.From}) could not be migrated to format {migration.To} ({migration.What}): {ex.Message}. It was left as it was: install the yurtnet that wrote it again, and report this", ex);
                 }
             }
 
             try
             {
-                Facts.Upsert(format.Sequence(sequence + 1));
+                Facts.Upsert(pending.Format.Sequence(sequence + 1));
                 database.Commit();
                 log.WaitDurable(seen, CommitWriteTimeout);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 RollBackQuietly(this);
-                throw ex as IOException ?? new IOException($"the migration of state database {dataPath} from format {stored} to {format.Current} could not be written: {ex.Message}", ex);
+                throw ex as IOException ?? new IOException($"the migration of state database {pending.DataPath} from format {pending.From} to {pending.Format.Current} could not be written: {ex.Message}", ex);
             }
 
-            MigratedFrom = stored;
+            MigratedFrom = pending.From;
+        }
+
+        /// <summary>A migration the card did not take at open: the files are opened again as they are.</summary>
+        private sealed class PendingMigrationException(PendingMigration migration, IOException cause) : IOException(cause.Message, cause)
+        {
+            public PendingMigration Migration => migration;
         }
 
         /// <summary>Drops a database whose last write failed: whatever it still holds in memory is not on disk.</summary>

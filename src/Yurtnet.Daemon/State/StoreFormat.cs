@@ -63,4 +63,7 @@ internal sealed record StoreFormat(int Current, int ReadableFrom, IReadOnlyList<
 /// <param name="To">The format the store has after it.</param>
 /// <param name="What">What it changes, for the log.</param>
 /// <param name="Apply">The change; idempotent (it may run again on a store it already changed).</param>
-internal sealed record StoreMigration(int To, string What, Action<LiteDatabase> Apply);
+/// <param name="NeededToRead">Whether this yurtnetd misreads the store before the step ran. When none of the pending
+/// steps is, a store whose migration the card does not take (full, failing) is read as it is and migrated by the next
+/// write; otherwise it is not read until the migration is on disk.</param>
+internal sealed record StoreMigration(int To, string What, Action<LiteDatabase> Apply, bool NeededToRead = false);

@@ -144,7 +144,7 @@ public sealed class StoreFormatTests : IDisposable
     }
 
     [RootFact]
-    public async Task Migration_on_a_full_card_leaves_the_store_as_it_was_and_runs_once_there_is_space()
+    public async Task Migration_on_a_full_card_leaves_the_store_readable_as_it_was_and_runs_before_the_first_write_once_there_is_space()
     {
         // The first start of a new version is where a full card is met first: full is a state yurtnetd knows
         // (ADD refused, DEL kept), never a reason to set the store aside or to refuse it for good.
@@ -155,14 +155,36 @@ public sealed class StoreFormatTests : IDisposable
 
         using var store = StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System);
 
-        Assert.NotEqual(StoreCondition.Ok, store.Health.Condition);
+        Assert.Equal(StoreCondition.Full, store.Health.Condition);
         Assert.Null(store.SetAsideTo);
         Assert.Empty(Directory.GetFiles(stateDir, "*.corrupt-*"));
         Assert.Null(store.MigratedFrom);
-        disk.Free();
-        store.Reopen();
-        Assert.Equal(1, store.MigratedFrom);
         Assert.Equal(8, store.Load().Count);
+        Assert.Throws<StoreUnavailableException>(() => Write(store, "10.22.0.9"));
+        Assert.Equal(8, store.Load().Count);
+        disk.Free();
+        Write(store, "10.22.0.9");
+        Assert.Equal(1, store.MigratedFrom);
+        Assert.Equal(StoreCondition.Ok, store.Health.Condition);
+        Assert.Equal(9, store.Load().Count);
+    }
+
+    [Fact]
+    public void Store_of_a_format_without_a_way_to_this_one_is_refused_not_set_aside()
+    {
+        using (var store = Open())
+        {
+            Write(store, "10.22.0.2");
+        }
+
+        var gap = StoreFormat.This with { Current = StoreFormat.This.Current + 1 };
+
+        var refused = Assert.Throws<StoreRefusedException>(() => Open(gap));
+
+        Assert.Contains($"which this yurtnetd cannot migrate to format {gap.Current}", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_dir, "*.corrupt-*"));
+        using var reopened = Open();
+        Assert.Equal(1, reopened.Load().Count);
     }
 
     [Fact]
