@@ -10,12 +10,6 @@ internal sealed record NetConf
     public const string DefaultSocket = "/run/yurtnet/cni.sock";
     public const string DefaultSpoolDir = "/var/lib/yurtnet/spool";
 
-    /// <summary>
-    /// Written next to the spool by the package's prerm on <c>apt remove</c> (not purge), removed by postinst: the
-    /// plugin is kept to tear down the pods still on the network, and names the removal when yurtnetd does not answer.
-    /// </summary>
-    public const string PackageRemovedMarker = "package-removed";
-
     public const string DefaultLocalPodNamespace = "local";
     public const int DefaultMtu = 1500;
     public static readonly TimeSpan DefaultDelTimeout = TimeSpan.FromSeconds(5);

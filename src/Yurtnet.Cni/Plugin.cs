@@ -92,7 +92,7 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
 
     private DaemonSession Connect(TimeSpan budget, int unreachableCode)
     {
-        if (PackageRemovedMarker() is { } marker && File.Exists(marker))
+        if (SpooledRelease.PackageRemovedMarker(conf.SpoolDir) is { } marker && File.Exists(marker))
         {
             // No daemon to wait for: say so at once, not after the connect budget.
             var removed = ReadRemoval(marker);
@@ -108,12 +108,6 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
             throw new CniException(new CniError(unreachableCode, ex.Message, "yurtnetd must be running: systemctl status yurtnetd"));
         }
     }
-
-    /// <summary>
-    /// Where the package's prerm writes that it is being removed but not purged: <see cref="NetConf.PackageRemovedMarker"/>
-    /// in the state directory that holds the spool. One stat per ADD, CHECK, GC and STATUS; DEL does not look.
-    /// </summary>
-    private string? PackageRemovedMarker() => Path.GetDirectoryName(conf.SpoolDir) is { } stateDir ? Path.Combine(stateDir, NetConf.PackageRemovedMarker) : null;
 
     private static string ReadRemoval(string marker)
     {

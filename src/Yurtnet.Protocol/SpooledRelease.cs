@@ -28,6 +28,14 @@ public sealed record SpooledRelease
     /// <summary>When the plugin spooled it.</summary>
     public required DateTimeOffset SpooledAt { get; init; }
 
+    /// <summary>
+    /// The package's mark, next to the spool directory, that it was removed but not purged (written by its prerm after
+    /// the daemon stopped): the plugin's ADD, CHECK, GC and STATUS name the removal instead of waiting for a daemon,
+    /// and a yurtnetd that runs takes it away (it is stale then: an interrupted removal, a reinstall).
+    /// </summary>
+    public static string? PackageRemovedMarker(string spoolDir) =>
+        Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(spoolDir)) is { Length: > 0 } stateDir ? Path.Combine(stateDir, "package-removed") : null;
+
     /// <summary>Suffix of complete spool files; anything else in the directory is a write in progress or foreign.</summary>
     public const string FileSuffix = ".release.json";
 

@@ -15,4 +15,7 @@ internal sealed partial class SpoolDrain
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "removed {File}: a spool write a plugin never finished (its DEL failed and the runtime retries it)")]
     private static partial void LogAbandonedWrite(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "removed {File}: the package's removal mark, left by a removal that did not finish (yurtnetd runs, so the package is installed)")]
+    private static partial void LogStaleRemovalMarker(ILogger logger, string file);
 }

@@ -35,6 +35,7 @@ internal sealed partial class SpoolDrain(LeaseKeeper keeper, ReconcileOptions op
         await _draining.WaitAsync(cancellationToken);
         try
         {
+            RemoveStaleRemovalMarker();
             RemoveAbandonedWrites();
             var applied = 0;
             foreach (var file in SpoolFiles())
@@ -107,6 +108,23 @@ internal sealed partial class SpoolDrain(LeaseKeeper keeper, ReconcileOptions op
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             LogNotSetAside(logger, file, problem, ex.Message);
+        }
+    }
+
+    /// <summary>A running yurtnetd means the package is installed: a removal mark is left from an interrupted removal.</summary>
+    private void RemoveStaleRemovalMarker()
+    {
+        if (SpooledRelease.PackageRemovedMarker(options.SpoolDir) is { } marker && File.Exists(marker))
+        {
+            try
+            {
+                File.Delete(marker);
+                LogStaleRemovalMarker(logger, marker);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogNotSetAside(logger, marker, "a stale removal mark", ex.Message);
+            }
         }
     }
 
