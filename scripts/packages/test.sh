@@ -121,9 +121,13 @@ during() {
   local change=$1 changed=0
   guest 'rm -f /tmp/loop.log /tmp/loop.stop; touch /tmp/loop.log; systemd-run --quiet --unit=yn-loop --collect /tmp/loop.sh' || return 1
   guest "$change" || changed=$?
-  guest 'if [ '"$changed"' = 0 ]; then after=$(grep -c "^ok DEL" /tmp/loop.log || true); for _ in $(seq 600); do
-      [ "$(grep -c "^ok DEL" /tmp/loop.log || true)" -ge $((after + 20)) ] && break; grep -q ^FAIL /tmp/loop.log && break; sleep 0.1; done; fi
+  guest 'rounds() { grep -c "^ok DEL" /tmp/loop.log || true; }
+    stalled=
+    if [ '"$changed"' = 0 ]; then after=$(rounds); for _ in $(seq 600); do
+      [ "$(rounds)" -ge $((after + 20)) ] && break; grep -q ^FAIL /tmp/loop.log && break; sleep 0.1; done
+      [ "$(rounds)" -ge $((after + 20)) ] || grep -q ^FAIL /tmp/loop.log || stalled="the loop stalled: $(rounds) rounds, $after before the change ended"; fi
     touch /tmp/loop.stop; while systemctl is-active -q yn-loop; do sleep 0.1; done
+    if [ -n "$stalled" ]; then echo "$stalled"; tail -5 /tmp/loop.log; exit 1; fi
     echo "$(grep -c "^ok" /tmp/loop.log || true) ADD and DEL passed, $(grep -c "^FAIL" /tmp/loop.log || true) failed"
     if grep "^FAIL" /tmp/loop.log; then exit 1; fi
     test "$(systemctl show -P NRestarts yurtnetd.service)" = 0

@@ -26,6 +26,33 @@ public sealed class DaemonLifecycleTests
     }
 
     [RootFact]
+    public async Task Daemon_refuses_a_store_only_a_newer_yurtnet_reads_with_exit_3_a_message_and_the_files_untouched()
+    {
+        // A downgrade by more than one release: systemd does not restart exit 3 (RestartPreventExitStatus).
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var pod = new TestNetns();
+        CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+        daemon.Stop();
+        var data = Path.Combine(daemon.StateDir, "state.db");
+        using (var db = new LiteDB.LiteDatabase(data))
+        {
+            db.GetCollection("facts").Upsert(new LiteDB.BsonDocument { ["_id"] = "sequence", ["n"] = 99L, ["schema"] = 9, ["format"] = 9 });
+        }
+
+        var before = Fingerprint(daemon.StateDir);
+
+        var (code, output) = TestNetns.Run(Binaries.Daemon, "--config", daemon.ConfigPath);
+
+        Assert.True(code == 3, $"exit {code}: {output}");
+        Assert.Contains($"state database {data} was written by a newer yurtnet (format 9, read correctly only from format 9;", output, StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint(daemon.StateDir));
+
+        static List<(string File, string Sha256)> Fingerprint(string dir) =>
+            Directory.GetFiles(dir).Order().Select(f => (f, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))))).ToList();
+    }
+
+    [RootFact]
     public async Task Daemon_killed_right_after_answering_keeps_all_leases()
     {
         await using var daemon = await DaemonProcess.StartAsync();
