@@ -27,6 +27,7 @@ internal sealed partial class SpoolDrain(LeaseKeeper keeper, ReconcileOptions op
     /// <summary>Applies every spooled release; returns how many.</summary>
     public async Task<int> DrainAsync(CancellationToken cancellationToken)
     {
+        RemoveStaleRemovalMarker();
         if (!Directory.Exists(options.SpoolDir))
         {
             return 0;
@@ -35,7 +36,6 @@ internal sealed partial class SpoolDrain(LeaseKeeper keeper, ReconcileOptions op
         await _draining.WaitAsync(cancellationToken);
         try
         {
-            RemoveStaleRemovalMarker();
             RemoveAbandonedWrites();
             var applied = 0;
             foreach (var file in SpoolFiles())

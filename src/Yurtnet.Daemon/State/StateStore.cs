@@ -549,6 +549,12 @@ internal sealed partial class StateStore : IDisposable
     private void Quarantine()
     {
         var open = Current();
+        if (open.Pending is not null)
+        {
+            // No write before the migration's: the unreadable documents are left out of every load meanwhile.
+            return;
+        }
+
         var found = new List<(ILiteCollection<BsonDocument> Collection, BsonValue Id, string Reason)>();
         foreach (var (collection, check) in new (ILiteCollection<BsonDocument>, Action<BsonDocument>)[]
         {

@@ -32,7 +32,7 @@ internal sealed record StoreFormat(int Current, int ReadableFrom, IReadOnlyList<
     /// This build's format. 1: yurtnet 0.1.0. 2: the store names its format (<c>format</c> in <c>sequence</c>);
     /// nothing else changed, so 0.1.0 reads it (<see cref="ReadableFrom"/> 1) and the step from 1 is the stamp.
     /// </summary>
-    public static StoreFormat This { get; } = new(2, 1, [new StoreMigration(2, "the store names its format", _ => { })]);
+    public static StoreFormat This { get; } = new(2, 1, [new StoreMigration(2, "the store names its format", _ => { }, NeededToRead: false)]);
 
     /// <summary>The id of the facts document that carries the format.</summary>
     public const string SequenceId = "sequence";
@@ -63,7 +63,7 @@ internal sealed record StoreFormat(int Current, int ReadableFrom, IReadOnlyList<
 /// <param name="To">The format the store has after it.</param>
 /// <param name="What">What it changes, for the log.</param>
 /// <param name="Apply">The change; idempotent (it may run again on a store it already changed).</param>
-/// <param name="NeededToRead">Whether this yurtnetd misreads the store before the step ran. When none of the pending
-/// steps is, a store whose migration the card does not take (full, failing) is read as it is and migrated by the next
-/// write; otherwise it is not read until the migration is on disk.</param>
-internal sealed record StoreMigration(int To, string What, Action<LiteDatabase> Apply, bool NeededToRead = false);
+/// <param name="NeededToRead">Whether this yurtnetd misreads the store before the step ran (the safe default). When
+/// none of the pending steps is, a store whose migration the card does not take (full, failing) is read as it is and
+/// migrated by the next write; otherwise it is not read until the migration is on disk.</param>
+internal sealed record StoreMigration(int To, string What, Action<LiteDatabase> Apply, bool NeededToRead = true);

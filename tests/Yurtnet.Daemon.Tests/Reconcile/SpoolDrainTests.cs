@@ -47,6 +47,21 @@ public sealed class SpoolDrainTests
     }
 
     [Fact]
+    public async Task Running_daemon_takes_away_the_removal_mark_an_interrupted_package_removal_left_also_without_a_spool()
+    {
+        // A removal cut off after prerm wrote the mark: yurtnetd runs, so the package is there and ADD must work.
+        await using var daemon = new DaemonHarness();
+        var marker = SpooledRelease.PackageRemovedMarker(daemon.Options.Reconcile.SpoolDir)!;
+        Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+        File.WriteAllText(marker, "apt remove yurtnet at 2026-11-30T10:00:00Z");
+        Assert.False(Directory.Exists(daemon.Options.Reconcile.SpoolDir));
+
+        await daemon.Spool.DrainAsync(CancellationToken.None);
+
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
     public async Task A_write_in_progress_is_never_taken_for_a_release_and_an_abandoned_one_is_removed_later()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

@@ -143,6 +143,17 @@ public sealed class StoreFormatTests : IDisposable
         Assert.Equal("10.22.0.0/24", Assert.Single(reopened.Load().All).Pool);
     }
 
+    /// <summary>This build's format and one more, whose step marks the store (and is, or is not, needed to read it).</summary>
+    private static StoreFormat Marking(bool neededToRead) => StoreFormat.This with
+    {
+        Current = StoreFormat.This.Current + 1,
+        Migrations =
+        [
+            .. StoreFormat.This.Migrations,
+            new StoreMigration(StoreFormat.This.Current + 1, "marks the store", db => db.GetCollection("facts").Upsert(new BsonDocument { ["_id"] = "marked" }), neededToRead),
+        ],
+    };
+
     [RootFact]
     public async Task Migration_on_a_full_card_leaves_the_store_readable_as_it_was_and_runs_before_the_first_write_once_there_is_space()
     {
@@ -153,7 +164,7 @@ public sealed class StoreFormatTests : IDisposable
         await UnpackStoreOf010Async(stateDir);
         disk.Fill();
 
-        using var store = StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System);
+        using var store = StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System, Marking(neededToRead: false));
 
         Assert.Equal(StoreCondition.Full, store.Health.Condition);
         Assert.Null(store.SetAsideTo);
@@ -162,11 +173,32 @@ public sealed class StoreFormatTests : IDisposable
         Assert.Equal(8, store.Load().Count);
         Assert.Throws<StoreUnavailableException>(() => Write(store, "10.22.0.9"));
         Assert.Equal(8, store.Load().Count);
+        Assert.Null(store.LoadFact("marked"));
         disk.Free();
         Write(store, "10.22.0.9");
         Assert.Equal(1, store.MigratedFrom);
+        Assert.NotNull(store.LoadFact("marked"));
         Assert.Equal(StoreCondition.Ok, store.Health.Condition);
         Assert.Equal(9, store.Load().Count);
+    }
+
+    [RootFact]
+    public async Task Migration_needed_to_read_the_store_that_a_full_card_refuses_keeps_it_unread_until_there_is_space()
+    {
+        using var disk = new SmallDisk();
+        var stateDir = Path.Combine(disk.Path, "state");
+        await UnpackStoreOf010Async(stateDir);
+        disk.Fill();
+
+        using var store = StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System, Marking(neededToRead: true));
+
+        Assert.Equal(StoreCondition.Full, store.Health.Condition);
+        Assert.Throws<StoreUnavailableException>(() => store.Load());
+        Assert.Null(store.SetAsideTo);
+        disk.Free();
+        Assert.Equal(8, store.Load().Count);
+        Assert.Equal(1, store.MigratedFrom);
+        Assert.NotNull(store.LoadFact("marked"));
     }
 
     [Fact]
