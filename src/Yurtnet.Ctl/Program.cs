@@ -12,6 +12,10 @@ commands:
             host repair: bridges, gateway addresses, pod ports, forwarding, masquerade chains);
             exit 1 when the store refused the releases (the repairs are still listed)
   leds test light each status LED alone, in turn, with its name on screen
+  support-bundle [--output PATH]
+            one tar.gz for a ticket: status, leases, peers, settings (secrets removed), the CNI
+            networks, the journal of the last hour, our nftables table, routes and bridges;
+            written also when yurtnetd is down (PATH: a file or directory, default .)
 options:
   --socket PATH   yurtnetd's socket (default /run/yurtnet/cni.sock, or $YURTNET_SOCKET)
   --json          machine-readable output
@@ -23,12 +27,14 @@ var socket = Environment.GetEnvironmentVariable("YURTNET_SOCKET") is { Length: >
 var json = false;
 string? command = null;
 string? subcommand = null;
+var output = ".";
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
         case "--socket" when i + 1 < args.Length: socket = args[++i]; break;
         case "--json": json = true; break;
+        case "--output" when i + 1 < args.Length && command == "support-bundle": output = args[++i]; break;
         case "--version":
             Console.WriteLine($"yurtnetctl {typeof(CtlCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
             return 0;
@@ -60,9 +66,24 @@ return command switch
     "gc" => commands.Gc(json),
     "leds" when subcommand == "test" => commands.LedsTest(),
     "leds" => Fail("usage: yurtnetctl leds test"),
+    "support-bundle" => WriteSupportBundle(socket, output),
     null => Fail("no command given"),
     _ => Fail($"unknown command \"{command}\""),
 };
+
+static int WriteSupportBundle(string socket, string output)
+{
+    try
+    {
+        Console.WriteLine(new SupportBundle(socket, SupportBundle.Paths.Installed).Write(output, DateTimeOffset.UtcNow));
+        return 0;
+    }
+    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"yurtnetctl: the support bundle could not be written to {output}: {ex.Message}");
+        return 1;
+    }
+}
 
 static int Fail(string message)
 {
