@@ -182,9 +182,10 @@ check "yurtnetd puts back the bridge address, forwarding and masquerade chain an
 
 # --- a support bundle for a ticket, from the installed CLI on a running gateway
 check "yurtnetctl support-bundle writes status, leases, the network, the journal and our nftables table" \
-  guest 'f=$(yurtnetctl support-bundle --output /tmp) && tar -xzf "$f" -C /tmp && d=/tmp/$(basename "$f" .tar.gz)
-    jq -e .ready "$d/status.json" && grep -q default/pod1 "$d/leases.json" && grep -q "\"type\": \"yurtnet\"" "$d/cni/10-yurtnet.conflist"
-    grep -q "yurtnetd" "$d/journal.txt" && grep -q "chain net_yurtnet_" "$d/nftables.txt" && grep -q "10.88.0.1/24" "$d/bridges.txt"'
+  guest 'f=$(yurtnetctl support-bundle --output /tmp) && tar -xzf "$f" -C /tmp && d=/tmp/$(basename "$f" .tar.gz) \
+    && test "$(stat -c %a "$f")" = 600 && jq -e .ready "$d/status.json" && grep -q default/pod1 "$d/leases.json" \
+    && grep -q "\"type\": \"yurtnet\"" "$d/cni/10-yurtnet.conflist" && grep -q "yurtnetd\[[0-9]*\]: " "$d/journal.txt" \
+    && grep -q "chain net_yurtnet_" "$d/nftables.txt" && grep -q "10.88.0.1/24" "$d/bridges.txt"'
 
 # --- re-running the maintainer scripts changes nothing
 check "reinstall of $version while pods start and stop: no ADD or DEL fails; service, lease and network kept" \

@@ -34,7 +34,15 @@ for (var i = 0; i < args.Length; i++)
     {
         case "--socket" when i + 1 < args.Length: socket = args[++i]; break;
         case "--json": json = true; break;
-        case "--output" when i + 1 < args.Length && command == "support-bundle": output = args[++i]; break;
+        case "--output":
+            if (i + 1 >= args.Length || args[i + 1].Length == 0 || args[i + 1].StartsWith('-'))
+            {
+                Console.Error.WriteLine($"yurtnetctl: --output needs a directory or a new file name\n{Usage}");
+                return 2;
+            }
+
+            output = args[++i];
+            break;
         case "--version":
             Console.WriteLine($"yurtnetctl {typeof(CtlCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
             return 0;

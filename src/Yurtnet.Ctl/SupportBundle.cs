@@ -17,7 +17,7 @@ namespace Yurtnet.Ctl;
 /// </summary>
 /// <param name="socket">yurtnetd's socket.</param>
 /// <param name="paths">Where the settings, the CNI networks and the state are.</param>
-/// <param name="run">Runs a command and returns its output, or throws; <see cref="RunCommand"/> but in tests.</param>
+/// <param name="run">Runs a command and returns its output, or throws; <see cref="RunCommand(string, IReadOnlyList{string})"/> but in tests.</param>
 internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Func<string, IReadOnlyList<string>, string>? run = null)
 {
     /// <summary>The files a bundle reads.</summary>
@@ -26,48 +26,68 @@ internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Fu
         public static Paths Installed { get; } = new("/etc/yurtnet/yurtnetd.json", "/etc/cni/net.d", "/var/lib/yurtnet");
     }
 
-    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Settings keys whose values are secret: any with these words, unless it names a file (a path is not a secret).</summary>
     private static readonly string[] SecretWords = ["token", "password", "secret", "credential", "privatekey"];
 
-    private readonly Func<string, IReadOnlyList<string>, string> _run = run ?? RunCommand;
+    private readonly Func<string, IReadOnlyList<string>, string> _run = run ?? ((program, arguments) => RunCommand(program, arguments));
 
-    /// <summary>Writes the bundle to <paramref name="output"/> (a directory gets a file named after host and time).</summary>
+    /// <summary>
+    /// Writes the bundle to <paramref name="output"/>: into a directory as a file named after host and time, or as a
+    /// new file of that name. It is readable by its owner only (it names pods and addresses), and it never replaces a
+    /// file that is there.
+    /// </summary>
     /// <returns>The file written.</returns>
+    /// <exception cref="IOException">It could not be written, or <paramref name="output"/> is a file that exists.</exception>
     public string Write(string output, DateTimeOffset now)
     {
         var name = $"yurtnet-support-{Environment.MachineName}-{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
-        var file = Directory.Exists(output) ? Path.Combine(output, name + ".tar.gz") : output;
-        var temp = file + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var gzip = new GZipStream(stream, CompressionLevel.Optimal))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
+        var file = Path.GetFullPath(Directory.Exists(output) ? Path.Combine(output, name + ".tar.gz") : output);
+        if (File.Exists(file) || Directory.Exists(file))
         {
-            foreach (var (entry, content) in Parts(now))
-            {
-                var data = new PaxTarEntry(TarEntryType.RegularFile, $"{name}/{entry}")
-                {
-                    DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
-                    ModificationTime = now,
-                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                };
-                tar.WriteEntry(data);
-            }
+            throw new IOException($"{file} exists; name a directory or a new file");
         }
 
-        File.Move(temp, file, overwrite: true);
+        var temp = Path.Combine(Path.GetDirectoryName(file)!, $".{Path.GetFileName(file)}.{Environment.ProcessId}.tmp");
+        var owner = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite };
+        try
+        {
+            using (var stream = new FileStream(temp, owner))
+            using (var gzip = new GZipStream(stream, CompressionLevel.Optimal))
+            using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: false))
+            {
+                foreach (var (entry, content) in Parts(now))
+                {
+                    var data = new PaxTarEntry(TarEntryType.RegularFile, $"{name}/{entry}")
+                    {
+                        DataStream = new MemoryStream(Encoding.UTF8.GetBytes(content)),
+                        ModificationTime = now,
+                        Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    };
+                    tar.WriteEntry(data);
+                }
+            }
+
+            File.Move(temp, file, overwrite: false);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
         return file;
     }
 
     private IEnumerable<(string Entry, string Content)> Parts(DateTimeOffset now)
     {
         yield return ("README.txt", $"""
-            yurtnet support bundle, written {now:O} on {Environment.MachineName} by yurtnetctl {typeof(SupportBundle).Assembly.GetName().Version}.
+            yurtnet support bundle, written {now:O} on {Environment.MachineName} by yurtnetctl {System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyInformationalVersionAttribute>(typeof(SupportBundle).Assembly)?.InformationalVersion}.
             status.txt, status.json, leases.json, peers.json  what yurtnetd said over {socket}
             yurtnetd.json        {paths.Config}, secrets removed
             cni/                 the CNI networks in {paths.CniConfDir} that name yurtnet
-            journal.txt          journalctl -u yurtnetd -u yurtnetd.socket, the last hour
+            journal.txt          journalctl -u yurtnetd -u yurtnetd.socket, the last hour (at most its last 20000 lines)
             nftables.txt         nft list table inet yurtnet
             routes.txt           the NodePool network: routes of protocol 121 (yurtnet), yurtnet.vxlan and its FDB
             bridges.txt          the bridges the networks name, with their addresses and ports
@@ -87,7 +107,7 @@ internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Fu
             yield return ($"cni/{fileName}", content);
         }
 
-        yield return ("journal.txt", Command("journalctl", "-u", "yurtnetd.service", "-u", "yurtnetd.socket", "--since", "-1h", "--no-pager", "-o", "short-iso-precise"));
+        yield return ("journal.txt", Command("journalctl", "-u", "yurtnetd.service", "-u", "yurtnetd.socket", "--since", "-1h", "--lines", "20000", "--no-pager", "-o", "short-iso-precise"));
         yield return ("nftables.txt", Command("nft", "list", "table", "inet", "yurtnet"));
         yield return ("routes.txt", string.Join('\n',
             Command("ip", "-4", "-d", "route", "show", "table", "all", "proto", "121"),
@@ -138,6 +158,11 @@ internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Fu
         {
             return $"{paths.Config} could not be read: {ex.Message}\n";
         }
+        catch (ArgumentException)
+        {
+            // A key given twice: which value the daemon took cannot be told, and neither can a secret.
+            return $"{paths.Config} names a key twice; left out, as its secrets cannot be found\n";
+        }
         catch (JsonException ex)
         {
             // Not JSON: nothing in it can be told apart from a secret, so none of it is included.
@@ -185,12 +210,19 @@ internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Fu
     private List<(string FileName, string Content)> Networks()
     {
         var found = new List<(string, string)>();
-        if (!Directory.Exists(paths.CniConfDir))
+        List<string> files;
+        try
         {
-            return found;
+            files = Directory.Exists(paths.CniConfDir)
+                ? Directory.EnumerateFiles(paths.CniConfDir).Where(f => f.EndsWith(".conf", StringComparison.Ordinal) || f.EndsWith(".conflist", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList()
+                : [];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [("README.txt", $"{paths.CniConfDir} could not be listed: {ex.Message}\n")];
         }
 
-        foreach (var file in Directory.EnumerateFiles(paths.CniConfDir).Where(f => f.EndsWith(".conf", StringComparison.Ordinal) || f.EndsWith(".conflist", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        foreach (var file in files)
         {
             try
             {
@@ -211,6 +243,10 @@ internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Fu
             catch (JsonException ex)
             {
                 found.Add((Path.GetFileName(file), $"not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}); left out\n"));
+            }
+            catch (ArgumentException)
+            {
+                found.Add((Path.GetFileName(file), "names a key twice; left out\n"));
             }
         }
 
@@ -249,10 +285,18 @@ internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Fu
         }
 
         var listing = new StringBuilder();
-        foreach (var entry in Directory.EnumerateFileSystemEntries(paths.StateDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        try
         {
-            var info = new FileInfo(entry);
-            listing.AppendLine(CultureInfo.InvariantCulture, $"{(info.Attributes.HasFlag(FileAttributes.Directory) ? "dir " : $"{info.Length,10}")}  {info.LastWriteTimeUtc:yyyy-MM-ddTHH:mm:ssZ}  {entry}");
+            foreach (var entry in Directory.EnumerateFileSystemEntries(paths.StateDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                var info = new FileInfo(entry);
+                listing.AppendLine(CultureInfo.InvariantCulture, $"{(info.Attributes.HasFlag(FileAttributes.Directory) ? "dir " : $"{info.Length,10}")}  {info.LastWriteTimeUtc:yyyy-MM-ddTHH:mm:ssZ}  {entry}");
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Mode 0700, root's: run as root for the listing.
+            listing.AppendLine(CultureInfo.InvariantCulture, $"{paths.StateDir} could not be listed: {ex.Message}");
         }
 
         return listing.ToString();
@@ -271,25 +315,37 @@ internal sealed class SupportBundle(string socket, SupportBundle.Paths paths, Fu
         }
     }
 
-    /// <summary>Runs <paramref name="program"/> and returns its output and errors; a command that hangs is killed.</summary>
-    internal static string RunCommand(string program, IReadOnlyList<string> arguments)
+    /// <summary>
+    /// Runs <paramref name="program"/> with no input and returns its output and errors; one that hangs is killed, and
+    /// what it wrote until then is kept.
+    /// </summary>
+    internal static string RunCommand(string program, IReadOnlyList<string> arguments) => RunCommand(program, arguments, CommandTimeout);
+
+    /// <inheritdoc cref="RunCommand(string, IReadOnlyList{string})"/>
+    internal static string RunCommand(string program, IReadOnlyList<string> arguments, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(CommandTimeout))
+        var ending = "";
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish within {CommandTimeout.TotalSeconds:0} s");
+            process.WaitForExit();
+            ending = $"(killed after {timeout.TotalSeconds:0.#} s; the output above is what it wrote until then)\n";
+        }
+        else if (process.ExitCode != 0)
+        {
+            ending = $"(exit {process.ExitCode})\n";
         }
 
-        var output = stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult();
-        return process.ExitCode == 0 ? output : $"{output}(exit {process.ExitCode})\n";
+        return stdout.GetAwaiter().GetResult() + stderr.GetAwaiter().GetResult() + ending;
     }
 }

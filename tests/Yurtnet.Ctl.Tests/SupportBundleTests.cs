@@ -68,6 +68,34 @@ public sealed class SupportBundleTests : IDisposable
     }
 
     [Fact]
+    public void Bundle_is_its_owners_alone_and_never_replaces_a_file()
+    {
+        var config = Path.Combine(_dir, "yurtnetd.json");
+        File.WriteAllText(config, """{ "leaseHold": "10m", "leaseHold": "20m" }""");
+        var existing = Path.Combine(_dir, "there.tar.gz");
+        File.WriteAllText(existing, "keep me");
+        var bundle = new SupportBundle(Path.Combine(_dir, "no.sock"), new SupportBundle.Paths(config, _dir, _dir), (_, _) => "");
+
+        var file = bundle.Write(_dir, DateTimeOffset.UtcNow);
+        var refused = Assert.Throws<IOException>(() => bundle.Write(existing, DateTimeOffset.UtcNow));
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Contains("exists", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("keep me", File.ReadAllText(existing));
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+        Assert.Contains("names a key twice", Read(file)["yurtnetd.json"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Command_that_hangs_is_killed_and_what_it_wrote_is_kept()
+    {
+        var output = SupportBundle.RunCommand("sh", ["-c", "echo before; exec sleep 600"], TimeSpan.FromMilliseconds(300));
+
+        Assert.StartsWith("before\n", output, StringComparison.Ordinal);
+        Assert.Contains("killed after", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Settings_that_are_not_json_are_left_out_rather_than_searched_for_secrets()
     {
         var config = Path.Combine(_dir, "yurtnetd.json");
