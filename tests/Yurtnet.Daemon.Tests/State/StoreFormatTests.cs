@@ -154,21 +154,26 @@ public sealed class StoreFormatTests : IDisposable
         ],
     };
 
+    /// <summary>yurtnet 0.1.0's store on <paramref name="disk"/>, filled, opened by a yurtnetd of <see cref="Marking"/>'s format.</summary>
+    private static async Task<StateStore> OpenOnAFullCardAsync(SmallDisk disk, bool neededToRead)
+    {
+        var stateDir = Path.Combine(disk.Path, "state");
+        await UnpackStoreOf010Async(stateDir);
+        disk.Fill();
+        return StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System, Marking(neededToRead));
+    }
+
     [RootFact]
     public async Task Migration_on_a_full_card_leaves_the_store_readable_as_it_was_and_runs_before_the_first_write_once_there_is_space()
     {
         // The first start of a new version is where a full card is met first: full is a state yurtnetd knows
         // (ADD refused, DEL kept), never a reason to set the store aside or to refuse it for good.
         using var disk = new SmallDisk();
-        var stateDir = Path.Combine(disk.Path, "state");
-        await UnpackStoreOf010Async(stateDir);
-        disk.Fill();
-
-        using var store = StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System, Marking(neededToRead: false));
+        using var store = await OpenOnAFullCardAsync(disk, neededToRead: false);
 
         Assert.Equal(StoreCondition.Full, store.Health.Condition);
         Assert.Null(store.SetAsideTo);
-        Assert.Empty(Directory.GetFiles(stateDir, "*.corrupt-*"));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(store.DataPath)!, "*.corrupt-*"));
         Assert.Null(store.MigratedFrom);
         Assert.Equal(8, store.Load().Count);
         Assert.Throws<StoreUnavailableException>(() => Write(store, "10.22.0.9"));
@@ -186,11 +191,7 @@ public sealed class StoreFormatTests : IDisposable
     public async Task Migration_needed_to_read_the_store_that_a_full_card_refuses_keeps_it_unread_until_there_is_space()
     {
         using var disk = new SmallDisk();
-        var stateDir = Path.Combine(disk.Path, "state");
-        await UnpackStoreOf010Async(stateDir);
-        disk.Fill();
-
-        using var store = StateStore.Open(stateDir, NullLogger.Instance, TimeProvider.System, Marking(neededToRead: true));
+        using var store = await OpenOnAFullCardAsync(disk, neededToRead: true);
 
         Assert.Equal(StoreCondition.Full, store.Health.Condition);
         Assert.Throws<StoreUnavailableException>(() => store.Load());
