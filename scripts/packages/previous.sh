@@ -4,7 +4,6 @@
 # Prints the package's path; the build's own output goes to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-current=$(dpkg-parsechangelog -S Version)
 version=$(dpkg-parsechangelog --offset 1 --count 1 -S Version)
 [ -n "$version" ] || { echo "previous release: debian/changelog has one entry: nothing to upgrade from" >&2; exit 1; }
 out=$PWD/out/deb-previous/$version
@@ -12,11 +11,10 @@ deb=$out/yurtnet_${version}_amd64.deb
 if [ ! -f "$deb" ]; then
   commit=$(git rev-parse -q --verify "refs/tags/v$version^{commit}" || true)
   if [ -z "$commit" ]; then
-    # A clone without tags: the previous release is the last commit before the changelog got the current entry.
-    added=$(git log --format=%H -S "yurtnet ($current)" -- debian/changelog | tail -n 1)
-    [ -n "$added" ] || { echo "previous release: no tag v$version, and the changelog entry of $current is not committed: tag the previous release (docs/releasing.md)" >&2; exit 1; }
-    commit=$(git rev-parse "$added^")
-    echo "previous release: no tag v$version in this clone; $commit is the commit before $added added $current to the changelog" >&2
+    # A clone without tags: the release list kept in the tree says which commit the tag names.
+    commit=$(awk -v v="$version" '$1 == v { print $2 }' packaging/releases)
+    [ -n "$commit" ] || { echo "previous release: no tag v$version and no line for $version in packaging/releases (docs/releasing.md)" >&2; exit 1; }
+    echo "previous release: no tag v$version in this clone; packaging/releases names $commit" >&2
   fi
   src=$(mktemp -d /tmp/yurtnet-previous.XXXXXX)
   trap 'rm -rf "$src"' EXIT
