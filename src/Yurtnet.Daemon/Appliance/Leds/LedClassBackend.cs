@@ -25,8 +25,13 @@ internal sealed class LedClassBackend : ILedBackend
         _max = led is null ? 1 : Math.Max(led.MaxBrightness, 1);
     }
 
+    /// <summary>Where the shipped unit lets yurtnetd write LED class devices: where the device tree's gpio-leds puts them.</summary>
+    public const string SandboxWritable = "/sys/devices/platform/leds/leds";
+
+    private const int ReadOnlyFileSystem = 30; // EROFS: .NET gives an IOException the errno as its HResult
+
     /// <summary>Opens the LED; with <paramref name="netdevInterface"/> the kernel drives it from that interface's link.</summary>
-    /// <exception cref="IOException">The LED does not exist or cannot be written; the message names it.</exception>
+    /// <exception cref="IOException">The LED does not exist or cannot be written; the message names it and what to do.</exception>
     public static LedClassBackend Open(string name, string? netdevInterface)
     {
         var directory = $"/sys/class/leds/{name}";
@@ -34,6 +39,13 @@ internal sealed class LedClassBackend : ILedBackend
         {
             if (netdevInterface is not null)
             {
+                if (!File.ReadAllText(Path.Combine(directory, "trigger")).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+                        .Any(t => t.Trim('[', ']') == "netdev"))
+                {
+                    throw new IOException("the kernel has no netdev LED trigger, which shows the uplink's link: load it with "
+                        + "`modprobe ledtrig-netdev` and list ledtrig-netdev in /etc/modules-load.d/ so that it is there after a reboot");
+                }
+
                 Write(directory, "trigger", "netdev");
                 Write(directory, "device_name", netdevInterface);
                 Write(directory, "link", "1");
@@ -43,6 +55,13 @@ internal sealed class LedClassBackend : ILedBackend
             Write(directory, "trigger", "none");
             var led = new BoardLed(name) { Brightness = 0 };
             return new LedClassBackend(directory, led);
+        }
+        catch (IOException ex) when (ex.HResult == ReadOnlyFileSystem)
+        {
+            var device = new DirectoryInfo(directory).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? directory;
+            throw new IOException($"LED class device {directory} is read-only for yurtnetd: its unit keeps /sys read-only "
+                + $"(ProtectKernelTunables=) but for {SandboxWritable}, and this LED is {device}. Allow it with "
+                + $"`systemctl edit yurtnetd`, the lines `[Service]` and `ReadWritePaths={device}`, then `systemctl restart yurtnetd`", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
