@@ -17,10 +17,11 @@ SLN := Appliance.sln
 # busybox as the containers' root file system, curl for the published port.
 DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins afl++ \
 	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file \
-	debhelper dpkg-dev lintian debootstrap systemd-container podman runc busybox-static curl
+	debhelper dpkg-dev lintian debootstrap systemd-container podman runc busybox-static curl qemu-system-arm \
+	device-tree-compiler
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
-.PHONY: help deps build publish test e2e demo bench fuzz smoke-arm64 deb test-packages clean root-check
+.PHONY: help deps build publish test e2e demo bench fuzz smoke-arm64 deb test-packages test-hil clean root-check
 
 help: ## list the targets
 	@echo "yurtnet: make <target> (targets that need root say so)"
@@ -64,6 +65,10 @@ deb: deps ## Debian packages for amd64 and arm64 (cross-built, NativeAOT) into o
 
 test-packages: deps deb ## upgrade from the previous release (built from its tag), downgrade, reinstall, remove with pods, purge, under a loop of ADD/DEL, in a Debian 12 container with systemd as PID 1; lintian; arm64 under qemu (root)
 	./scripts/packages/test.sh
+
+test-hil: deps ## the arm64 package on real kernel drivers in an arm64 VM with systemd as PID 1: LEDs on gpio-sim, PL061 and gpio-leds, softdog and i6300esb resetting the board, systemd's watchdog (root; the VM image is built once into HIL_DIR, default /var/cache/yurtnet/hil-arm64)
+	[ -f out/deb/yurtnet_$$(dpkg-parsechangelog -S Version)_arm64.deb ] || ARCHS=arm64 ./scripts/packages/build.sh
+	./scripts/hil/test.sh
 
 clean: ## remove build output: out/, artifacts/ and every bin/ and obj/
 	rm -rf out artifacts
