@@ -6,11 +6,18 @@ namespace Yurtnet.Daemon.Appliance.Leds;
 /// <summary>
 /// Drives every configured LED from one scheduler (not a thread per LED): every 50 ms it maps the health snapshot
 /// to each LED's pattern and writes only the LEDs whose level changes. An LED whose hardware cannot be opened is
-/// reported once and left out; all LEDs are switched off on a clean stop.
+/// reported and tried again every <see cref="RetryInterval"/> (a driver that udev loads after yurtnetd started, as
+/// Debian's leds-gpio module at boot), reported again only when the reason changes; all LEDs are switched off on a
+/// clean stop.
 /// </summary>
 internal sealed partial class LedBlinker(ApplianceOptions options, Func<LedOptions, ILedBackend> open, HealthModel health, TimeProvider time, ILogger<LedBlinker> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How often LEDs that could not be opened are tried again.</summary>
+    public static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(10);
+
+    private long _nextRetry;
     private readonly List<Light> _lights = [];
     private readonly Dictionary<string, string> _unavailable = [];
     private readonly object _gate = new();
@@ -30,16 +37,42 @@ internal sealed partial class LedBlinker(ApplianceOptions options, Func<LedOptio
     {
         foreach (var led in options.Leds)
         {
-            try
-            {
-                _lights.Add(new Light(led, open(led)));
-                LogOpened(logger, led.Name, led.Role, led.Backend);
-            }
-            catch (IOException ex)
+            TryOpen(led);
+        }
+
+        _nextRetry = time.GetUtcNow().ToUnixTimeMilliseconds() + (long)RetryInterval.TotalMilliseconds;
+    }
+
+    private void TryOpen(LedOptions led)
+    {
+        try
+        {
+            _lights.Add(new Light(led, open(led)));
+            _unavailable.Remove(led.Name);
+            LogOpened(logger, led.Name, led.Role, led.Backend);
+        }
+        catch (IOException ex)
+        {
+            if (!_unavailable.TryGetValue(led.Name, out var before) || before != ex.Message)
             {
                 LogUnavailable(logger, led.Name, ex.Message);
-                _unavailable[led.Name] = ex.Message;
             }
+
+            _unavailable[led.Name] = ex.Message;
+        }
+    }
+
+    private void RetryUnavailable(long nowMilliseconds)
+    {
+        if (_unavailable.Count == 0 || nowMilliseconds < _nextRetry)
+        {
+            return;
+        }
+
+        _nextRetry = nowMilliseconds + (long)RetryInterval.TotalMilliseconds;
+        foreach (var led in options.Leds.Where(l => _unavailable.ContainsKey(l.Name)).ToList())
+        {
+            TryOpen(led);
         }
     }
 
@@ -50,6 +83,7 @@ internal sealed partial class LedBlinker(ApplianceOptions options, Func<LedOptio
         var lastActivity = health.LastActivity;
         lock (_gate)
         {
+            RetryUnavailable(nowMilliseconds);
             var testing = _testName is not null && nowMilliseconds < _testUntil ? _testName : null;
             foreach (var light in _lights)
             {
@@ -108,7 +142,7 @@ internal sealed partial class LedBlinker(ApplianceOptions options, Func<LedOptio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         OpenAll();
-        if (_lights.Count == 0)
+        if (options.Leds.Count == 0)
         {
             return;
         }

@@ -26,7 +26,7 @@ internal sealed class LedClassBackend : ILedBackend
     }
 
     /// <summary>Where the shipped unit lets yurtnetd write LED class devices: where the device tree's gpio-leds puts them.</summary>
-    public const string SandboxWritable = "/sys/devices/platform/leds/leds";
+    public const string SandboxWritable = "/sys/devices/platform/leds";
 
     private const int ReadOnlyFileSystem = 30; // EROFS: .NET gives an IOException the errno as its HResult
 

@@ -208,4 +208,37 @@ public sealed class LedTests
         Assert.Equal("not available: GPIO chip \"0\" line 9: no such chip", described[0].State);
         Assert.Equal("off", described[1].State);
     }
+
+    [Fact]
+    public async Task Led_whose_driver_arrives_after_the_start_is_opened_by_a_retry_and_then_driven()
+    {
+        var late = new RecordingGpioDriver();
+        var driverLoaded = false;
+        var attempts = 0;
+        await using var daemon = new DaemonHarness(o => o with { Appliance = o.Appliance with { Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "gpio", Line = 4 }] } });
+        using var blinker = new LedBlinker(daemon.Options.Appliance, led =>
+        {
+            attempts++;
+            return driverLoaded ? new GpioLedBackend(late, led.Line, false) : throw new IOException("GPIO chip \"leds\" line 4: no such chip");
+        }, daemon.Health, daemon.Time, NullLogger<LedBlinker>.Instance);
+        daemon.Health.SetServing();
+        daemon.Health.SetLiveness(new LivenessReport(true, "ready"));
+        var start = daemon.Time.GetUtcNow().ToUnixTimeMilliseconds();
+        var retry = (long)LedBlinker.RetryInterval.TotalMilliseconds;
+
+        blinker.OpenAll();
+        blinker.Step(start + retry - 1);
+        var attemptsBeforeTheInterval = attempts;
+        var stateBefore = blinker.Describe()[0].State;
+        driverLoaded = true;
+        blinker.Step(start + retry);
+        blinker.Step(start + retry + 50);
+
+        Assert.Equal(1, attemptsBeforeTheInterval);
+        Assert.StartsWith("not available: GPIO chip", stateBefore, StringComparison.Ordinal);
+        Assert.Equal(2, attempts);
+        Assert.Equal("on", blinker.Describe()[0].State);
+        // Opened dark, then lit by the legend (power on while serving and alive).
+        Assert.Equal([(4, PinValue.Low), (4, PinValue.High)], late.Writes);
+    }
 }
