@@ -70,8 +70,11 @@ public sealed class NodePoolClusterTests
         await site.StartClusterAsync(api, resync: "1h");
         var gw = site["a"];
         await WaitForPeersAsync(gw, "gw-b", "gw-c");
+        // gw-c must route back to gw-a before the cloud goes: offline, it would never learn gw-a (failed once in CI).
+        await WaitForPeersAsync(site["c"], site.Gateways.Where(o => o != site["c"]).Select(o => "gw-" + o.Name).ToArray());
         var a = site.AddPod(gw, "pa");
         var c = site.AddPod(site["c"], "pc");
+        Assert.True(await Eventually.WaitForAsync(() => a.Ping(c.V4) == 0, TimeSpan.FromSeconds(20)), "pa -> pc before the power cut");
 
         // The cloud is gone and so is yurthub; then a power cut takes the daemon and the kernel's state.
         api.HubDown = true;
