@@ -14,11 +14,12 @@ SLN := Appliance.sln
 # arm64: the cross linker and libraries NativeAOT needs, and qemu-user to run the result.
 # Packages: debhelper to build them, lintian to check them, debootstrap + systemd-container to boot a Debian 12
 # with systemd as PID 1 that installs them. e2e: podman with runc (its CNI backend drives the plugin), a static
-# busybox as the containers' root file system, curl for the published port.
+# busybox as the containers' root file system, curl for the published port. test-hil: qemu-system-arm for the
+# arm64 board, device-tree-compiler and python3 for its device tree and helpers (debootstrap, qemu-user-static).
 DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins afl++ \
 	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file \
 	debhelper dpkg-dev lintian debootstrap systemd-container podman runc busybox-static curl qemu-system-arm \
-	device-tree-compiler
+	device-tree-compiler python3
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
 .PHONY: help deps build publish test e2e demo bench fuzz smoke-arm64 deb test-packages test-hil clean root-check
@@ -67,7 +68,6 @@ test-packages: deps deb ## upgrade from the previous release (built from its tag
 	./scripts/packages/test.sh
 
 test-hil: deps ## the arm64 package on real kernel drivers in an arm64 VM with systemd as PID 1: LEDs on gpio-sim, PL061 and gpio-leds, softdog and i6300esb resetting the board, systemd's watchdog (root; the VM image is built once into HIL_DIR, default /var/cache/yurtnet/hil-arm64)
-	[ -f out/deb/yurtnet_$$(dpkg-parsechangelog -S Version)_arm64.deb ] || ARCHS=arm64 ./scripts/packages/build.sh
 	./scripts/hil/test.sh
 
 clean: ## remove build output: out/, artifacts/ and every bin/ and obj/

@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # The hardware-in-the-loop bed (make test-hil): a Debian 12 arm64 system image that boots under
-# qemu-system-aarch64 (machine `virt`, TCG) with Debian's stock arm64 kernel, systemd as PID 1, a 9p job runner, the
-# out-of-tree gpio-sim module and a device tree with a PL061 GPIO controller whose lines have names and a
-# `gpio-leds` LED on its line 0. Built once into HIL_DIR (default /var/cache/yurtnet/hil-arm64), then reused; each
-# stage is redone only when what it depends on changed. Prints HIL_DIR. Needs root (debootstrap, chroot, binfmt).
+# qemu-system-aarch64 (machine `virt`, TCG; scripts/hil/vm.sh) with Debian's stock arm64 kernel, systemd as PID 1,
+# a 9p job runner and the out-of-tree gpio-sim module. Built once into HIL_DIR (default
+# /var/cache/yurtnet/hil-arm64), then reused; each stage is redone when what it is made from changed (its key), and
+# so is every stage after it. Prints HIL_DIR. Needs root (debootstrap, chroot, binfmt_misc).
 #
-# Stages, with their time on the development machine (2 cores, TCG, the Debian mirror on the LAN):
-#   rootfs   debootstrap --foreign arm64, second stage under qemu-user            about 7 min
-#   kernel   linux-image-arm64 + initramfs (MODULES=list: `most` takes >15 min)   about 2.5 min
-#   gpio-sim cross-built against the kernel's headers in an amd64 chroot          about 2 min
-#   image    job runner, module, ext4 image, device tree                          about 15 s
-# The facts behind these choices (no gpio-sim in any Debian kernel, KVM unusable here, ...) are in
-# docs/hil.md.
+# Stages, with their time on the development machine (2 cores, no KVM, the Debian mirror close by):
+#   rootfs   debootstrap --foreign arm64, second stage under qemu-user            301 s
+#   kernel   linux-image-arm64 + initramfs (MODULES=list: `most` takes >15 min)   146 s
+#   gpio-sim cross-built against the kernel's headers in an amd64 chroot          43 s (plus the amd64 root of
+#            make test-packages, about a minute, when it is not there yet)
+#   image    job runner, module, ext4 image                                        10 s
+# The facts behind these choices (no gpio-sim in any Debian kernel, KVM unusable here, ...) are in docs/hil.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HIL_DIR=${HIL_DIR:-/var/cache/yurtnet/hil-arm64}
 [ "$(id -u)" = 0 ] || { echo "hil bed: needs root (debootstrap, chroot, binfmt_misc): sudo make test-hil" >&2; exit 1; }
-for tool in debootstrap qemu-aarch64-static qemu-system-aarch64 dtc mkfs.ext4; do
+for tool in debootstrap qemu-aarch64-static qemu-system-aarch64 dtc mkfs.ext4 python3 findmnt; do
   command -v "$tool" >/dev/null || { echo "hil bed: $tool missing: run 'make deps'" >&2; exit 1; }
 done
 mkdir -p "$HIL_DIR/logs"
@@ -52,12 +52,23 @@ binfmt_on() {
   printf '%s' ':qemu-aarch64:M::\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00:\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff:/usr/bin/qemu-aarch64-static:F' > $BINFMT/register
   binfmt_registered_by_us=1
 }
-chroot_mounts=()
-mount_chroot() { mount -t proc proc "$1/proc"; mount -t sysfs sysfs "$1/sys"; mount --bind /dev "$1/dev"; chroot_mounts+=("$1"); }
-umount_chroot() { umount "$1/dev" "$1/sys" "$1/proc"; chroot_mounts=("${chroot_mounts[@]/$1}"); }
+# The chroots get /proc, /sys and the host's /dev. Everything mounted under a tree is unmounted before the tree is
+# used or removed (a run killed with SIGKILL leaves them, and rm -rf would follow the bind mount into the host's
+# /dev), and removal never leaves the tree's file system.
+mount_chroot() { unmount_under "$1"; mount -t proc proc "$1/proc"; mount -t sysfs sysfs "$1/sys"; mount --bind /dev "$1/dev"; }
+unmount_under() { # unmount_under DIR: every mount at or below DIR, deepest first; fails if one stays
+  local dir mounts
+  dir=$(realpath -m "$1")
+  mounts=$(findmnt -rn -o TARGET | awk -v d="$dir" '$0 == d || index($0, d "/") == 1' | sort -r)
+  [ -z "$mounts" ] && return 0
+  xargs -r -d '\n' umount <<<"$mounts" || xargs -r -d '\n' umount -l <<<"$mounts"
+  ! findmnt -rn -o TARGET | awk -v d="$dir" '$0 == d || index($0, d "/") == 1' | grep -q . \
+    || { echo "hil bed: cannot unmount everything under $dir" >&2; return 1; }
+}
+remove_tree() { unmount_under "$1" && rm -rf --one-file-system "$1"; }
 cleanup() {
   set +e
-  for m in "${chroot_mounts[@]}"; do [ -n "$m" ] && umount "$m/dev" "$m/sys" "$m/proc" 2>/dev/null; done
+  for tree in "$ROOT" "$HIL_DIR/buildroot"; do [ -d "$tree" ] && unmount_under "$tree"; done
   [ $binfmt_registered_by_us = 1 ] && echo -1 > $BINFMT/qemu-aarch64
   [ $binfmt_mounted_by_us = 1 ] && umount $BINFMT
 }
@@ -70,7 +81,7 @@ if ! stage_done rootfs "$INCLUDE"; then
   binfmt_on
   start=$(date +%s)
   echo "hil bed: debootstrap arm64 into $ROOT (about 7 minutes, once)" >&2
-  rm -rf "$ROOT"
+  remove_tree "$ROOT"
   debootstrap --arch=arm64 --foreign --variant=minbase --include="$INCLUDE" bookworm "$ROOT" "$mirror" \
     > "$LOG/rootfs.log" 2>&1 || { tail -20 "$LOG/rootfs.log" >&2; exit 1; }
   chroot "$ROOT" /debootstrap/debootstrap --second-stage >> "$LOG/rootfs.log" 2>&1 \
@@ -94,8 +105,8 @@ if ! stage_done kernel "$KERNEL_KEY"; then
   mount_chroot "$ROOT"
   { chroot "$ROOT" apt-get update -q && \
     DEBIAN_FRONTEND=noninteractive chroot "$ROOT" apt-get install -y -q --no-install-recommends initramfs-tools linux-image-arm64; } \
-    > "$LOG/kernel.log" 2>&1 || { umount_chroot "$ROOT"; tail -20 "$LOG/kernel.log" >&2; exit 1; }
-  umount_chroot "$ROOT"
+    > "$LOG/kernel.log" 2>&1 || { tail -20 "$LOG/kernel.log" >&2; exit 1; }
+  unmount_under "$ROOT"
   stage_mark kernel "$KERNEL_KEY"
   echo "hil bed: kernel took $(elapsed "$start")" >&2
 fi
@@ -106,62 +117,69 @@ KVER=$(ls "$ROOT/lib/modules" | sort -V | tail -1)
 # chroot (a copy of the root make test-packages uses) with the aarch64 cross compiler; the headers' own tools are
 # arm64 executables and run through binfmt.
 KO=$HIL_DIR/gpio-sim-$KVER.ko
-if ! stage_done gpio-sim "$KVER" || [ ! -f "$KO" ]; then
+BUILD=$HIL_DIR/buildroot
+BUILD_PACKAGES="gcc-aarch64-linux-gnu make libc6-dev libc6:arm64 xz-utils"
+# shellcheck disable=SC2016
+GPIO_SIM_RECIPE='
+  KVER=$1 KEY=$2
+  apt-get update -q
+  if [ "$(cat /build/src/.key 2>/dev/null)" != "$KEY" ]; then
+    rm -rf /build/src && mkdir -p /build/src && cd /build/src
+    apt-get download -q linux-source-6.1
+    dpkg-deb --fsys-tarfile linux-source-6.1_*.deb | tar -xO ./usr/src/linux-source-6.1.tar.xz | tar -xJ \
+      linux-source-6.1/drivers/gpio/gpio-sim.c linux-source-6.1/drivers/gpio/gpiolib.h linux-source-6.1/kernel/irq/irq_sim.c
+    cp linux-source-6.1/drivers/gpio/gpio-sim.c gpio-sim-main.c
+    cp linux-source-6.1/drivers/gpio/gpiolib.h linux-source-6.1/kernel/irq/irq_sim.c .
+    rm -rf linux-source-6.1 linux-source-6.1_*.deb
+    sed -i "s/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/" irq_sim.c
+    grep -q "generic_handle_irq(irqnum);" irq_sim.c
+    printf "obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n" > Makefile
+    echo "$KEY" > .key
+  fi
+  if [ ! -d /usr/src/linux-headers-$KVER ]; then
+    V=$(apt-cache show linux-headers-$KVER:arm64 2>/dev/null | awk "/^Version:/ { print \$2; exit }")
+    [ -n "$V" ] || { echo "linux-headers-$KVER is no longer on the mirror: remove .stage-kernel in the bed directory so that the image moves to the current kernel"; exit 1; }
+    rm -rf /tmp/d /tmp/stage && mkdir -p /tmp/d /tmp/stage && cd /tmp/d
+    apt-get download -q linux-headers-$KVER:arm64 linux-headers-${KVER%-arm64}-common=$V linux-kbuild-6.1:arm64
+    for f in *.deb; do dpkg-deb -x $f /tmp/stage; done
+    tar -C /tmp/stage -cf - usr | tar -C / -xf - --keep-directory-symlink
+    cd / && rm -rf /tmp/d /tmp/stage
+  fi
+  rm -rf /build/$KVER && cp -a /build/src /build/$KVER
+  make -s -C /usr/src/linux-headers-$KVER M=/build/$KVER ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules
+'
+GPIO_SIM_KEY="$KVER $(printf '%s' "$BUILD_PACKAGES$GPIO_SIM_RECIPE" | sha256sum | cut -c1-16)"
+if ! stage_done gpio-sim "$GPIO_SIM_KEY" || [ ! -f "$KO" ]; then
   rm -f "$HIL_DIR/.stage-image"
   binfmt_on
   start=$(date +%s)
-  echo "hil bed: building gpio-sim for $KVER (about 2 minutes, once)" >&2
-  BUILD=$HIL_DIR/buildroot
-  if [ ! -f "$BUILD/.complete" ]; then
-    rm -rf "$BUILD"
+  echo "hil bed: building gpio-sim for $KVER (under a minute, once)" >&2
+  if [ "$(cat "$BUILD/.complete" 2>/dev/null)" != "$BUILD_PACKAGES" ]; then
+    remove_tree "$BUILD"
     cp -a "$(./scripts/packages/rootfs.sh)" "$BUILD"
     full_sources "$BUILD"
     chroot "$BUILD" dpkg --add-architecture arm64
     mount_chroot "$BUILD"
+    # shellcheck disable=SC2086
     { chroot "$BUILD" apt-get update -q && DEBIAN_FRONTEND=noninteractive chroot "$BUILD" apt-get install -y -q \
-        --no-install-recommends gcc-aarch64-linux-gnu make libc6-dev libc6:arm64 xz-utils; } > "$LOG/gpio-sim.log" 2>&1 \
-      || { umount_chroot "$BUILD"; tail -20 "$LOG/gpio-sim.log" >&2; exit 1; }
-    umount_chroot "$BUILD"
-    touch "$BUILD/.complete"
+        --no-install-recommends $BUILD_PACKAGES; } > "$LOG/gpio-sim.log" 2>&1 || { tail -20 "$LOG/gpio-sim.log" >&2; exit 1; }
+    unmount_under "$BUILD"
+    echo "$BUILD_PACKAGES" > "$BUILD/.complete"
   fi
-  mount_chroot "$BUILD"
   # The arm64 headers are unpacked, not installed: their /lib/modules/KVER/build link would replace the chroot's
   # /lib link. linux-kbuild is taken at its candidate version (the headers depend on >= theirs).
-  # shellcheck disable=SC2016
-  chroot "$BUILD" /bin/bash -euo pipefail -c '
-    KVER=$1
-    apt-get update -q
-    mkdir -p /build/src && cd /build/src
-    if [ ! -f gpio-sim-main.c ]; then
-      apt-get download -q linux-source-6.1
-      dpkg-deb --fsys-tarfile linux-source-6.1_*.deb | tar -xO ./usr/src/linux-source-6.1.tar.xz | tar -xJ \
-        linux-source-6.1/drivers/gpio/gpio-sim.c linux-source-6.1/drivers/gpio/gpiolib.h linux-source-6.1/kernel/irq/irq_sim.c
-      cp linux-source-6.1/drivers/gpio/gpio-sim.c gpio-sim-main.c
-      cp linux-source-6.1/drivers/gpio/gpiolib.h linux-source-6.1/kernel/irq/irq_sim.c .
-      rm -rf linux-source-6.1 linux-source-6.1_*.deb
-      sed -i "s/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/" irq_sim.c
-      grep -q "generic_handle_irq(irqnum);" irq_sim.c
-      printf "obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n" > Makefile
-    fi
-    if [ ! -d /usr/src/linux-headers-$KVER ]; then
-      V=$(apt-cache show linux-headers-$KVER:arm64 | awk "/^Version:/ { print \$2; exit }")
-      rm -rf /tmp/d /tmp/stage && mkdir -p /tmp/d /tmp/stage && cd /tmp/d
-      apt-get download -q linux-headers-$KVER:arm64 linux-headers-${KVER%-arm64}-common=$V linux-kbuild-6.1:arm64
-      for f in *.deb; do dpkg-deb -x $f /tmp/stage; done
-      tar -C /tmp/stage -cf - usr | tar -C / -xf - --keep-directory-symlink
-      cd / && rm -rf /tmp/d /tmp/stage
-    fi
-    rm -rf /build/$KVER && cp -a /build/src /build/$KVER
-    make -s -C /usr/src/linux-headers-$KVER M=/build/$KVER ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- modules
-  ' gpio-sim "$KVER" >> "$LOG/gpio-sim.log" 2>&1 || { umount_chroot "$BUILD"; tail -20 "$LOG/gpio-sim.log" >&2; exit 1; }
-  umount_chroot "$BUILD"
+  mount_chroot "$BUILD"
+  chroot "$BUILD" /bin/bash -euo pipefail -c "$GPIO_SIM_RECIPE" gpio-sim "$KVER" "$GPIO_SIM_KEY" >> "$LOG/gpio-sim.log" 2>&1 \
+    || { tail -20 "$LOG/gpio-sim.log" >&2; exit 1; }
+  unmount_under "$BUILD"
   cp "$BUILD/build/$KVER/gpio-sim.ko" "$KO"
-  stage_mark gpio-sim "$KVER"
+  stage_mark gpio-sim "$GPIO_SIM_KEY"
   echo "hil bed: gpio-sim took $(elapsed "$start")" >&2
 fi
 
-# --- image: the job runner, the module, an ext4 image of the tree, the kernel, its initramfs, the device tree.
-IMAGE_KEY=$(cat scripts/hil/bed.sh scripts/hil/dtb.py | sha256sum | cut -c1-16)
+# --- image: the job runner, the module, an ext4 image of the tree, the kernel and its initramfs. (The device tree
+# is made by vm.sh at each boot, from the QEMU that boots it.)
+IMAGE_KEY=$(sha256sum < scripts/hil/bed.sh | cut -c1-16)
 if ! stage_done image "$IMAGE_KEY"; then
   start=$(date +%s)
   echo "LABEL=hilroot / ext4 defaults,errors=remount-ro 0 1" > "$ROOT/etc/fstab"
@@ -201,20 +219,12 @@ EOF
   cp "$KO" "$ROOT/lib/modules/$KVER/updates/gpio-sim.ko"
   binfmt_on
   chroot "$ROOT" depmod "$KVER"
-  chroot "$ROOT" passwd -d root >/dev/null
   rm -rf "$ROOT"/var/cache/apt/archives/*.deb "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/tmp/*
   rm -f "$HIL_DIR/arm64.img"
   mkfs.ext4 -q -F -L hilroot -d "$ROOT" "$HIL_DIR/arm64.img" 2G
   cp "$ROOT/boot/vmlinuz-$KVER" "$HIL_DIR/vmlinuz"
   cp "$ROOT/boot/initrd.img-$KVER" "$HIL_DIR/initrd.img"
   echo "$KVER" > "$HIL_DIR/kver"
-  # The device tree: QEMU's own for this machine, plus names for the PL061 lines and a gpio-leds LED on line 0.
-  tmp=$(mktemp -d)
-  qemu-system-aarch64 -M virt -cpu cortex-a57 -smp 2 -m 1024 -nic none -machine dumpdtb="$tmp/virt.dtb" -nographic >/dev/null 2>&1
-  dtc -q -I dtb -O dts "$tmp/virt.dtb" > "$tmp/virt.dts"
-  python3 scripts/hil/dtb.py "$tmp/virt.dts"
-  dtc -q -I dts -O dtb -o "$HIL_DIR/virt.dtb" "$tmp/virt.dts"
-  rm -rf "$tmp"
   stage_mark image "$IMAGE_KEY"
   echo "hil bed: image took $(elapsed "$start")" >&2
 fi

@@ -12,7 +12,13 @@ export HIL_DIR=${HIL_DIR:-/var/cache/yurtnet/hil-arm64}
 DEBS=${DEBS:-$PWD/out/deb}
 version=$(dpkg-parsechangelog -S Version)
 deb=$DEBS/yurtnet_${version}_arm64.deb
-[ -f "$deb" ] || { echo "test-hil: $deb missing: run 'make deb' first" >&2; exit 1; }
+# The package must be built from this tree: one older than a tracked source of it is built again (arm64 only).
+newest_source=$(git ls-files -z src debian systemd packaging Directory.Build.props Directory.Packages.props 2>/dev/null \
+  | xargs -0 -r stat -c %Y 2>/dev/null | sort -n | tail -1)
+if [ ! -f "$deb" ] || [ "${newest_source:-0}" -gt "$(stat -c %Y "$deb")" ]; then
+  echo "test-hil: building $(basename "$deb") (missing, or older than the sources)"
+  DEBS=$DEBS ARCHS=arm64 ./scripts/packages/build.sh > /dev/null
+fi
 # shellcheck source=../lib/check.sh
 . scripts/lib/check.sh
 
@@ -22,6 +28,7 @@ echo "test-hil: bed ready in $(( $(date +%s) - start )) s ($HIL_DIR, kernel $(ca
 
 mkdir -p "$HIL_DIR/jobs"
 JOB=$(mktemp -d "$HIL_DIR/jobs/round.XXXXXX")
+trap 'echo "test-hil: interrupted; logs kept in $JOB" >&2; exit 130' INT TERM
 cp scripts/hil/guest/round.sh "$JOB/run.sh"
 cp scripts/hil/guest/leds.py scripts/hil/guest/lastset.py scripts/hil/guest/fakehub.py scripts/lib/check.sh "$JOB/"
 cp "$deb" "$JOB/yurtnet.deb"

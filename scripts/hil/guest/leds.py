@@ -5,7 +5,8 @@ usage: leds.py SECONDS NAME=PATH:PATTERN[:active-low] ...
 
 PATH is a file whose first character is the line's or LED's level: a gpio-sim line's `value`
 (/sys/devices/platform/gpio-sim.N/gpiochipM/sim_gpioK/value) or an LED class device's `brightness`. All paths are
-sampled together, as fast as the machine allows (every few milliseconds), for SECONDS. `active-low` means the LED is
+sampled together, as fast as the machine allows (every few milliseconds), for SECONDS, once every steady LED (on,
+off) showed its level (at most 5 s later). `active-low` means the LED is
 lit when the line is low. PATTERN is one of the legend's patterns (README, LEDs):
   on, off   lit (dark) in every sample
   1hz       slow blink: about one period a second, lit about half of it (500 ms on, 500 ms off)
@@ -34,6 +35,13 @@ def main():
             parts.pop()
         pattern = parts.pop()
         leds.append((name, ":".join(parts), pattern, low))
+
+    # A steady LED (on, off) may still be on its way after the change that set it (yurtnetd's tick is 50 ms): wait
+    # up to 5 s for every steady LED to show its level once, then measure.
+    settle_until = time.monotonic() + 5
+    while time.monotonic() < settle_until and not all(
+            (read(path) != low) == (pattern == "on") for _, path, pattern, low in leds if pattern in ("on", "off")):
+        time.sleep(0.01)
 
     samples = []
     end = time.monotonic() + seconds

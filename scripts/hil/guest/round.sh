@@ -4,12 +4,13 @@
 #
 # The round resets the board twice on purpose, so it runs in three boots and goes on from /job/phase:
 #   boot 1  the package; LEDs on gpio-sim lines (by number and by name, active-low), on the PL061 and on the device
-#           tree's gpio-leds LEDs (ledclass, netdev trigger); ADD/ping/DEL; systemd's watchdog on a frozen yurtnetd;
-#           the hardware watchdog on softdog (armed, keep-alives, clean stop, nowayout, frozen); then softdog
-#           without soft_noboot and yurtnetd frozen: the kernel resets the board
-#   boot 2  the reset really happened (a new boot); the pod's lease survived it; the i6300esb: armed, clean stop
-#           (magic close: no reset); then yurtnetd frozen: the watchdog hardware resets the board
-#   boot 3  the second reset happened; the exit status is the number of failed checks over all boots
+#           tree's gpio-leds LEDs (ledclass, netdev trigger), each pattern read back; a pod's ADD/ping/DEL;
+#           systemd's watchdog on a frozen yurtnetd; the hardware watchdog on softdog (armed, keep-alives, clean
+#           stop, nowayout, frozen); then softdog without soft_noboot and yurtnetd frozen: the kernel resets the board
+#   boot 2  a new boot; yurtnetd lit the device tree's LEDs at boot (before udev loaded their driver or after);
+#           the pod's lease survived; the i6300esb: armed, keep-alives, clean stop (magic close: no reset); then
+#           yurtnetd frozen: the watchdog hardware resets the board
+#   boot 3  a new boot, LEDs lit and the lease kept again; the exit status is the number of failed checks
 # scripts/hil/test.sh checks from outside, in QEMU's event stream, that the resets were the guest's and the watchdog's.
 set -u
 cd /job
@@ -26,14 +27,24 @@ wait_for() { # wait_for SECONDS COMMAND...: true once COMMAND succeeds, false af
 }
 systemctl is-system-running --wait >/dev/null
 note "boot $phase: $(systemd-analyze | head -1)"
-echo "$(cat /proc/sys/kernel/random/boot_id)" > "/job/boot-$phase"
+cat /proc/sys/kernel/random/boot_id > "/job/boot-$phase"
 
 CONF=/etc/yurtnet/yurtnetd.json
 SIM=/sys/kernel/config/gpio-sim/hil
+STATUS_LED=/sys/class/leds/hil:green:status
+UPLINK_LED=/sys/class/leds/hil:amber:uplink
 daemon_pid() { systemctl show -p MainPID --value yurtnetd.service; }
-journal_since() { journalctl -u yurtnetd.service --since "@$1" --no-pager -o cat; }
-restart_daemon() {
-  systemctl restart yurtnetd.service && wait_for 60 yurtnetctl status
+restart_daemon() { systemctl restart yurtnetd.service && wait_for 60 yurtnetctl status; }
+stop_daemon() { systemctl stop yurtnetd.service 2>/dev/null; } # the socket stays: "can still be activated" is no news
+freeze() { # SIGSTOP yurtnetd's main process; fails (instead of stopping this script: kill 0) when there is none
+  local pid; pid=$(daemon_pid)
+  [ -n "$pid" ] && [ "$pid" != 0 ] || { echo "yurtnetd has no main process"; return 1; }
+  kill -STOP "$pid" && echo "$pid"
+}
+thaw() { local pid; pid=$(daemon_pid); [ -n "$pid" ] && [ "$pid" != 0 ] && kill -CONT "$pid"; }
+status_says() { yurtnetctl status | grep -qE "$1"; }
+leds_ready() { # every configured LED opened, none failed
+  local s; s=$(yurtnetctl status) && grep -q '^  led ' <<<"$s" && ! grep -qE '^  led .*(starting|not available)' <<<"$s"
 }
 # The conflist of the pods of this round: the installed plugin, its own bridge and pool, masquerade on (nftables).
 NETCONF='{"cniVersion":"1.0.0","name":"hil","type":"yurtnet","bridge":"hil0","ipMasq":true,"ipam":{"subnets":["10.77.0.0/24"]}}'
@@ -46,14 +57,33 @@ armed() { # armed DEVICE SINCE SYSFS: yurtnetd logged the watchdog armed (asked 
     && [ "$(cat "$3/state")" = active ] && [ "$(cat "$3/timeout")" = 5 ] \
     || { journalctl -u yurtnetd --since "@$2" -o cat | grep -i watchdog; cat "$3/state" "$3/timeout"; return 1; }
 }
-export -f wait_for cni; export NETCONF
+export -f wait_for cni leds_ready status_says restart_daemon; export NETCONF
 watchdog_dev() { # the /dev node of the watchdog whose identity matches $1
   local w; for w in /sys/class/watchdog/watchdog*; do grep -q "$1" "$w/identity" && { echo "/dev/$(basename "$w")"; return; }; done
   return 1
 }
-watchdog_conf() { # watchdog_conf DEVICE NOWAYOUT: the round's settings with that hardware watchdog
-  printf '{ "uplink": "uplink0", "watchdog": { "device": "%s", "timeout": "5s", "nowayout": %s } }\n' "$1" "$2" > $CONF
+# The LEDs a board has from boot: two on the PL061 (one by line name through the gpio backend, one through the
+# device tree's gpio-leds and ledclass). Their driver, leds-gpio, is a module udev loads during the boot.
+BOARD_LEDS='{ "name": "soc-power", "role": "power", "backend": "gpio", "line": "HIL_LED_A" },
+  { "name": "board-power", "role": "power", "backend": "ledclass", "led": "hil:green:status" },
+  { "name": "board-uplink", "role": "uplink", "backend": "ledclass", "led": "hil:amber:uplink" }'
+# ...and the five roles on gpio-sim lines, which exist only once the round made the chip.
+SIM_LEDS='{ "name": "power", "role": "power", "backend": "gpio", "chip": "hil-sim", "line": 0 },
+  { "name": "uplink", "role": "uplink", "backend": "gpio", "line": "YN_UPLINK" },
+  { "name": "cloud", "role": "cloud", "backend": "gpio", "line": "YN_CLOUD" },
+  { "name": "activity", "role": "activity", "backend": "gpio", "line": "YN_ACTIVITY" },
+  { "name": "fault", "role": "fault", "backend": "gpio", "line": "YN_FAULT", "activeLow": true }'
+CLUSTER='"cluster": { "nodeName": "hil", "server": "http://127.0.0.1:10261", "tokenFile": "/etc/yurtnet/hil-token",
+  "hubManagement": "http://127.0.0.1:10267", "healthInterval": "1s" }'
+settings() { # settings [JSON MEMBER...]: the round's settings, with the members given
+  local members=("\"uplink\": \"uplink0\"" "$@")
+  (IFS=,; echo "{ ${members[*]} }") > $CONF
 }
+watchdog_settings() { # watchdog_settings DEVICE NOWAYOUT
+  settings "\"leds\": [ $BOARD_LEDS ]" "\"watchdog\": { \"device\": \"$1\", \"timeout\": \"5s\", \"nowayout\": $2 }"
+}
+# What the next boot starts with: the board's LEDs, no hardware watchdog (the running yurtnetd keeps its settings).
+boot_settings() { settings "\"leds\": [ $BOARD_LEDS ]"; sync; }
 
 if [ "$phase" = 1 ]; then
   note "the package"
@@ -71,163 +101,174 @@ if [ "$phase" = 1 ]; then
   for l in 1:YN_UPLINK 2:YN_CLOUD 3:YN_ACTIVITY 4:YN_FAULT; do mkdir $SIM/bank0/line${l%%:*}; echo "${l#*:}" > $SIM/bank0/line${l%%:*}/name; done
   echo 1 > $SIM/live
   chip=$(cat $SIM/bank0/chip_name)
-  lines=/sys/devices/platform/$(cat $SIM/dev_name)/$chip
-  echo pull-up > $lines/sim_gpio4/pull
+  L=/sys/devices/platform/$(cat $SIM/dev_name)/$chip
+  echo pull-up > $L/sim_gpio4/pull
   check "gpio-sim is live as $chip with named lines" bash -c "gpioinfo $chip | grep -q YN_FAULT"
   echo hil-token > /etc/yurtnet/hil-token
-  cat > $CONF <<EOF
-{
- "uplink": "uplink0",
- "leds": [
-  { "name": "power", "role": "power", "backend": "gpio", "chip": "hil-sim", "line": 0 },
-  { "name": "uplink", "role": "uplink", "backend": "gpio", "line": "YN_UPLINK" },
-  { "name": "cloud", "role": "cloud", "backend": "gpio", "line": "YN_CLOUD" },
-  { "name": "activity", "role": "activity", "backend": "gpio", "line": "YN_ACTIVITY" },
-  { "name": "fault", "role": "fault", "backend": "gpio", "line": "YN_FAULT", "activeLow": true },
-  { "name": "soc-power", "role": "power", "backend": "gpio", "line": "HIL_LED_A" },
-  { "name": "board-power", "role": "power", "backend": "ledclass", "led": "hil:green:status" },
-  { "name": "board-uplink", "role": "uplink", "backend": "ledclass", "led": "hil:amber:uplink" }
- ],
- "cluster": { "nodeName": "hil", "server": "http://127.0.0.1:10261", "tokenFile": "/etc/yurtnet/hil-token",
-              "hubManagement": "http://127.0.0.1:10267", "healthInterval": "1s" }
-}
-EOF
   rm -f /run/hil-metrics
   python3 /job/fakehub.py /run/hil-metrics & hub=$!
-  sleep 1
+  check "the stand-in yurthub listens" wait_for 20 bash -c 'echo > /dev/tcp/127.0.0.1/10267'
+  settings "\"leds\": [ $SIM_LEDS, $BOARD_LEDS ]" "$CLUSTER"
   since=$(date +%s)
-  check "yurtnetd starts with the LEDs" restart_daemon
+  check "yurtnetd starts with the LEDs and the cluster link" restart_daemon
   # Debian's kernel has the netdev LED trigger as a module nobody loads: yurtnetd says what to do.
   check "without the kernel's netdev trigger, the uplink LED on ledclass is refused naming the module to load" \
-    bash -c "journalctl -u yurtnetd --since @$since -o cat | grep 'LED board-uplink not used.*modprobe ledtrig-netdev'"
+    wait_for 20 bash -c "journalctl -u yurtnetd --since @$since -o cat | grep 'LED board-uplink not used.*modprobe ledtrig-netdev'"
   modprobe ledtrig-netdev
-  since=$(date +%s)
-  check "yurtnetd starts again with the module loaded" restart_daemon
-  check "every LED opened, ledclass ones too, with the shipped unit's sandbox (journal)" \
-    bash -c "! journalctl -u yurtnetd --since @$since -o cat | grep 'not used'"
-  L=$lines
-  # Right after the start there is no cloud evidence: unknown, fast blink. The uplink has carrier; nothing failed.
-  check "LEDs read back: power on (gpio-sim line 0 by number), cloud 4 Hz (unknown), uplink on, fault off (active-low)" \
+  check "once the module is loaded, yurtnetd opens that LED itself (the retry), and every LED is open" \
+    bash -c "wait_for 30 leds_ready || { yurtnetctl status | grep '  led '; false; }"
+  check "the cloud is unknown: no evidence yet (the stand-in answers 401 and publishes no metric)" \
+    wait_for 20 status_says '^  cloud +unknown: no evidence yet'
+  check "LEDs read back: power on (gpio-sim line 0 by number), cloud 4 Hz (unknown), uplink on, fault off (active-low), activity off" \
     python3 /job/leds.py 4 power=$L/sim_gpio0/value:on cloud=$L/sim_gpio2/value:4hz uplink=$L/sim_gpio1/value:on \
       fault=$L/sim_gpio4/value:off:active-low activity=$L/sim_gpio3/value:off
   check "PL061 line HIL_LED_A (by name) is driven high for the power LED" bash -c "grep -q 'HIL_LED_A.*out hi' /sys/kernel/debug/gpio"
-  check "ledclass: the device tree's gpio-leds LED shows power on" python3 /job/leds.py 1 board-power=/sys/class/leds/hil:green:status/brightness:on
+  check "ledclass: the device tree's gpio-leds LED shows power on" python3 /job/leds.py 1 board-power=$STATUS_LED/brightness:on
   check "ledclass: the uplink LED is handed to the netdev trigger for uplink0" \
-    bash -c 'grep -q "\[netdev\]" /sys/class/leds/hil:amber:uplink/trigger && [ "$(cat /sys/class/leds/hil:amber:uplink/device_name)" = uplink0 ]'
-  echo 'node_yurthub_server_healthy_status{server="cloud"} 0' > /run/hil-metrics; sleep 2
-  check "cloud LED: slow blink 1 Hz once yurthub reports the cloud unhealthy" python3 /job/leds.py 5 cloud=$L/sim_gpio2/value:1hz
-  echo 'node_yurthub_server_healthy_status{server="cloud"} 1' > /run/hil-metrics; sleep 2
-  check "cloud LED: on once yurthub reports the cloud healthy" python3 /job/leds.py 2 cloud=$L/sim_gpio2/value:on
-  ip link set uplink0p down; sleep 1
+    bash -c "grep -q '\[netdev\]' $UPLINK_LED/trigger && [ \$(cat $UPLINK_LED/device_name) = uplink0 ]"
+  echo 'node_yurthub_server_healthy_status{server="cloud"} 0' > /run/hil-metrics
+  check "yurthub reports the cloud unhealthy: offline" wait_for 20 status_says '^  cloud +offline: yurthub reports'
+  check "cloud LED: slow blink 1 Hz while offline" python3 /job/leds.py 5 cloud=$L/sim_gpio2/value:1hz
+  echo 'node_yurthub_server_healthy_status{server="cloud"} 1' > /run/hil-metrics
+  check "yurthub reports the cloud healthy: online" wait_for 20 status_says '^  cloud +online: yurthub reports'
+  check "cloud LED: on while online" python3 /job/leds.py 2 cloud=$L/sim_gpio2/value:on
+  ip link set uplink0p down
+  check "uplink carrier lost: yurtnetd sees it" wait_for 20 status_says '^  uplink +uplink0: down'
   check "uplink carrier lost: the gpio uplink LED goes off, the netdev-triggered LED too" \
-    python3 /job/leds.py 2 uplink=$L/sim_gpio1/value:off board-uplink=/sys/class/leds/hil:amber:uplink/brightness:off
-  ip link set uplink0p up; sleep 1
+    python3 /job/leds.py 2 uplink=$L/sim_gpio1/value:off board-uplink=$UPLINK_LED/brightness:off
+  ip link set uplink0p up
+  check "uplink carrier back: yurtnetd sees it" wait_for 20 status_says '^  uplink +uplink0: up'
   check "uplink carrier back: both uplink LEDs on" \
-    python3 /job/leds.py 2 uplink=$L/sim_gpio1/value:on board-uplink=/sys/class/leds/hil:amber:uplink/brightness:on
+    python3 /job/leds.py 2 uplink=$L/sim_gpio1/value:on board-uplink=$UPLINK_LED/brightness:on
   ip netns add hilflash
-  ( for i in $(seq 1 12); do cni ADD flash$i hilflash >/dev/null 2>&1; cni DEL flash$i hilflash >/dev/null 2>&1; done ) & churn=$!
+  ( ok=0; for i in $(seq 1 12); do cni ADD flash$i hilflash >/dev/null 2>&1 && ok=$((ok + 1)); cni DEL flash$i hilflash >/dev/null 2>&1 && ok=$((ok + 1)); done
+    echo $ok > /tmp/churn-ok ) & churn=$!
   check "activity LED flashes while pods come and go" python3 /job/leds.py 10 activity=$L/sim_gpio3/value:flash
   wait $churn
-  cni ADD refused hilflash '{"cniVersion":"1.0.0","name":"hil","type":"yurtnet","bridge":"hil0","ipam":{"subnets":["10.77.0.0/24"]},"runtimeConfig":{"ips":["10.99.0.5/24"]}}' >/dev/null 2>&1
+  check "the 12 ADDs and 12 DELs of the pods that came and went all succeeded" bash -c '[ "$(cat /tmp/churn-ok)" = 24 ]'
+  check "fault LED still off: nothing failed" python3 /job/leds.py 1 fault=$L/sim_gpio4/value:off:active-low
+  check "an ADD asking for an address outside the pool is refused" bash -c "! cni ADD refused hilflash '{\"cniVersion\":\"1.0.0\",\"name\":\"hil\",\"type\":\"yurtnet\",\"bridge\":\"hil0\",\"ipam\":{\"subnets\":[\"10.77.0.0/24\"]},\"runtimeConfig\":{\"ips\":[\"10.99.0.5/24\"]}}'"
   ip netns del hilflash
-  check "fault LED on (line low, active-low) after a refused ADD" python3 /job/leds.py 2 fault=$L/sim_gpio4/value:on:active-low
+  check "fault LED on (line low, active-low) after the refused ADD" python3 /job/leds.py 2 fault=$L/sim_gpio4/value:on:active-low
   # What yurtnetd writes last before it lets the lines go, from the kernel's own gpio_value trace events: a released
   # gpio-sim line reads its pull again, so reading the lines after the stop would prove nothing.
   cp /sys/kernel/debug/gpio /job/gpio-debug.txt
   echo 1 > /sys/kernel/tracing/events/gpio/gpio_value/enable; echo > /sys/kernel/tracing/trace
-  systemctl stop yurtnetd.service 2>/dev/null
+  stop_daemon
   echo 0 > /sys/kernel/tracing/events/gpio/gpio_value/enable
-  check "a clean stop darkens every LED: the last value yurtnetd set on each line is dark (kernel trace)" \
+  check "a clean stop darkens every gpio LED: the last value yurtnetd set on each line is dark (kernel trace)" \
     python3 /job/lastset.py /job/gpio-debug.txt /sys/kernel/tracing/trace hil-sim \
       power:0:0 uplink:1:0 cloud:2:0 activity:3:0 fault:4:1 soc-power:HIL_LED_A:0
-  check "a clean stop darkens the ledclass LED (the kernel keeps its brightness)" \
-    python3 /job/leds.py 1 board-power=/sys/class/leds/hil:green:status/brightness:off
+  check "a clean stop darkens the ledclass LEDs and takes the uplink LED back from the netdev trigger" \
+    bash -c "python3 /job/leds.py 1 board-power=$STATUS_LED/brightness:off board-uplink=$UPLINK_LED/brightness:off && grep -q '\[none\]' $UPLINK_LED/trigger"
   kill $hub; wait $hub 2>/dev/null
-  # The rest of the round without LEDs and cluster: they are proven above.
-  echo '{ "uplink": "uplink0" }' > $CONF
-  systemctl start yurtnetd.socket
+  # Standalone (no cluster section): the cloud LED is off. These settings serve the rest of this boot.
+  settings "\"leds\": [ $SIM_LEDS, $BOARD_LEDS ]"
+  check "yurtnetd starts standalone with every LED open" bash -c "restart_daemon && wait_for 30 leds_ready"
+  check "standalone: cloud LED off, power on" python3 /job/leds.py 2 cloud=$L/sim_gpio2/value:off power=$L/sim_gpio0/value:on
 
   note "a pod on the arm64 kernel"
   ip netns add hilpod
-  check "ADD through the installed plugin" bash -c "cni ADD pod1 hilpod > /job/pod1.json && grep -q 10.77.0. /job/pod1.json"
+  check "ADD through the installed plugin" bash -c "cni ADD pod1 hilpod > /job/pod1.json && grep -o '\"address\":\"[^\"]*\"' /job/pod1.json | head -1 > /job/pod1.address && grep -q 10.77.0. /job/pod1.address"
   check "the pod pings its gateway" ip netns exec hilpod ping -c 2 -W 2 10.77.0.1
   check "DEL through the installed plugin" cni DEL pod1 hilpod
-  check "ADD again: the pod gets the same address (sticky)" bash -c "cni ADD pod1 hilpod | grep -q \"\$(grep -o '10.77.0.[0-9]*' /job/pod1.json | head -1)\""
+  check "ADD again: the pod gets the same address (sticky)" \
+    bash -c "[ -s /job/pod1.address ] && cni ADD pod1 hilpod | grep -o '\"address\":\"[^\"]*\"' | head -1 | grep -qxF \"\$(cat /job/pod1.address)\""
 
   note "systemd's watchdog"
   mkdir -p /etc/systemd/system/yurtnetd.service.d
   printf '[Service]\nWatchdogSec=5s\n' > /etc/systemd/system/yurtnetd.service.d/hil-watchdog.conf
-  systemctl daemon-reload; restart_daemon
-  pid=$(daemon_pid); since=$(date +%s)
-  kill -STOP "$pid"
+  systemctl daemon-reload
+  restart_daemon
+  since=$(date +%s)
+  pid=$(freeze)
+  check "yurtnetd frozen (SIGSTOP)" [ -n "$pid" ]
   start=$(date +%s%N)
   ip netns add hilq
-  check "an ADD sent to the frozen yurtnetd waits in the socket and is answered by its successor" \
-    bash -c "cni ADD queued hilq | grep -q 10.77.0."
+  # The call may wait: 5 s to the watchdog's verdict, the kill, RestartSec=2s and a start under emulation.
+  check "an ADD sent to the frozen yurtnetd waits in the socket's queue and is answered by its successor" \
+    bash -c "cni ADD queued hilq '{\"cniVersion\":\"1.0.0\",\"name\":\"hil\",\"type\":\"yurtnet\",\"bridge\":\"hil0\",\"requestTimeoutSeconds\":90,\"ipam\":{\"subnets\":[\"10.77.0.0/24\"]}}' 2> /tmp/queued.log | grep -q 10.77.0. && ! grep 'connection to yurtnetd broke' /tmp/queued.log"
   echo "     (answered after $(( ($(date +%s%N) - start) / 1000000 )) ms)"
   check "systemd killed the frozen yurtnetd (watchdog timeout) and started it again" \
     bash -c "journalctl -u yurtnetd --since @$since -o cat | grep -q 'Watchdog timeout' && [ \$(systemctl show -p NRestarts --value yurtnetd) -ge 1 ] && [ \$(systemctl show -p MainPID --value yurtnetd) != $pid ]"
-  cni DEL queued hilq >/dev/null; ip netns del hilq
+  cni DEL queued hilq >/dev/null 2>&1; ip netns del hilq
   rm /etc/systemd/system/yurtnetd.service.d/hil-watchdog.conf; systemctl daemon-reload
 
   note "the hardware watchdog on softdog"
   modprobe softdog soft_margin=60 soft_noboot=1
   dog=$(watchdog_dev 'Software Watchdog'); sys=/sys/class/watchdog/$(basename "$dog")
-  watchdog_conf "$dog" false; since=$(date +%s); systemctl restart yurtnetd
+  watchdog_settings "$dog" false; since=$(date +%s); systemctl restart yurtnetd
   check "yurtnetd arms softdog ($dog, not the first watchdog) with the timeout it asked for" armed "$dog" "$since" "$sys"
   sleep 12
   check "keep-alives while healthy: still armed, never expired in 12 s (timeout 5 s)" \
     bash -c "[ \$(cat $sys/state) = active ] && ! dmesg | grep 'softdog: Triggered'"
-  systemctl stop yurtnetd 2>/dev/null; sleep 8
+  stop_daemon; sleep 8
   check "a clean stop disarms it (magic close): inactive, no expiry in 8 s" \
     bash -c "[ \$(cat $sys/state) = inactive ] && ! dmesg | grep 'softdog: Triggered'"
-  watchdog_conf "$dog" true; since=$(date +%s); systemctl start yurtnetd
-  armed "$dog" "$since" "$sys" >/dev/null
-  systemctl stop yurtnetd 2>/dev/null
-  check "nowayout: a clean stop leaves it armed, and it expires" wait_for 15 bash -c "dmesg | grep -q 'softdog: Triggered'"
   dmesg -C
-  watchdog_conf "$dog" false; since=$(date +%s); systemctl start yurtnetd
+  watchdog_settings "$dog" true; since=$(date +%s); systemctl start yurtnetd
   armed "$dog" "$since" "$sys" >/dev/null
-  kill -STOP "$(daemon_pid)"
+  stop_daemon
+  check "nowayout: a clean stop leaves it armed (journal), and it expires" bash -c "
+    journalctl -u yurtnetd --since @$since -o cat | grep -q 'hardware watchdog $dog left armed (nowayout)' &&
+    wait_for 15 bash -c \"dmesg | grep -q 'softdog: Triggered'\""
+  dmesg -C
+  watchdog_settings "$dog" false; since=$(date +%s); systemctl start yurtnetd
+  armed "$dog" "$since" "$sys" >/dev/null
+  freeze >/dev/null
   check "yurtnetd frozen (SIGSTOP): softdog expires" wait_for 15 bash -c "dmesg | grep -q 'softdog: Triggered'"
-  kill -CONT "$(daemon_pid)"; systemctl stop yurtnetd 2>/dev/null
+  thaw; stop_daemon
   # Now for real: softdog resets the machine when it expires.
-  rmmod softdog && modprobe softdog soft_margin=60 soft_noboot=0
-  dog=$(watchdog_dev 'Software Watchdog'); watchdog_conf "$dog" false; since=$(date +%s); systemctl start yurtnetd
-  check "softdog (now without soft_noboot) armed again before the freeze" armed "$dog" "$since" "/sys/class/watchdog/$(basename "$dog")"
+  dmesg -C
+  check "softdog reloaded without soft_noboot (its own word in the kernel log)" \
+    bash -c "rmmod softdog && modprobe softdog soft_margin=60 soft_noboot=0 && dmesg | grep 'softdog: initialized. soft_noboot=0'"
+  dog=$(watchdog_dev 'Software Watchdog'); watchdog_settings "$dog" false; since=$(date +%s); systemctl start yurtnetd
+  check "softdog armed again before the freeze" armed "$dog" "$since" "/sys/class/watchdog/$(basename "$dog")"
+  boot_settings
   echo 2 > /job/phase; save
   note "freezing yurtnetd: softdog must reset the board"
   date +%s.%N > /job/frozen-1; sync
-  kill -STOP "$(daemon_pid)"
+  freeze >/dev/null
   sleep 60
   check "softdog reset the board within 60 s of the freeze" false
-  kill -CONT "$(daemon_pid)"
+  thaw
 fi
 
+# After a reset: a new boot, the LEDs the board has from boot lit by the yurtnetd systemd started at boot (its LED
+# driver is a module udev loads meanwhile), and the pod's lease kept.
+after_reset() { # after_reset BOOT WHAT
+  check "boot $1 is a new boot ($2)" bash -c "[ -f /job/boot-$1 ] && [ \"\$(cat /job/boot-$(($1 - 1)))\" != \"\$(cat /job/boot-$1)\" ]"
+  check "boot $1: yurtnetd started at boot lit the device tree's LED and the PL061 line, no restart needed" \
+    bash -c "wait_for 60 bash -c '[ \$(cat $STATUS_LED/brightness) != 0 ] && grep -q \"HIL_LED_A.*out hi\" /sys/kernel/debug/gpio' ||
+      { yurtnetctl status | grep '  led '; journalctl -u yurtnetd -b -o cat | grep LED; false; }"
+  check "boot $1: the pod's lease survived the reset" bash -c "yurtnetctl leases | grep -q hil/pod1"
+}
+
 if [ "$(cat /job/phase)" = 2 ]; then
-  check "boot 2 is a new boot (softdog's reset)" bash -c "[ -f /job/boot-2 ] && [ \"\$(cat /job/boot-1)\" != \"\$(cat /job/boot-2)\" ]"
-  check "yurtnetd came back after the reset and kept the pod's lease" bash -c "wait_for 60 yurtnetctl status && yurtnetctl leases | grep -q hil/pod1"
+  after_reset 2 "softdog's reset"
   note "the hardware watchdog on the i6300esb"
   dog=$(watchdog_dev 'i6300ESB'); sys=/sys/class/watchdog/$(basename "$dog")
-  watchdog_conf "$dog" false; since=$(date +%s); systemctl restart yurtnetd
+  watchdog_settings "$dog" false; since=$(date +%s); systemctl restart yurtnetd
   check "yurtnetd arms the i6300esb ($dog) with the timeout it asked for" armed "$dog" "$since" "$sys"
   # A reset in these 22 s would show in QEMU's events before the freeze (test.sh checks).
   sleep 12
   check "keep-alives while healthy: still armed after 12 s (timeout 5 s)" bash -c "[ \$(cat $sys/state) = active ]"
-  systemctl stop yurtnetd 2>/dev/null; sleep 10
+  stop_daemon; sleep 10
   check "a clean stop disarms the i6300esb (magic close): inactive, no reset in 10 s" bash -c "[ \$(cat $sys/state) = inactive ]"
   since=$(date +%s); systemctl start yurtnetd
-  armed "$dog" "$since" "$sys" >/dev/null
+  check "the i6300esb armed again before the freeze" armed "$dog" "$since" "$sys"
+  boot_settings
   echo 3 > /job/phase; save
   note "freezing yurtnetd: the i6300esb must reset the board"
   date +%s.%N > /job/frozen-2; sync
-  kill -STOP "$(daemon_pid)"
+  freeze >/dev/null
   sleep 60
   check "the i6300esb reset the board within 60 s of the freeze" false
+  thaw
 fi
 
 if [ "$(cat /job/phase)" = 3 ]; then
-  check "boot 3 is a new boot (the i6300esb's reset)" bash -c "[ -f /job/boot-3 ] && [ \"\$(cat /job/boot-2)\" != \"\$(cat /job/boot-3)\" ]"
+  after_reset 3 "the i6300esb's reset"
 fi
 save
 echo "guest: $passed passed, $failed failed"
