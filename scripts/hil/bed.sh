@@ -80,7 +80,7 @@ if ! stage_done rootfs "$INCLUDE"; then
   rm -f "$HIL_DIR"/.stage-*
   binfmt_on
   start=$(date +%s)
-  echo "hil bed: debootstrap arm64 into $ROOT (about 7 minutes, once)" >&2
+  echo "hil bed: debootstrap arm64 into $ROOT (about 5 minutes, once)" >&2
   remove_tree "$ROOT"
   debootstrap --arch=arm64 --foreign --variant=minbase --include="$INCLUDE" bookworm "$ROOT" "$mirror" \
     > "$LOG/rootfs.log" 2>&1 || { tail -20 "$LOG/rootfs.log" >&2; exit 1; }

@@ -147,10 +147,7 @@ public sealed class DaemonLifecycleTests
         await daemon.StartAgainAsync();
 
         var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
-        for (var i = 0; i < 100 && !daemon.Log.Contains("hardware watchdog not used", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WaitForAsync(() => daemon.Log.Contains("hardware watchdog not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
 
         Assert.True(status.Ready);
         Assert.Contains("hardware watchdog not used: watchdog device /dev/no-such-watchdog does not exist", daemon.Log, StringComparison.Ordinal);
@@ -163,10 +160,7 @@ public sealed class DaemonLifecycleTests
         await daemon.StartAgainAsync();
 
         var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
-        for (var i = 0; i < 100 && !daemon.Log.Contains("LED power not used", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED power not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
 
         Assert.True(status.Ready);
         Assert.Contains("LED power not used: GPIO chip \"gpiochip7\" line 4", daemon.Log, StringComparison.Ordinal);
@@ -218,10 +212,7 @@ public sealed class DaemonLifecycleTests
     {
         await using var daemon = new DaemonProcess(", \"leds\": [ { \"name\": \"spare\", \"role\": \"activity\", \"backend\": \"none\" }, { \"name\": \"fault\", \"role\": \"fault\", \"backend\": \"gpio\", \"chip\": \"gpiochip9\", \"line\": 2 } ]");
         await daemon.StartAgainAsync();
-        for (var i = 0; i < 100 && !daemon.Log.Contains("LED fault not used", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED fault not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
 
         var test = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "leds", "test");
         var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");

@@ -40,10 +40,7 @@ public sealed class LedClassTests
         await using var daemon = new DaemonProcess(", \"leds\": [ { \"name\": \"power\", \"role\": \"power\", \"backend\": \"ledclass\", \"led\": \"yn:green:power\" } ]");
         await daemon.StartWithFakeLedClassAsync(["yn:green:power"], readOnly: true);
 
-        for (var i = 0; i < 100 && !daemon.Log.Contains("LED power not used", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED power not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
 
         var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
 
@@ -57,10 +54,7 @@ public sealed class LedClassTests
     {
         await using var daemon = new DaemonProcess(", \"uplink\": \"eth0\", \"leds\": [ { \"name\": \"uplink\", \"role\": \"uplink\", \"backend\": \"ledclass\", \"led\": \"yn:amber:lan\" } ]");
         await daemon.StartWithFakeLedClassAsync(["yn:amber:lan"], triggers: "[none] timer heartbeat");
-        for (var i = 0; i < 100 && !daemon.Log.Contains("LED uplink not used", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED uplink not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
 
         Assert.Contains("the kernel has no netdev LED trigger", daemon.Log, StringComparison.Ordinal);
         Assert.Contains("modprobe ledtrig-netdev", daemon.Log, StringComparison.Ordinal);

@@ -85,6 +85,17 @@ watchdog_settings() { # watchdog_settings DEVICE NOWAYOUT
 # What the next boot starts with: the board's LEDs, no hardware watchdog (the running yurtnetd keeps its settings).
 boot_settings() { settings "\"leds\": [ $BOARD_LEDS ]"; sync; }
 
+reset_by_freeze() { # reset_by_freeze NEXT_PHASE N WATCHDOG: the next boot's settings, then yurtnetd frozen; the board must reset
+  boot_settings
+  echo "$1" > /job/phase; save
+  note "freezing yurtnetd: $3 must reset the board"
+  date +%s.%N > "/job/frozen-$2"; sync # over 9p: test.sh reads the host's time of this write
+  freeze >/dev/null
+  sleep 60
+  check "$3 reset the board within 60 s of the freeze" false
+  thaw
+}
+
 if [ "$phase" = 1 ]; then
   note "the package"
   check "the arm64 package installs under systemd on the arm64 kernel" dpkg -i /job/yurtnet.deb
@@ -224,14 +235,7 @@ if [ "$phase" = 1 ]; then
     bash -c "rmmod softdog && modprobe softdog soft_margin=60 soft_noboot=0 && dmesg | grep 'softdog: initialized. soft_noboot=0'"
   dog=$(watchdog_dev 'Software Watchdog'); watchdog_settings "$dog" false; since=$(date +%s); systemctl start yurtnetd
   check "softdog armed again before the freeze" armed "$dog" "$since" "/sys/class/watchdog/$(basename "$dog")"
-  boot_settings
-  echo 2 > /job/phase; save
-  note "freezing yurtnetd: softdog must reset the board"
-  date +%s.%N > /job/frozen-1; sync
-  freeze >/dev/null
-  sleep 60
-  check "softdog reset the board within 60 s of the freeze" false
-  thaw
+  reset_by_freeze 2 1 softdog
 fi
 
 # After a reset: a new boot, the LEDs the board has from boot lit by the yurtnetd systemd started at boot (its LED
@@ -257,14 +261,7 @@ if [ "$(cat /job/phase)" = 2 ]; then
   check "a clean stop disarms the i6300esb (magic close): inactive, no reset in 10 s" bash -c "[ \$(cat $sys/state) = inactive ]"
   since=$(date +%s); systemctl start yurtnetd
   check "the i6300esb armed again before the freeze" armed "$dog" "$since" "$sys"
-  boot_settings
-  echo 3 > /job/phase; save
-  note "freezing yurtnetd: the i6300esb must reset the board"
-  date +%s.%N > /job/frozen-2; sync
-  freeze >/dev/null
-  sleep 60
-  check "the i6300esb reset the board within 60 s of the freeze" false
-  thaw
+  reset_by_freeze 3 2 "the i6300esb"
 fi
 
 if [ "$(cat /job/phase)" = 3 ]; then
