@@ -105,6 +105,30 @@ internal sealed class BenchLab : IDisposable
         return (ours, reference);
     }
 
+    /// <summary>
+    /// CNI STATUS (cniVersion 1.1.0; containerd 2.x asks it about every 5 s, and a failure stops every new pod) against
+    /// VERSION of the same binary, interleaved: STATUS adds one request to yurtnetd to the plugin's start-up.
+    /// </summary>
+    public (Samples Status, Samples Version) StatusAgainstVersion(int runs)
+    {
+        var status = new Samples();
+        var version = new Samples();
+        var conf = $$$"""{"cniVersion":"1.1.0","name":"bench-status","type":"yurtnet","bridge":"ynbenchst","socket":"{{{Socket}}}","spoolDir":"{{{_work}}}/spool","ipam":{"subnets":["10.246.0.0/16"]}}""";
+        const string stdin = """{"cniVersion":"1.1.0"}""";
+        for (var i = 0; i < runs + 10; i++)
+        {
+            var s = Exec(Path.Combine(_bin, "yurtnet"), "STATUS", conf, "", "", "");
+            var v = Exec(Path.Combine(_bin, "yurtnet"), "VERSION", stdin, "", "", "");
+            if (i >= 10)
+            {
+                status.Add(s);
+                version.Add(v);
+            }
+        }
+
+        return (status, version);
+    }
+
     public AddDelResult AddDel(int cycles, bool masquerade)
     {
         var tag = masquerade ? "m" : "n";

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Yurtnet.Bench;
 
-// make bench: exec latency of VERSION and ADD+DEL latency of yurtnet against Debian's reference plugins
+// make bench: exec latency of VERSION (and of STATUS against it) and ADD+DEL latency of yurtnet against Debian's reference plugins
 // (bridge + host-local), interleaved in one run so machine noise hits both alike. Prints p50/p95 and ratios.
 var bin = Arg("--bin") ?? Path.Combine(Environment.CurrentDirectory, "out", "linux-x64");
 var reference = Arg("--reference") ?? "/usr/lib/cni";
@@ -45,6 +45,12 @@ Report.Header("VERSION exec latency", versionRuns);
 Report.Row("yurtnet VERSION", version.Ours);
 Report.Row("bridge VERSION", version.Reference);
 Report.Ratio("VERSION", version.Ours, version.Reference, target: 1.0);
+
+var status = lab.StatusAgainstVersion(versionRuns);
+Report.Header("STATUS exec latency (cniVersion 1.1.0, what containerd 2.x polls) against VERSION of the same plugin", versionRuns);
+Report.Row("yurtnet STATUS", status.Status);
+Report.Row("yurtnet VERSION", status.Version);
+Report.Ratio("STATUS / VERSION", status.Status, status.Version, target: 1.2);
 
 foreach (var masquerade in new[] { true, false })
 {

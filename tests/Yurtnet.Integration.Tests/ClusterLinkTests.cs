@@ -80,6 +80,39 @@ public sealed class ClusterLinkTests
     }
 
     [RootFact]
+    public async Task Cni_status_passes_while_the_cloud_is_down_and_after_a_cold_start_without_it()
+    {
+        // containerd 2.x asks STATUS about every 5 s and starts no pod while it fails: the cloud being gone must not
+        // fail it, for a pool from the conflist or one learned from the Node before.
+        var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.79.17.0/24");
+        api.HubHealthy = true;
+        await using var daemon = await DaemonProcess.StartAsync(ClusterJson(api));
+        Assert.True(await PodCidrLearnedAsync(daemon, "10.79.17.0/24"), daemon.Log);
+        using var network = new TestNetwork(daemon, "v4");
+        var withSubnets = network.Conf(c => c["cniVersion"] = "1.1.0");
+        var learned = network.Conf(c =>
+        {
+            c.Remove("ipam");
+            c["cniVersion"] = "1.1.0";
+        });
+
+        api.HubHealthy = false;
+        api.Mode = ApiMode.Hanging;
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Ask<StatusResponse>(new StatusRequest()).Health!.Cloud == "offline"), daemon.Log);
+        var offline = (CniRun.Exec("STATUS", withSubnets), CniRun.Exec("STATUS", learned));
+        daemon.Stop();
+        await api.DisposeAsync();
+        await daemon.StartAgainAsync();
+        var cold = (CniRun.Exec("STATUS", withSubnets), CniRun.Exec("STATUS", learned));
+
+        Assert.True(offline.Item1.ExitCode == 0, $"{offline.Item1}\n{daemon.Log}");
+        Assert.True(offline.Item2.ExitCode == 0, $"{offline.Item2}\n{daemon.Log}");
+        Assert.True(cold.Item1.ExitCode == 0, $"{cold.Item1}\n{daemon.Log}");
+        Assert.True(cold.Item2.ExitCode == 0, $"{cold.Item2}\n{daemon.Log}");
+    }
+
+    [RootFact]
     public async Task Add_and_del_complete_while_every_api_request_hangs_and_make_no_api_request()
     {
         await using var api = await ApiServerDouble.StartAsync();
