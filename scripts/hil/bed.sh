@@ -61,9 +61,12 @@ unmount_under() { # unmount_under DIR: every mount at or below DIR, deepest firs
   dir=$(realpath -m "$1")
   mounts=$(findmnt -rn -o TARGET | awk -v d="$dir" '$0 == d || index($0, d "/") == 1' | sort -r)
   [ -z "$mounts" ] && return 0
-  xargs -r -d '\n' umount <<<"$mounts" || xargs -r -d '\n' umount -l <<<"$mounts"
-  ! findmnt -rn -o TARGET | awk -v d="$dir" '$0 == d || index($0, d "/") == 1' | grep -q . \
-    || { echo "hil bed: cannot unmount everything under $dir" >&2; return 1; }
+  xargs -r -d '\n' umount <<<"$mounts" 2>/dev/null || true
+  # What is still mounted (busy: a process of a killed run still in the chroot) is detached lazily.
+  mounts=$(findmnt -rn -o TARGET | awk -v d="$dir" '$0 == d || index($0, d "/") == 1' | sort -r)
+  [ -z "$mounts" ] || xargs -r -d '\n' umount -l <<<"$mounts" || true
+  mounts=$(findmnt -rn -o TARGET | awk -v d="$dir" '$0 == d || index($0, d "/") == 1')
+  [ -z "$mounts" ] || { echo "hil bed: cannot unmount everything under $dir: $mounts" >&2; return 1; }
 }
 remove_tree() { unmount_under "$1" && rm -rf --one-file-system "$1"; }
 cleanup() {
@@ -137,7 +140,7 @@ GPIO_SIM_RECIPE='
     echo "$KEY" > .key
   fi
   if [ ! -d /usr/src/linux-headers-$KVER ]; then
-    V=$(apt-cache show linux-headers-$KVER:arm64 2>/dev/null | awk "/^Version:/ { print \$2; exit }")
+    V=$(apt-cache show linux-headers-$KVER:arm64 2>/dev/null | awk "/^Version:/ { print \$2; exit }") || V=
     [ -n "$V" ] || { echo "linux-headers-$KVER is no longer on the mirror: remove .stage-kernel in the bed directory so that the image moves to the current kernel"; exit 1; }
     rm -rf /tmp/d /tmp/stage && mkdir -p /tmp/d /tmp/stage && cd /tmp/d
     apt-get download -q linux-headers-$KVER:arm64 linux-headers-${KVER%-arm64}-common=$V linux-kbuild-6.1:arm64

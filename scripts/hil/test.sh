@@ -13,8 +13,9 @@ DEBS=${DEBS:-$PWD/out/deb}
 version=$(dpkg-parsechangelog -S Version)
 deb=$DEBS/yurtnet_${version}_arm64.deb
 # The package must be built from this tree: one older than a tracked source of it is built again (arm64 only).
-newest_source=$(git ls-files -z src debian systemd packaging Directory.Build.props Directory.Packages.props 2>/dev/null \
-  | xargs -0 -r stat -c %Y 2>/dev/null | sort -n | tail -1)
+newest_source=$(git ls-files -z src debian systemd packaging docs/man scripts/publish.sh Directory.Build.props \
+  Directory.Packages.props global.json NuGet.config 2>/dev/null | xargs -0 -r stat -c %Y 2>/dev/null | sort -n | tail -1) || true
+[ -n "$newest_source" ] || echo "test-hil: cannot tell the sources' age (no git?): using $(basename "$deb") as it is"
 if [ ! -f "$deb" ] || [ "${newest_source:-0}" -gt "$(stat -c %Y "$deb")" ]; then
   echo "test-hil: building $(basename "$deb") (missing, or older than the sources)"
   DEBS=$DEBS ARCHS=arm64 ./scripts/packages/build.sh > /dev/null
@@ -28,14 +29,18 @@ echo "test-hil: bed ready in $(( $(date +%s) - start )) s ($HIL_DIR, kernel $(ca
 
 mkdir -p "$HIL_DIR/jobs"
 JOB=$(mktemp -d "$HIL_DIR/jobs/round.XXXXXX")
-trap 'echo "test-hil: interrupted; logs kept in $JOB" >&2; exit 130' INT TERM
+vm=
+trap '[ -n "$vm" ] && kill "$vm" 2>/dev/null; wait; echo "test-hil: interrupted; logs kept in $JOB" >&2; exit 130' INT TERM
 cp scripts/hil/guest/round.sh "$JOB/run.sh"
 cp scripts/hil/guest/leds.py scripts/hil/guest/lastset.py scripts/hil/guest/fakehub.py scripts/lib/check.sh "$JOB/"
 cp "$deb" "$JOB/yurtnet.deb"
 
 start=$(date +%s)
 vm_rc=0
-./scripts/hil/vm.sh "$JOB" || vm_rc=$?
+# In the background, so that a signal to this script is handled at once (vm.sh then stops QEMU).
+./scripts/hil/vm.sh "$JOB" & vm=$!
+wait "$vm" || vm_rc=$?
+vm=
 echo "test-hil: the round took $(( $(date +%s) - start )) s in $(grep -c 'hil-runner: /job/run.sh starts' "$JOB/console.log" || true) boot(s)"
 
 # The guest's own checks.

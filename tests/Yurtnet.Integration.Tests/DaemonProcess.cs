@@ -121,14 +121,14 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts yurtnetd in a private mount namespace whose /sys/class is a tmpfs laid out like the kernel's LED class:
-    /// /sys/class/leds/NAME links to the LED's device directory (here /sys/class/devices/NAME, with brightness,
-    /// max_brightness and the trigger list), so the ledclass backend can be tested without LED hardware.
+    /// /sys/class/leds/NAME links to the LED's directory under its device (here /sys/class/devices/ledctl/leds/NAME,
+    /// with brightness, max_brightness and the trigger list), so the ledclass backend can be tested without LED hardware.
     /// <paramref name="readOnly"/> mounts the device directories read-only, as the unit's ProtectKernelTunables= does.
     /// The tree is readable from outside through /proc/PID/root.
     /// </summary>
     public async Task StartWithFakeLedClassAsync(string[] leds, string triggers = "[none] timer netdev", bool readOnly = false)
     {
-        var setup = string.Join(" && ", leds.Select(l => $"mkdir -p /sys/class/devices/{l} /sys/class/leds && echo 0 > /sys/class/devices/{l}/brightness && echo 255 > /sys/class/devices/{l}/max_brightness && echo '{triggers}' > /sys/class/devices/{l}/trigger && ln -s ../devices/{l} /sys/class/leds/{l}"));
+        var setup = string.Join(" && ", leds.Select(l => $"mkdir -p /sys/class/devices/ledctl/leds/{l} /sys/class/leds && echo 0 > /sys/class/devices/ledctl/leds/{l}/brightness && echo 255 > /sys/class/devices/ledctl/leds/{l}/max_brightness && echo '{triggers}' > /sys/class/devices/ledctl/leds/{l}/trigger && ln -s ../devices/ledctl/leds/{l} /sys/class/leds/{l}"));
         if (readOnly)
         {
             setup += " && mount --bind /sys/class/devices /sys/class/devices && mount -o remount,bind,ro /sys/class/devices";

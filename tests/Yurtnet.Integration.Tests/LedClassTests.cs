@@ -45,7 +45,7 @@ public sealed class LedClassTests
         var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
 
         Assert.Contains("LED class device /sys/class/leds/yn:green:power is read-only for yurtnetd", daemon.Log, StringComparison.Ordinal);
-        Assert.Contains("`ReadWritePaths=/sys/class/devices/yn:green:power`", daemon.Log, StringComparison.Ordinal);
+        Assert.Contains("`ReadWritePaths=-/sys/class/devices/ledctl`", daemon.Log, StringComparison.Ordinal);
         Assert.Contains("power (power, ledclass): not available: LED class device /sys/class/leds/yn:green:power is read-only", status.Output, StringComparison.Ordinal);
     }
 

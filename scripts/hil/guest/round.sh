@@ -38,7 +38,7 @@ restart_daemon() { systemctl restart yurtnetd.service && wait_for 60 yurtnetctl 
 stop_daemon() { systemctl stop yurtnetd.service 2>/dev/null; } # the socket stays: "can still be activated" is no news
 freeze() { # SIGSTOP yurtnetd's main process; fails (instead of stopping this script: kill 0) when there is none
   local pid; pid=$(daemon_pid)
-  [ -n "$pid" ] && [ "$pid" != 0 ] || { echo "yurtnetd has no main process"; return 1; }
+  [ -n "$pid" ] && [ "$pid" != 0 ] || { echo "yurtnetd has no main process" >&2; return 1; }
   kill -STOP "$pid" && echo "$pid"
 }
 thaw() { local pid; pid=$(daemon_pid); [ -n "$pid" ] && [ "$pid" != 0 ] && kill -CONT "$pid"; }
@@ -57,7 +57,7 @@ armed() { # armed DEVICE SINCE SYSFS: yurtnetd logged the watchdog armed (asked 
     && [ "$(cat "$3/state")" = active ] && [ "$(cat "$3/timeout")" = 5 ] \
     || { journalctl -u yurtnetd --since "@$2" -o cat | grep -i watchdog; cat "$3/state" "$3/timeout"; return 1; }
 }
-export -f wait_for cni leds_ready status_says restart_daemon; export NETCONF
+export -f wait_for cni leds_ready status_says restart_daemon armed; export NETCONF
 watchdog_dev() { # the /dev node of the watchdog whose identity matches $1
   local w; for w in /sys/class/watchdog/watchdog*; do grep -q "$1" "$w/identity" && { echo "/dev/$(basename "$w")"; return; }; done
   return 1
@@ -83,7 +83,8 @@ watchdog_settings() { # watchdog_settings DEVICE NOWAYOUT
   settings "\"leds\": [ $BOARD_LEDS ]" "\"watchdog\": { \"device\": \"$1\", \"timeout\": \"5s\", \"nowayout\": $2 }"
 }
 # What the next boot starts with: the board's LEDs, no hardware watchdog (the running yurtnetd keeps its settings).
-boot_settings() { settings "\"leds\": [ $BOARD_LEDS ]"; sync; }
+# leds-gpio is kept from loading at boot, so that the next boot proves an LED whose driver comes after yurtnetd.
+boot_settings() { settings "\"leds\": [ $BOARD_LEDS ]"; echo 'blacklist leds-gpio' > /etc/modprobe.d/hil-leds.conf; sync; }
 
 reset_by_freeze() { # reset_by_freeze NEXT_PHASE N WATCHDOG: the next boot's settings, then yurtnetd frozen; the board must reset
   boot_settings
@@ -158,7 +159,7 @@ if [ "$phase" = 1 ]; then
   wait $churn
   check "the 12 ADDs and 12 DELs of the pods that came and went all succeeded" bash -c '[ "$(cat /tmp/churn-ok)" = 24 ]'
   check "fault LED still off: nothing failed" python3 /job/leds.py 1 fault=$L/sim_gpio4/value:off:active-low
-  check "an ADD asking for an address outside the pool is refused" bash -c "! cni ADD refused hilflash '{\"cniVersion\":\"1.0.0\",\"name\":\"hil\",\"type\":\"yurtnet\",\"bridge\":\"hil0\",\"ipam\":{\"subnets\":[\"10.77.0.0/24\"]},\"runtimeConfig\":{\"ips\":[\"10.99.0.5/24\"]}}'"
+  check "an ADD asking for an address outside the pool is refused, saying why" bash -c "! cni ADD refused hilflash '{\"cniVersion\":\"1.0.0\",\"name\":\"hil\",\"type\":\"yurtnet\",\"bridge\":\"hil0\",\"ipam\":{\"subnets\":[\"10.77.0.0/24\"]},\"runtimeConfig\":{\"ips\":[\"10.99.0.5/24\"]}}' > /tmp/refused.json && grep -q 10.99.0.5 /tmp/refused.json"
   ip netns del hilflash
   check "fault LED on (line low, active-low) after the refused ADD" python3 /job/leds.py 2 fault=$L/sim_gpio4/value:on:active-low
   # What yurtnetd writes last before it lets the lines go, from the kernel's own gpio_value trace events: a released
@@ -193,7 +194,7 @@ if [ "$phase" = 1 ]; then
   restart_daemon
   since=$(date +%s)
   pid=$(freeze)
-  check "yurtnetd frozen (SIGSTOP)" [ -n "$pid" ]
+  check "yurtnetd frozen (SIGSTOP)" bash -c "[[ '$pid' =~ ^[0-9]+\$ ]] && grep -q '^State:.*T' /proc/$pid/status"
   start=$(date +%s%N)
   ip netns add hilq
   # The call may wait: 5 s to the watchdog's verdict, the kill, RestartSec=2s and a start under emulation.
@@ -209,7 +210,8 @@ if [ "$phase" = 1 ]; then
   modprobe softdog soft_margin=60 soft_noboot=1
   dog=$(watchdog_dev 'Software Watchdog'); sys=/sys/class/watchdog/$(basename "$dog")
   watchdog_settings "$dog" false; since=$(date +%s); systemctl restart yurtnetd
-  check "yurtnetd arms softdog ($dog, not the first watchdog) with the timeout it asked for" armed "$dog" "$since" "$sys"
+  check "yurtnetd arms softdog ($dog, not the first watchdog) with the timeout it asked for" \
+    bash -c "[ '$dog' != /dev/watchdog0 ] && armed '$dog' '$since' '$sys'"
   sleep 12
   check "keep-alives while healthy: still armed, never expired in 12 s (timeout 5 s)" \
     bash -c "[ \$(cat $sys/state) = active ] && ! dmesg | grep 'softdog: Triggered'"
@@ -241,9 +243,15 @@ fi
 # After a reset: a new boot, the LEDs the board has from boot lit by the yurtnetd systemd started at boot (its LED
 # driver is a module udev loads meanwhile), and the pod's lease kept.
 after_reset() { # after_reset BOOT WHAT
-  check "boot $1 is a new boot ($2)" bash -c "[ -f /job/boot-$1 ] && [ \"\$(cat /job/boot-$(($1 - 1)))\" != \"\$(cat /job/boot-$1)\" ]"
-  check "boot $1: yurtnetd started at boot lit the device tree's LED and the PL061 line, no restart needed" \
-    bash -c "wait_for 60 bash -c '[ \$(cat $STATUS_LED/brightness) != 0 ] && grep -q \"HIL_LED_A.*out hi\" /sys/kernel/debug/gpio' ||
+  check "boot $1 is a new boot ($2)" bash -c "[ -s /job/boot-$(($1 - 1)) ] && [ -s /job/boot-$1 ] && [ \"\$(cat /job/boot-$(($1 - 1)))\" != \"\$(cat /job/boot-$1)\" ]"
+  # leds-gpio is kept from loading at boot (boot_settings), so the LED's directory appears only after yurtnetd's
+  # sandbox was made: the writable /sys/devices/platform/leds and the retry must both work.
+  check "boot $1: yurtnetd, started at boot before the LED's driver, finds the LED missing" \
+    wait_for 60 bash -c "journalctl -u yurtnetd -b -o cat | grep -q 'LED board-power not used'"
+  modprobe leds-gpio
+  check "boot $1: once the driver is loaded, yurtnetd lights the device tree's LED (and the PL061 line), no restart" \
+    bash -c "wait_for 60 bash -c '[ \$(cat $STATUS_LED/brightness) != 0 ] && grep -q \"HIL_LED_A.*out hi\" /sys/kernel/debug/gpio' &&
+      journalctl -u yurtnetd -b -o cat | grep -q 'LED board-power: Power on ledclass' ||
       { yurtnetctl status | grep '  led '; journalctl -u yurtnetd -b -o cat | grep LED; false; }"
   check "boot $1: the pod's lease survived the reset" bash -c "yurtnetctl leases | grep -q hil/pod1"
 }

@@ -16,7 +16,17 @@ internal sealed class GpioLedBackend : ILedBackend
         _controller = new GpioController(driver);
         _line = line;
         _activeLow = activeLow;
-        _controller.OpenPin(line, PinMode.Output, Level(lit: false));
+        try
+        {
+            _controller.OpenPin(line, PinMode.Output, Level(lit: false));
+        }
+        catch
+        {
+            // The chip (or the I2C device) is opened; a line that cannot be had must not leak it: the open is tried
+            // again every few seconds.
+            _controller.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Opens <paramref name="line"/> of <paramref name="chip"/>: a number, <c>gpiochipN</c>, or a chip label.</summary>
@@ -54,7 +64,15 @@ internal sealed class GpioLedBackend : ILedBackend
         try
         {
             var device = System.Device.I2c.I2cDevice.Create(new System.Device.I2c.I2cConnectionSettings(bus, address));
-            return new GpioLedBackend(Expander(model, device), line, activeLow);
+            try
+            {
+                return new GpioLedBackend(Expander(model, device), line, activeLow);
+            }
+            catch
+            {
+                device.Dispose(); // an expander that does not answer must not leak the bus: the open is tried again
+                throw;
+            }
         }
         catch (Exception ex) when (ex is not IOException)
         {

@@ -61,12 +61,24 @@ internal sealed class LedClassBackend : ILedBackend
             var device = new DirectoryInfo(directory).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? directory;
             throw new IOException($"LED class device {directory} is read-only for yurtnetd: its unit keeps /sys read-only "
                 + $"(ProtectKernelTunables=) but for {SandboxWritable}, and this LED is {device}. Allow it with "
-                + $"`systemctl edit yurtnetd`, the lines `[Service]` and `ReadWritePaths={device}`, then `systemctl restart yurtnetd`", ex);
+                + $"`systemctl edit yurtnetd`, the lines `[Service]` and `ReadWritePaths=-{SandboxPath(device)}`, then "
+                + "`systemctl restart yurtnetd`", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
         {
             throw new IOException($"LED class device {directory}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// What a drop-in should make writable for the LED at <paramref name="device"/>: the device its LEDs hang under
+    /// (<c>.../DEVICE/leds/NAME</c>), which exists from boot, not the LED's own directory, which appears only once its
+    /// driver binds (a path missing when the unit starts is skipped with the "-" prefix, and fails the start without).
+    /// </summary>
+    internal static string SandboxPath(string device)
+    {
+        var leds = Path.GetDirectoryName(device);
+        return leds is not null && Path.GetFileName(leds) == "leds" && Path.GetDirectoryName(leds) is { Length: > 1 } parent ? parent : device;
     }
 
     public void Set(bool lit)

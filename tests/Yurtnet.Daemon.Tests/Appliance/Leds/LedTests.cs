@@ -241,4 +241,15 @@ public sealed class LedTests
         // Opened dark, then lit by the legend (power on while serving and alive).
         Assert.Equal([(4, PinValue.Low), (4, PinValue.High)], late.Writes);
     }
+
+    [Fact]
+    public void Gpio_led_whose_line_cannot_be_had_lets_its_chip_go()
+    {
+        var chip = new RecordingGpioDriver { BusyLine = 7 };
+
+        Assert.ThrowsAny<IOException>(() => new GpioLedBackend(chip, 7, activeLow: false));
+
+        // The open is tried again every few seconds: a chip kept open on every failure would leak a descriptor each time.
+        Assert.True(chip.Disposed);
+    }
 }

@@ -10,7 +10,26 @@ internal sealed class RecordingGpioDriver : GpioDriver
 
     protected override int PinCount => 32;
 
-    protected override void OpenPin(int pinNumber) => Open.Add(pinNumber);
+    /// <summary>A line another program holds: opening it fails, as libgpiod's "Device or resource busy".</summary>
+    public int? BusyLine { get; init; }
+
+    public bool Disposed { get; private set; }
+
+    protected override void OpenPin(int pinNumber)
+    {
+        if (pinNumber == BusyLine)
+        {
+            throw new IOException($"line {pinNumber}: Device or resource busy");
+        }
+
+        Open.Add(pinNumber);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        Disposed = true;
+        base.Dispose(disposing);
+    }
 
     protected override void ClosePin(int pinNumber) => Open.Remove(pinNumber);
 
