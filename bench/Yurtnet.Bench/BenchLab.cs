@@ -88,21 +88,10 @@ internal sealed class BenchLab : IDisposable
 
     public (Samples Ours, Samples Reference) Version(int runs)
     {
-        var ours = new Samples();
-        var reference = new Samples();
         const string stdin = """{"cniVersion":"1.0.0"}""";
-        for (var i = 0; i < runs + 10; i++)
-        {
-            var a = Exec(Path.Combine(_bin, "yurtnet"), "VERSION", stdin, "", "", "");
-            var b = Exec(Path.Combine(_reference, "bridge"), "VERSION", stdin, "", "", "");
-            if (i >= 10)
-            {
-                ours.Add(a);
-                reference.Add(b);
-            }
-        }
-
-        return (ours, reference);
+        return Interleaved(runs,
+            () => Exec(Path.Combine(_bin, "yurtnet"), "VERSION", stdin, "", "", ""),
+            () => Exec(Path.Combine(_reference, "bridge"), "VERSION", stdin, "", "", ""));
     }
 
     /// <summary>
@@ -111,22 +100,30 @@ internal sealed class BenchLab : IDisposable
     /// </summary>
     public (Samples Status, Samples Version) StatusAgainstVersion(int runs)
     {
-        var status = new Samples();
-        var version = new Samples();
         var conf = $$$"""{"cniVersion":"1.1.0","name":"bench-status","type":"yurtnet","bridge":"ynbenchst","socket":"{{{Socket}}}","spoolDir":"{{{_work}}}/spool","ipam":{"subnets":["10.246.0.0/16"]}}""";
         const string stdin = """{"cniVersion":"1.1.0"}""";
+        return Interleaved(runs,
+            () => Exec(Path.Combine(_bin, "yurtnet"), "STATUS", conf, "", "", ""),
+            () => Exec(Path.Combine(_bin, "yurtnet"), "VERSION", stdin, "", "", ""));
+    }
+
+    /// <summary>Two execs in turn, <paramref name="runs"/> times after 10 warm-up rounds, so that noise hits both alike.</summary>
+    private static (Samples A, Samples B) Interleaved(int runs, Func<double> a, Func<double> b)
+    {
+        var first = new Samples();
+        var second = new Samples();
         for (var i = 0; i < runs + 10; i++)
         {
-            var s = Exec(Path.Combine(_bin, "yurtnet"), "STATUS", conf, "", "", "");
-            var v = Exec(Path.Combine(_bin, "yurtnet"), "VERSION", stdin, "", "", "");
+            var x = a();
+            var y = b();
             if (i >= 10)
             {
-                status.Add(s);
-                version.Add(v);
+                first.Add(x);
+                second.Add(y);
             }
         }
 
-        return (status, version);
+        return (first, second);
     }
 
     public AddDelResult AddDel(int cycles, bool masquerade)

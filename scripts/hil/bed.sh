@@ -23,12 +23,8 @@ mkdir -p "$HIL_DIR/logs"
 ROOT=$HIL_DIR/root
 LOG=$HIL_DIR/logs
 
-# The host's configured Debian mirror (deb822 or one-line sources), as scripts/packages/rootfs.sh reads it.
-mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-[ -n "$mirror" ] || { echo "hil bed: no Debian mirror found in /etc/apt/sources.list(.d)" >&2; exit 1; }
-security=$(awk '/^URIs:/ { print $2 }' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -m1 security || true)
-[ -n "$security" ] || security=${mirror%/debian}/debian-security
+# shellcheck source=../lib/mirror.sh
+. scripts/lib/mirror.sh
 full_sources() {
   printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s bookworm-security main\n' \
     "$mirror" "$mirror" "$security" > "$1/etc/apt/sources.list"

@@ -9,9 +9,8 @@ INCLUDE=systemd,systemd-sysv,dbus,iproute2,procps,nftables,libgpiod2,jq,iputils-
 if [ -f "$ROOTFS/.complete" ] && [ "$(cat "$ROOTFS/.complete")" = "$INCLUDE" ]; then
   echo "$ROOTFS"; exit 0
 fi
-mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $0 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true)
-[ -n "$mirror" ] || { echo "rootfs: no Debian mirror found in /etc/apt/sources.list(.d)" >&2; exit 1; }
+# shellcheck source=../lib/mirror.sh
+. "$(dirname "$0")/../lib/mirror.sh"
 rm -rf "$ROOTFS.tmp"
 mkdir -p "$(dirname "$ROOTFS")"
 echo "rootfs: debootstrap bookworm from $mirror into $ROOTFS (about a minute, once)" >&2

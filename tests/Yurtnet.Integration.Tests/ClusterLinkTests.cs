@@ -163,7 +163,7 @@ public sealed class ClusterLinkTests
         var before = CniRun.Exec("ADD", WithoutSubnets(network), "c-old", first.Path, args: CniRun.PodArgs("old"));
 
         api.SetNode(Node, "10.79.11.0/24");
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("pod CIDRs CHANGED", StringComparison.Ordinal)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync("pod CIDRs CHANGED"), daemon.Log);
         var after = CniRun.Exec("ADD", WithoutSubnets(network), "c-new", second.Path, args: CniRun.PodArgs("new"));
 
         Assert.Equal("10.79.10.2/24", before.Json.GetProperty("ips")[0].GetProperty("address").GetString());
@@ -227,7 +227,7 @@ public sealed class ClusterLinkTests
         api.HubHealthy = true;
         api.Mode = ApiMode.Online;
         Assert.True(await Eventually.WaitForAsync(() => Cloud() == "online"), daemon.Log);
-        var ctl = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
+        var ctl = daemon.Ctl("status");
         Assert.Contains("cloud     online: yurthub reports the API server healthy, since ", ctl.Output, StringComparison.Ordinal);
         Assert.Contains("cloud is offline: yurthub reports the API server unhealthy", daemon.Log, StringComparison.Ordinal);
 
@@ -237,7 +237,7 @@ public sealed class ClusterLinkTests
         api.HubDown = true;
         api.Mode = ApiMode.Hanging;
         await daemon.StartAgainAsync();
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("cloud was online since ", StringComparison.Ordinal)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync("cloud was online since "), daemon.Log);
         Assert.True(await Eventually.WaitForAsync(() => Cloud() == "unknown"), daemon.Log);
     }
 

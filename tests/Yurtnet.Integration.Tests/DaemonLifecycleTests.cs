@@ -126,10 +126,10 @@ public sealed class DaemonLifecycleTests
         using var pod = new TestNetns();
         CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("till-0", "shop"));
 
-        var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
-        var leases = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "leases");
-        var json = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "leases", "--json");
-        var gc = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "gc");
+        var status = daemon.Ctl("status");
+        var leases = daemon.Ctl("leases");
+        var json = daemon.Ctl("leases", "--json");
+        var gc = daemon.Ctl("gc");
 
         Assert.Equal(0, status.Code);
         Assert.Contains("ready", status.Output, StringComparison.Ordinal);
@@ -147,7 +147,7 @@ public sealed class DaemonLifecycleTests
         await daemon.StartAgainAsync();
 
         var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
-        await Eventually.WaitForAsync(() => daemon.Log.Contains("hardware watchdog not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+        await daemon.WaitForLogAsync("hardware watchdog not used", TimeSpan.FromSeconds(2));
 
         Assert.True(status.Ready);
         Assert.Contains("hardware watchdog not used: watchdog device /dev/no-such-watchdog does not exist", daemon.Log, StringComparison.Ordinal);
@@ -160,7 +160,7 @@ public sealed class DaemonLifecycleTests
         await daemon.StartAgainAsync();
 
         var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
-        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED power not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+        await daemon.WaitForLogAsync("LED power not used", TimeSpan.FromSeconds(2));
 
         Assert.True(status.Ready);
         Assert.Contains("LED power not used: GPIO chip \"gpiochip7\" line 4", daemon.Log, StringComparison.Ordinal);
@@ -173,7 +173,7 @@ public sealed class DaemonLifecycleTests
         await daemon.StartAgainAsync();
 
         var status = daemon.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest());
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("LED cloud not used", StringComparison.Ordinal)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync("LED cloud not used"), daemon.Log);
 
         Assert.True(status.Ready);
         var report = daemon.Log.Split('\n').Single(l => l.Contains("LED cloud not used", StringComparison.Ordinal));
@@ -212,10 +212,10 @@ public sealed class DaemonLifecycleTests
     {
         await using var daemon = new DaemonProcess(", \"leds\": [ { \"name\": \"spare\", \"role\": \"activity\", \"backend\": \"none\" }, { \"name\": \"fault\", \"role\": \"fault\", \"backend\": \"gpio\", \"chip\": \"gpiochip9\", \"line\": 2 } ]");
         await daemon.StartAgainAsync();
-        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED fault not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+        await daemon.WaitForLogAsync("LED fault not used", TimeSpan.FromSeconds(2));
 
-        var test = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "leds", "test");
-        var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
+        var test = daemon.Ctl("leds", "test");
+        var status = daemon.Ctl("status");
 
         Assert.Equal(1, test.Code);
         Assert.Contains("spare (activity): lit for 1.5 s", test.Output, StringComparison.Ordinal);

@@ -155,6 +155,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs yurtnetctl against this daemon's socket.</summary>
+    public (int Code, string Output) Ctl(params string[] args) => TestNetns.Run([Binaries.Ctl, "--socket", Socket, .. args]);
+
+    /// <summary>Waits until the daemon's log holds <paramref name="text"/> (at most <paramref name="timeout"/>, else 15 s).</summary>
+    public Task<bool> WaitForLogAsync(string text, TimeSpan? timeout = null) =>
+        Eventually.WaitForAsync(() => Log.Contains(text, StringComparison.Ordinal), timeout ?? TimeSpan.FromSeconds(15));
+
     /// <summary>A file of the LED class tree the daemon sees (read with cat: BoardLed holds .NET's exclusive lock on it).</summary>
     public string LedFile(string led, string file) => TestNetns.Run("cat", $"/proc/{_process!.Id}/root/sys/class/leds/{led}/{file}").Output.Trim();
 

@@ -24,7 +24,7 @@ public sealed class HealthTests
 
             TestNetns.Run("ip", "link", "delete", uplink);
             Assert.Equal("missing", await UplinkAsync(daemon, "missing"));
-            var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status").Output;
+            var status = daemon.Ctl("status").Output;
             Assert.Contains($"uplink    {uplink}: missing", status, StringComparison.Ordinal);
             Assert.Contains($"uplink {uplink}: up", daemon.Log, StringComparison.Ordinal);
         }

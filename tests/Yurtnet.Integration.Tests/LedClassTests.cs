@@ -40,9 +40,9 @@ public sealed class LedClassTests
         await using var daemon = new DaemonProcess(", \"leds\": [ { \"name\": \"power\", \"role\": \"power\", \"backend\": \"ledclass\", \"led\": \"yn:green:power\" } ]");
         await daemon.StartWithFakeLedClassAsync(["yn:green:power"], readOnly: true);
 
-        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED power not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+        await daemon.WaitForLogAsync("LED power not used", TimeSpan.FromSeconds(2));
 
-        var status = TestNetns.Run(Binaries.Ctl, "--socket", daemon.Socket, "status");
+        var status = daemon.Ctl("status");
 
         Assert.Contains("LED class device /sys/class/leds/yn:green:power is read-only for yurtnetd", daemon.Log, StringComparison.Ordinal);
         Assert.Contains("`ReadWritePaths=-/sys/class/devices/ledctl`", daemon.Log, StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class LedClassTests
     {
         await using var daemon = new DaemonProcess(", \"uplink\": \"eth0\", \"leds\": [ { \"name\": \"uplink\", \"role\": \"uplink\", \"backend\": \"ledclass\", \"led\": \"yn:amber:lan\" } ]");
         await daemon.StartWithFakeLedClassAsync(["yn:amber:lan"], triggers: "[none] timer heartbeat");
-        await Eventually.WaitForAsync(() => daemon.Log.Contains("LED uplink not used", StringComparison.Ordinal), TimeSpan.FromSeconds(2));
+        await daemon.WaitForLogAsync("LED uplink not used", TimeSpan.FromSeconds(2));
 
         Assert.Contains("the kernel has no netdev LED trigger", daemon.Log, StringComparison.Ordinal);
         Assert.Contains("modprobe ledtrig-netdev", daemon.Log, StringComparison.Ordinal);

@@ -101,7 +101,7 @@ public sealed class PodStatusTests
 
             // yurthub calls the cloud healthy while it still answers from its cache: every PATCH is a fake 200.
             api.HubHealthy = true;
-            Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("without the change (yurthub answering offline from its cache)", StringComparison.Ordinal)), daemon.Log);
+            Assert.True(await daemon.WaitForLogAsync("without the change (yurthub answering offline from its cache)"), daemon.Log);
             Assert.Equal(0, api.PatchesApplied);
             Assert.Equal(3, Outbox(daemon));
 
@@ -159,12 +159,12 @@ public sealed class PodStatusTests
         // address is still on its interface, so it stays until the runtime's DEL.
         api.HubHealthy = true;
         api.Mode = ApiMode.Online;
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"released {Ip(gone)}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"keeping {Ip(running)}", StringComparison.Ordinal)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync($"released {Ip(gone)}", TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync($"keeping {Ip(running)}"), daemon.Log);
         Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == Ip(running) && l.State == "active");
 
         CniRun.Exec("DEL", WithoutSubnets(network), "c-running", runningNs.Path);
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"released {Ip(running)}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync($"released {Ip(running)}", TimeSpan.FromSeconds(30)), daemon.Log);
         Assert.Empty(await daemon.LeasesAsync());
     }
 
@@ -184,13 +184,13 @@ public sealed class PodStatusTests
         Assert.True(add.ExitCode == 0, add.ToString());
 
         api.DeletePod("shop", "kept");
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"keeping {Ip(add)}: pod shop/kept is gone from the API server but its network namespace {pod.Path} still exists", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync($"keeping {Ip(add)}: pod shop/kept is gone from the API server but its network namespace {pod.Path} still exists", TimeSpan.FromSeconds(30)), daemon.Log);
         Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == Ip(add) && l.State == "active");
 
         // The runtime tears the sandbox down and removes its namespace (deleting it again at the end is harmless).
         CniRun.Exec("DEL", WithoutSubnets(network), "c-kept", pod.Path);
         pod.Dispose();
-        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains($"released {Ip(add)}", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), daemon.Log);
+        Assert.True(await daemon.WaitForLogAsync($"released {Ip(add)}", TimeSpan.FromSeconds(30)), daemon.Log);
         Assert.Empty(await daemon.LeasesAsync());
     }
 

@@ -28,8 +28,6 @@ internal sealed class LedClassBackend : ILedBackend
     /// <summary>Where the shipped unit lets yurtnetd write LED class devices: where the device tree's gpio-leds puts them.</summary>
     public const string SandboxWritable = "/sys/devices/platform/leds";
 
-    private const int ReadOnlyFileSystem = 30; // EROFS: .NET gives an IOException the errno as its HResult
-
     /// <summary>Opens the LED; with <paramref name="netdevInterface"/> the kernel drives it from that interface's link.</summary>
     /// <exception cref="IOException">The LED does not exist or cannot be written; the message names it and what to do.</exception>
     public static LedClassBackend Open(string name, string? netdevInterface)
@@ -56,7 +54,7 @@ internal sealed class LedClassBackend : ILedBackend
             var led = new BoardLed(name) { Brightness = 0 };
             return new LedClassBackend(directory, led);
         }
-        catch (IOException ex) when (ex.HResult == ReadOnlyFileSystem)
+        catch (IOException ex) when (ex.HResult == Interop.EROFS) // .NET gives an unmapped errno as the HResult
         {
             var device = new DirectoryInfo(directory).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? directory;
             throw new IOException($"LED class device {directory} is read-only for yurtnetd: its unit keeps /sys read-only "
