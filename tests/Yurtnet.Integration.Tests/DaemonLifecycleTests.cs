@@ -275,6 +275,60 @@ public sealed class DaemonLifecycleTests
     }
 
     [RootFact]
+    public async Task Frozen_daemon_killed_as_systemds_watchdog_does_fails_no_add_that_waited_for_it()
+    {
+        // The unit's WatchdogSignal= (systemd's default: SIGABRT, then SIGCONT). The ADD waits in the socket's queue;
+        // the successor answers it. If the dying yurtnetd accepts it while the core dump starts (its threads run for a
+        // moment after SIGCONT: seen under emulation), the connection breaks and the plugin sends it once more.
+        var unit = File.ReadAllText(Path.Combine(Binaries.RepositoryRoot, "systemd", "yurtnetd.service"));
+        var configured = System.Text.RegularExpressions.Regex.Match(unit, @"^WatchdogSignal=SIG(\w+)", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var signal = configured.Success ? configured.Groups[1].Value : "ABRT";
+        await using var daemon = new DaemonProcess();
+        await daemon.StartHeldAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        var pods = Enumerable.Range(0, 5).Select(_ => new TestNetns()).ToList();
+        try
+        {
+            for (var i = 0; i < pods.Count; i++)
+            {
+                var pid = daemon.DaemonPid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(0, TestNetns.Run("kill", "-STOP", pid).Code);
+                var pod = pods[i].Path;
+                var name = $"q{i}";
+                var add = Task.Run(() => CniRun.Exec("ADD", network.Conf(), name, pod, args: CniRun.PodArgs(name)));
+                Assert.True(await Eventually.WaitForAsync(() => QueuedConnections(daemon.Socket) >= 1), "the ADD's connection never reached the socket's queue");
+
+                Assert.Equal(0, TestNetns.Run("kill", "-" + signal, pid).Code);
+                if (signal != "KILL")
+                {
+                    Assert.Equal(0, TestNetns.Run("kill", "-CONT", pid).Code);
+                }
+
+                var run = await add;
+                Assert.True(run.ExitCode == 0, run.ToString());
+                Assert.NotEqual(pid, daemon.DaemonPid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            var leases = await daemon.LeasesAsync();
+            Assert.Equal(pods.Count, leases.Count);
+            Assert.All(leases, l => Assert.Equal("active", l.State));
+            Assert.Equal(pods.Count, leases.Select(l => l.Ip).Distinct().Count());
+        }
+        finally
+        {
+            pods.ForEach(p => p.Dispose());
+        }
+    }
+
+    /// <summary>Connections waiting in a listening Unix socket's accept queue (its Recv-Q in <c>ss</c>).</summary>
+    private static int QueuedConnections(string socket)
+    {
+        var ss = TestNetns.Run("ss", "-xlnH", "src", socket);
+        var fields = ss.Output.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return ss.Code == 0 && fields.Length > 2 ? int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
+    [RootFact]
     public async Task Daemon_whose_socket_server_fails_exits_non_zero_so_systemd_restarts_it()
     {
         await using var daemon = new DaemonProcess();

@@ -198,9 +198,14 @@ if [ "$phase" = 1 ]; then
   start=$(date +%s%N)
   ip netns add hilq
   # The call may wait: 5 s to the watchdog's verdict, the kill, RestartSec=2s and a start under emulation.
-  check "an ADD sent to the frozen yurtnetd waits in the socket's queue and is answered by its successor" \
-    bash -c "cni ADD queued hilq '{\"cniVersion\":\"1.0.0\",\"name\":\"hil\",\"type\":\"yurtnet\",\"bridge\":\"hil0\",\"requestTimeoutSeconds\":90,\"ipam\":{\"subnets\":[\"10.77.0.0/24\"]}}' 2> /tmp/queued.log | grep -q 10.77.0. && ! grep 'connection to yurtnetd broke' /tmp/queued.log"
-  echo "     (answered after $(( ($(date +%s%N) - start) / 1000000 )) ms)"
+  # Mostly it waits in the socket's queue. systemd kills with SIGABRT and then SIGCONT; a signal that dumps core does
+  # not stop the other threads at once, and under emulation the dying yurtnetd has been seen to accept the call (once
+  # so far). The plugin, finding the connection broken, sends it once more (an ADD is idempotent). Either way
+  # the successor must answer it.
+  check "an ADD sent to the frozen yurtnetd is answered by its successor" \
+    bash -c "cni ADD queued hilq '{\"cniVersion\":\"1.0.0\",\"name\":\"hil\",\"type\":\"yurtnet\",\"bridge\":\"hil0\",\"requestTimeoutSeconds\":90,\"ipam\":{\"subnets\":[\"10.77.0.0/24\"]}}' 2> /tmp/queued.log | grep -q 10.77.0."
+  if grep -q 'connection to yurtnetd broke' /tmp/queued.log; then how="the dying yurtnetd took it; the plugin sent it once more"; else how="it waited in the socket's queue"; fi
+  echo "     (answered after $(( ($(date +%s%N) - start) / 1000000 )) ms: $how)"
   check "systemd killed the frozen yurtnetd (watchdog timeout) and started it again" \
     bash -c "journalctl -u yurtnetd --since @$since -o cat | grep -q 'Watchdog timeout' && [ \$(systemctl show -p NRestarts --value yurtnetd) -ge 1 ] && [ \$(systemctl show -p MainPID --value yurtnetd) != $pid ]"
   cni DEL queued hilq >/dev/null 2>&1; ip netns del hilq
