@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Console;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Metrics;
 using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
@@ -126,7 +127,8 @@ builder.Services
     .AddPeers(options.NodePool)
     .AddCniApi(options.CniApi)
     .AddAppliance(options.Appliance)
-    .AddClusterLink(options.Cluster);
+    .AddClusterLink(options.Cluster)
+    .AddMetrics(options.Metrics);
 
 try
 {

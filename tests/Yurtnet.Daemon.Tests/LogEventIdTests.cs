@@ -16,6 +16,7 @@ public sealed class LogEventIdTests
         ["Yurtnet.Daemon.Reconcile"] = (5000, 5999),
         ["Yurtnet.Daemon.Appliance"] = (6000, 6999),
         ["Yurtnet.Daemon.Peers"] = (7000, 7999),
+        ["Yurtnet.Daemon.Metrics"] = (8000, 8999),
     };
 
     private static List<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>

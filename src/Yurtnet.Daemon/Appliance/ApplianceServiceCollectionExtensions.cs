@@ -16,6 +16,7 @@ internal static class ApplianceServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
+        services.AddMetrics();
         services.AddSingleton<HealthModel>();
         services.AddSingleton<Liveness>();
         services.AddSingleton<ISystemdNotifier, SystemdNotifier>();

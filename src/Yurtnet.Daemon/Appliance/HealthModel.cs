@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Yurtnet.Protocol;
 
 namespace Yurtnet.Daemon.Appliance;
@@ -7,8 +8,11 @@ namespace Yurtnet.Daemon.Appliance;
 /// failures and the watchdogs' state. Components report into it; status, systemd STATUS= and (later) the LEDs read
 /// a snapshot. Thread-safe; holds no I/O of its own.
 /// </summary>
-internal sealed class HealthModel(TimeProvider time)
+internal sealed class HealthModel(TimeProvider time, IMeterFactory? meters = null)
 {
+    /// <summary>The meter of the appliance's instruments (System.Diagnostics.Metrics; the Metrics component exports them).</summary>
+    public const string MeterName = "Yurtnet.Daemon.Appliance";
+
     /// <summary>How long an ADD failure counts as recent.</summary>
     public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(10);
 
@@ -25,6 +29,8 @@ internal sealed class HealthModel(TimeProvider time)
     private string _hardwareWatchdog = "not configured";
     private long _lastActivity = -1;
     private volatile bool _serving;
+    private readonly Counter<long>? _keepAlives = meters?.Create(MeterName).CreateCounter<long>("yurtnet_watchdog_keepalives_total", description: "Keep-alives sent, by watchdog (systemd, hardware)");
+    private readonly Counter<long>? _nearMisses = meters?.Create(MeterName).CreateCounter<long>("yurtnet_watchdog_near_misses_total", description: "Keep-alives that came later than two thirds of the timeout after the previous one, by watchdog: yurtnetd was nearly reset");
 
     /// <summary>True once the socket serves (the store is open and the spool drained).</summary>
     public bool Serving => _serving;
@@ -67,9 +73,18 @@ internal sealed class HealthModel(TimeProvider time)
         var now = time.GetUtcNow();
         var gap = now - previous;
         var nearMiss = previous != default && gap > timeout * 2 / 3;
+        var tag = new KeyValuePair<string, object?>("watchdog", watchdog);
+        if (previous == default)
+        {
+            // The first keep-alive: the near-miss series starts at 0, so that a rate over it works from the start.
+            _nearMisses?.Add(0, tag);
+        }
+
         previous = now;
+        _keepAlives?.Add(1, tag);
         if (nearMiss)
         {
+            _nearMisses?.Add(1, tag);
             RecordFailure($"{watchdog} watchdog near-miss: keep-alive {gap.TotalSeconds:0.0} s after the last, timeout {timeout.TotalSeconds:0.#} s");
         }
 

@@ -20,6 +20,8 @@ internal sealed partial class CloudHealth
     private DateTimeOffset _since;
     private string _detail = "starting";
     private long _unauthorized;
+    private bool _evidenced;
+    private DateTimeOffset? _leftOnline;
 
     public CloudHealth(HealthModel health, TimeProvider time, ILogger<CloudHealth> logger)
     {
@@ -53,6 +55,22 @@ internal sealed partial class CloudHealth
             lock (_gate)
             {
                 return _since;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The last moment the cloud was known online from this run's evidence: now while it is, the moment it stopped
+    /// being after that, null when it never was since the start (a state remembered from before a restart is no
+    /// evidence).
+    /// </summary>
+    public DateTimeOffset? LastOnline
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state == CloudState.Online && _evidenced ? _time.GetUtcNow() : _leftOnline;
             }
         }
     }
@@ -95,6 +113,7 @@ internal sealed partial class CloudHealth
         lock (_gate)
         {
             (_state, _since, _detail) = (state, since, "remembered from before the restart");
+            _evidenced = false;
         }
 
         LogRestored(_logger, Name(state), since);
@@ -120,7 +139,13 @@ internal sealed partial class CloudHealth
             if (transition)
             {
                 _since = _time.GetUtcNow();
+                if (_state == CloudState.Online && _evidenced)
+                {
+                    _leftOnline = _since;
+                }
             }
+
+            _evidenced = true;
 
             (_state, _detail, since) = (state, detail, _since);
         }

@@ -13,6 +13,8 @@ internal static class CniApiServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
+        services.AddMetrics();
+        services.AddSingleton<CniOperationMetrics>();
         services.AddSingleton<CniRequestHandler>();
         services.AddSingleton<CniSocketServer>();
         services.AddHostedService(sp => sp.GetRequiredService<CniSocketServer>());

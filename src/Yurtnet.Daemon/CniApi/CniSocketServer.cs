@@ -18,7 +18,7 @@ namespace Yurtnet.Daemon.CniApi;
 /// time per container; a deadline per request. On stop, requests being processed finish, and a client between its
 /// allocate and its commit gets until the drain deadline to commit; the rest reconnect to the next daemon.
 /// </summary>
-internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconciler reconciler, CniApiOptions options, HealthModel health, ILogger<CniSocketServer> logger) : BackgroundService
+internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconciler reconciler, CniApiOptions options, HealthModel health, CniOperationMetrics metrics, ILogger<CniSocketServer> logger) : BackgroundService
 {
     /// <summary>Bytes of large request frames held at once, whatever the connections: a flood waits, memory does not grow.</summary>
     internal const long FrameBytesInFlight = 16 * 1024 * 1024;
@@ -189,7 +189,13 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
             return (null, CniRequestHandler.Error(ErrorKind.UnsupportedVersion, $"frame speaks protocol version {peeked?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}; this yurtnetd speaks {ProtocolVersion.Oldest} to {ProtocolVersion.Current}: install yurtnet and yurtnetd of the same or adjacent releases"));
         }
 
+        var started = Stopwatch.GetTimestamp();
         var (request, response) = await AnswerAsync(frame, peer, deadline, client);
+        if (request is not null)
+        {
+            metrics.Record(request, response, started);
+        }
+
         return (request, response.Version == version ? response : response with { Version = version });
     }
 
@@ -291,6 +297,7 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
                     return;
                 }
 
+                metrics.RecordAbandoned(containerId, ifName, rollBack);
                 if (!rollBack)
                 {
                     await handler.EndAttemptAsync(containerId, ifName);

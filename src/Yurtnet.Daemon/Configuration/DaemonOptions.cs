@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Metrics;
 using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
@@ -41,12 +42,15 @@ internal sealed record DaemonOptions
     /// <summary>The NodePool network: routes to the pod CIDRs of the site's other gateways.</summary>
     public PeerNetworkOptions NodePool { get; init; } = new();
 
+    /// <summary>Where the metrics go (an HTTP listener, a node_exporter textfile); nowhere by default.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
+
     /// <summary><c>text</c> or <c>json</c>.</summary>
     public string LogFormat { get; init; } = "text";
 
     /// <summary>Every top-level key, each owned by one component (or, for <c>logFormat</c>, by the host).</summary>
     public static IReadOnlyList<string> Keys { get; } =
-        [.. CniApiOptions.Keys, .. StateOptions.Keys, .. ReconcileOptions.Keys, "logFormat", .. ApplianceOptions.Keys, "cluster", "nodePool"];
+        [.. CniApiOptions.Keys, .. StateOptions.Keys, .. ReconcileOptions.Keys, "logFormat", .. ApplianceOptions.Keys, "cluster", "nodePool", .. MetricsOptions.Keys];
 
     public static DaemonOptions Read(IConfiguration configuration, out List<string> problems) =>
         Read(configuration, Environment.GetEnvironmentVariable("NODE_NAME"), Environment.MachineName, out problems);
@@ -69,6 +73,7 @@ internal sealed record DaemonOptions
             Appliance = ApplianceOptions.Read(settings),
             Cluster = cluster,
             NodePool = PeerNetworkOptions.Read(settings.Section("nodePool"), cluster is not null),
+            Metrics = MetricsOptions.Read(settings),
             LogFormat = settings.OneOf("logFormat", "text", ["text", "json"]),
         };
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +17,8 @@ internal static class StateServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(options);
         services.AddSingleton(options);
         services.AddSingleton(_ => BootId.ReadKernel());
-        services.AddSingleton(sp => StateStore.Open(options.StateDir, sp.GetRequiredService<ILogger<StateStore>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddMetrics();
+        services.AddSingleton(sp => StateStore.Open(options.StateDir, sp.GetRequiredService<ILogger<StateStore>>(), sp.GetRequiredService<TimeProvider>(), meters: sp.GetRequiredService<IMeterFactory>()));
         services.AddSingleton<HostEvidence>();
         services.AddSingleton<LeaseKeeper>();
         services.AddSingleton<ClusterFacts>();

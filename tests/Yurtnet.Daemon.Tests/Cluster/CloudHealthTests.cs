@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Cluster;
 
@@ -43,5 +45,36 @@ public sealed class CloudHealthTests
         cloud.ReportLive();
 
         Assert.Equal(CloudState.Online, cloud.State);
+    }
+
+    [Fact]
+    public void Last_online_is_now_while_online_and_the_moment_it_ended_after()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-30T12:00:00Z", CultureInfo.InvariantCulture));
+        var cloud = new CloudHealth(new HealthModel(time), time, NullLogger<CloudHealth>.Instance);
+        Assert.Null(cloud.LastOnline);
+
+        cloud.ReportLive();
+        time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(time.GetUtcNow(), cloud.LastOnline);
+        var cut = time.GetUtcNow();
+        cloud.ReportHub(HubReport.Unhealthy);
+        time.Advance(TimeSpan.FromHours(3));
+
+        Assert.Equal(CloudState.Offline, cloud.State);
+        Assert.Equal(cut, cloud.LastOnline);
+    }
+
+    [Fact]
+    public void Online_remembered_from_before_a_restart_is_no_evidence_of_being_online()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-30T12:00:00Z", CultureInfo.InvariantCulture));
+        var cloud = new CloudHealth(new HealthModel(time), time, NullLogger<CloudHealth>.Instance);
+
+        cloud.Restore(CloudState.Online, time.GetUtcNow() - TimeSpan.FromDays(1));
+        Assert.Null(cloud.LastOnline);
+        cloud.ReportHub(HubReport.Unhealthy);
+
+        Assert.Null(cloud.LastOnline);
     }
 }

@@ -4,6 +4,7 @@ using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
 using Yurtnet.Daemon.Configuration;
+using Yurtnet.Daemon.Metrics;
 using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
@@ -39,7 +40,8 @@ internal sealed class DaemonHarness : IAsyncDisposable
             .AddPeers(Options.NodePool)
             .AddCniApi(Options.CniApi)
             .AddAppliance(Options.Appliance)
-            .AddClusterLink(Options.Cluster);
+            .AddClusterLink(Options.Cluster)
+            .AddMetrics(Options.Metrics);
         services.AddSingleton(new BootId("boot-test"));
         services.AddSingleton(leds ?? (_ => new NoneLedBackend()));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
