@@ -4,6 +4,7 @@ using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.Cluster;
 using Yurtnet.Daemon.CniApi;
+using Yurtnet.Daemon.Metrics;
 using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
@@ -22,7 +23,8 @@ public sealed class DaemonWiringTests
             .AddPeers(new PeerNetworkOptions { Enabled = cluster is not null })
             .AddCniApi(new CniApiOptions())
             .AddAppliance(new ApplianceOptions { Watchdog = watchdog, Leds = [new LedOptions { Name = "power", Role = LedRole.Power, Backend = "none" }] })
-            .AddClusterLink(cluster);
+            .AddClusterLink(cluster)
+            .AddMetrics(new MetricsOptions { TextfileDir = "/nonexistent/textfiles" });
         return services;
     }
 
@@ -33,10 +35,11 @@ public sealed class DaemonWiringTests
 
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
-        // Start order (stop is the reverse): the reconciler, the peer routes and the socket first, the watchdog and the
-        // cluster link last.
+        // Start order (stop is the reverse): the reconciler, the peer routes and the socket first, the watchdog, the
+        // cluster link and the metrics last.
         var hosted = services.Where(d => d.ServiceType == typeof(IHostedService)).Select(d => d.ImplementationType?.Name ?? "factory").ToList();
-        Assert.Equal(["factory", "factory", "factory", "SystemdNotifications", "UplinkCarrier", "factory", "HardwareWatchdog", "ClusterLink"], hosted);
+        Assert.Equal(["factory", "factory", "factory", "SystemdNotifications", "UplinkCarrier", "factory", "HardwareWatchdog", "ClusterLink", "factory"], hosted);
+        Assert.NotNull(provider.GetRequiredService<MetricsExporter>());
     }
 
     [Fact]
@@ -47,6 +50,7 @@ public sealed class DaemonWiringTests
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
 
         Assert.NotNull(provider.GetService<PodView>());
+        Assert.NotNull(provider.GetRequiredService<MetricsExporter>());
         Assert.Null(provider.GetService<ClusterClient>());
         Assert.DoesNotContain(services, d => d.ImplementationType == typeof(ClusterLink) || d.ImplementationType == typeof(HardwareWatchdog));
     }
