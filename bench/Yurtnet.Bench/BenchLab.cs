@@ -14,6 +14,7 @@ internal sealed class BenchLab : IDisposable
     private readonly TcpListener _blackHole = new(IPAddress.Loopback, 0);
     private readonly List<Socket> _held = [];
     private Process? _linkedDaemon;
+    private Process? _meteredDaemon;
 
     public BenchLab(string bin, string reference)
     {
@@ -69,20 +70,68 @@ internal sealed class BenchLab : IDisposable
             _linkedDaemon = StartDaemon("linked", $$""", "cluster": { "nodeName": "bench", "server": "http://127.0.0.1:{{port}}", "tokenFile": "{{_work}}/token", "hubManagement": "http://127.0.0.1:{{port}}" }""");
         }
 
-        string Conf(string name, string bridge, string socket, string subnet) =>
-            $$$"""{"cniVersion":"1.0.0","name":"{{{name}}}","type":"yurtnet","bridge":"{{{bridge}}}","isGateway":true,"isDefaultGateway":true,"ipMasq":false,"socket":"{{{socket}}}","spoolDir":"{{{_work}}}/spool","ipam":{"subnets":["{{{subnet}}}"]}}""";
+        return AgainstStandalone("linked", "l", "10.247.0.0/16", cycles);
+    }
+
+    /// <summary>
+    /// ADD+DEL of the standalone daemon (metrics off) against one that serves its metrics on a loopback listener,
+    /// scraped every second (Prometheus scrapes every 15 s or more), and writes them to a textfile every second.
+    /// </summary>
+    public AddDelResult AddDelWithMetrics(int cycles)
+    {
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var textfiles = Path.Combine(_work, "textfiles");
+        Directory.CreateDirectory(textfiles);
+        _meteredDaemon ??= StartDaemon("metered", $$""", "metrics": { "listen": "127.0.0.1:{{port}}", "textfileDir": "{{textfiles}}", "textfileInterval": "1s" }""");
+        using var scraping = new CancellationTokenSource();
+        var scrapes = 0;
+        var scraper = Task.Run(async () =>
+        {
+            using var http = new HttpClient();
+            while (!scraping.IsCancellationRequested)
+            {
+                _ = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"), scraping.Token);
+                scrapes++;
+                await Task.Delay(TimeSpan.FromSeconds(1), scraping.Token);
+            }
+        });
+        var result = AgainstStandalone("metered", "x", "10.248.0.0/16", cycles);
+        scraping.Cancel();
+        try
+        {
+            scraper.Wait();
+        }
+        catch (AggregateException ex) when (ex.InnerException is TaskCanceledException or OperationCanceledException)
+        {
+        }
+
+        // A scrape that failed ended the scraper with its exception: the figures would be of a daemon nobody scraped.
+        return scrapes > 0 && !scraper.IsFaulted ? result : throw new InvalidOperationException($"the metered yurtnetd was not scraped throughout ({scrapes} scrapes)");
+    }
+
+    /// <summary>Interleaved ADD+DEL cycles: the daemon <paramref name="name"/> as "ours", the standalone one as "reference".</summary>
+    private AddDelResult AgainstStandalone(string name, string tag, string subnet, int cycles)
+    {
+        string Conf(string network, string bridge, string socket, string pool) =>
+            $$$"""{"cniVersion":"1.0.0","name":"{{{network}}}","type":"yurtnet","bridge":"{{{bridge}}}","isGateway":true,"isDefaultGateway":true,"ipMasq":false,"socket":"{{{socket}}}","spoolDir":"{{{_work}}}/spool","ipam":{"subnets":["{{{pool}}}"]}}""";
         var standalone = Conf("bench-yn-s", "ynbenchs", Socket, "10.246.0.0/16");
-        var linked = Conf("bench-yn-l", "ynbenchl", SocketOf("linked"), "10.247.0.0/16");
+        var other = Conf($"bench-yn-{tag}", $"ynbench{tag}", SocketOf(name), subnet);
         var result = new AddDelResult();
         for (var i = 0; i < cycles + 5; i++)
         {
             var warm = i < 5;
-            Cycle(Path.Combine(_bin, "yurtnet"), linked, $"ynl{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal));
+            Cycle(Path.Combine(_bin, "yurtnet"), other, $"yn{tag}{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal));
             Cycle(Path.Combine(_bin, "yurtnet"), standalone, $"yns{i}", warm ? null : (result.ReferenceAdd, result.ReferenceDel, result.ReferenceTotal));
         }
 
         Run("ip", "link", "delete", "ynbenchs");
-        Run("ip", "link", "delete", "ynbenchl");
+        Run("ip", "link", "delete", $"ynbench{tag}");
         return result;
     }
 
@@ -216,7 +265,7 @@ internal sealed class BenchLab : IDisposable
 
     public void Dispose()
     {
-        foreach (var daemon in new[] { _daemon, _linkedDaemon }.OfType<Process>())
+        foreach (var daemon in new[] { _daemon, _linkedDaemon, _meteredDaemon }.OfType<Process>())
         {
             daemon.Kill();
             daemon.WaitForExit();

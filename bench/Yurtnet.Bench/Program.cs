@@ -73,6 +73,14 @@ Report.Row("yurtnet hanging ADD+DEL", hanging.OursTotal);
 Report.Row("yurtnet standalone ADD+DEL", hanging.ReferenceTotal);
 Report.Ratio("ADD+DEL (cluster hanging / standalone)", hanging.OursTotal, hanging.ReferenceTotal, target: 1.1);
 
+var metered = lab.AddDelWithMetrics(cycles);
+Report.Header("ADD+DEL latency with metrics on (loopback listener scraped every second, textfile written every second) vs. off, ipMasq=false", cycles);
+Report.Row("yurtnet metrics-on ADD", metered.OursAdd);
+Report.Row("yurtnet metrics-off ADD", metered.ReferenceAdd);
+Report.Row("yurtnet metrics-on ADD+DEL", metered.OursTotal);
+Report.Row("yurtnet metrics-off ADD+DEL", metered.ReferenceTotal);
+Report.Ratio("ADD+DEL (metrics on / off)", metered.OursTotal, metered.ReferenceTotal, target: 1.02);
+
 return 0;
 
 // The NodePool network: start to every peer route, a full resync, API requests per peer change.

@@ -18,7 +18,7 @@ internal static class Report
     {
         var p50 = ours.Percentile(50) / reference.Percentile(50);
         var p95 = ours.Percentile(95) / reference.Percentile(95);
-        var verdict = target is { } t ? string.Create(CultureInfo.InvariantCulture, $"  (target p50 <= {t:0.0}: {(p50 <= t ? "met" : "NOT met")})") : "";
+        var verdict = target is { } t ? string.Create(CultureInfo.InvariantCulture, $"  (target p50 <= {t:0.0#}: {(p50 <= t ? "met" : "NOT met")})") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio yurtnet/reference {what}: p50 {p50:0.00}  p95 {p95:0.00}{verdict}"));
     }
 

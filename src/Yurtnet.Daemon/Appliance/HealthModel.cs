@@ -18,6 +18,7 @@ internal sealed class HealthModel(TimeProvider time, IMeterFactory? meters = nul
 
     private readonly object _gate = new();
     private readonly Queue<DateTimeOffset> _failures = new();
+    private readonly Dictionary<string, OperatorNotice> _notices = new(StringComparer.Ordinal);
     private string _uplink = "not configured";
     private string? _uplinkInterface;
     private string _store = "ok";
@@ -85,6 +86,7 @@ internal sealed class HealthModel(TimeProvider time, IMeterFactory? meters = nul
         if (nearMiss)
         {
             _nearMisses?.Add(1, tag);
+            Notice(OperatorNotices.WatchdogNearMiss, "Warning", $"{watchdog} watchdog keep-alive came {gap.TotalSeconds:0.0} s after the last, timeout {timeout.TotalSeconds:0.#} s: yurtnetd was nearly reset");
             RecordFailure($"{watchdog} watchdog near-miss: keep-alive {gap.TotalSeconds:0.0} s after the last, timeout {timeout.TotalSeconds:0.#} s");
         }
 
@@ -97,6 +99,35 @@ internal sealed class HealthModel(TimeProvider time, IMeterFactory? meters = nul
         _failures.Enqueue(time.GetUtcNow());
         _lastFailure = $"{time.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ} {what}";
     });
+
+    /// <summary>Raised after a notice was counted (outside the lock): the cluster link wakes to send it.</summary>
+    public event Action? Noticed;
+
+    /// <summary>
+    /// Counts something an operator must act on (<see cref="OperatorNotices"/>); repeats of a reason are one notice with
+    /// a count and the last message, so a storm of them stays one Event. Never blocks: the cluster link sends them.
+    /// </summary>
+    public void Notice(string reason, string type, string message)
+    {
+        lock (_gate)
+        {
+            var now = time.GetUtcNow();
+            _notices[reason] = _notices.TryGetValue(reason, out var seen)
+                ? seen with { Type = type, Message = message, Count = seen.Count + 1, Last = now }
+                : new OperatorNotice(reason, type, message, 1, now, now);
+        }
+
+        Noticed?.Invoke();
+    }
+
+    /// <summary>Every notice counted since the start, by reason.</summary>
+    public IReadOnlyList<OperatorNotice> Notices()
+    {
+        lock (_gate)
+        {
+            return [.. _notices.Values];
+        }
+    }
 
     public HealthInfo Snapshot()
     {

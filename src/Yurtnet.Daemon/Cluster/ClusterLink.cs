@@ -5,9 +5,10 @@ using Yurtnet.Daemon.State;
 namespace Yurtnet.Daemon.Cluster;
 
 /// <summary>
-/// The cluster link: yurthub's health probe, the Node, peer and pod watches, the pod status outbox and cluster-driven GC,
-/// run in the background, each supervised on its own. Nothing on the CNI path waits for it; a link that cannot start
-/// (a missing CA file) is reported and yurtnetd serves on with what the store knows.
+/// The cluster link: yurthub's health probe, the Node, peer and pod watches, the pod status outbox, cluster-driven GC,
+/// the Node's condition and status annotation and the Events for the operator, run in the background, each supervised
+/// on its own. Nothing on the CNI path waits for it; a link that cannot start (a missing CA file) is reported and
+/// yurtnetd serves on with what the store knows.
 /// </summary>
 internal sealed partial class ClusterLink(
     ClusterOptions options,
@@ -20,6 +21,8 @@ internal sealed partial class ClusterLink(
     PodWatch pods,
     StatusOutbox outbox,
     PodGc gc,
+    NodeStatusReporter report,
+    NodeEvents events,
     TimeProvider time,
     ILogger<ClusterLink> logger) : BackgroundService
 {
@@ -46,7 +49,9 @@ internal sealed partial class ClusterLink(
             SuperviseAsync("peer watch", peers.RunAsync, stoppingToken),
             SuperviseAsync("pod watch", pods.RunAsync, stoppingToken),
             SuperviseAsync("pod status outbox", outbox.RunAsync, stoppingToken),
-            SuperviseAsync("cluster GC", gc.RunAsync, stoppingToken));
+            SuperviseAsync("cluster GC", gc.RunAsync, stoppingToken),
+            SuperviseAsync("node status", report.RunAsync, stoppingToken),
+            SuperviseAsync("node events", events.RunAsync, stoppingToken));
     }
 
     /// <summary>

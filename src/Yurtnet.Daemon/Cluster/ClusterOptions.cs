@@ -10,7 +10,7 @@ internal sealed record ClusterOptions
 {
     /// <summary>The keys of the section.</summary>
     public static readonly string[] Keys =
-        ["nodeName", "server", "caFile", "tokenFile", "kubeconfig", "inCluster", "hubManagement", "watchTimeout", "healthInterval", "gcGrace", "qps", "burst"];
+        ["nodeName", "server", "caFile", "tokenFile", "kubeconfig", "inCluster", "hubManagement", "watchTimeout", "healthInterval", "gcGrace", "qps", "burst", "nodeStatusInterval"];
 
     /// <summary>yurthub's TLS proxy on its dummy interface; <c>http://127.0.0.1:10261</c> is the plain fallback.</summary>
     public static readonly Uri DefaultServer = new("https://169.254.2.1:10268");
@@ -47,6 +47,13 @@ internal sealed record ClusterOptions
     /// undelivered status dropped: room for a watch event still on its way, or a StatefulSet pod being recreated.
     /// </summary>
     public TimeSpan GcGrace { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The least time between two writes of the Node's status that change only its counts (the
+    /// <c>yurtnet.openyurt.io/status</c> annotation): a burst of pods is one write. A flip of NetworkUnavailable is
+    /// written at once.
+    /// </summary>
+    public TimeSpan NodeStatusInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Requests per second to the API (token bucket), watches excepted.</summary>
     public double Qps { get; init; } = 5;
@@ -87,6 +94,7 @@ internal sealed record ClusterOptions
             WatchTimeout = section.Duration("watchTimeout", defaults.WatchTimeout, TimeSpan.FromSeconds(10), TimeSpan.FromHours(1)),
             HealthInterval = section.Duration("healthInterval", defaults.HealthInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             GcGrace = section.Duration("gcGrace", defaults.GcGrace, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7)),
+            NodeStatusInterval = section.Duration("nodeStatusInterval", defaults.NodeStatusInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
             Qps = section.Number("qps", defaults.Qps, 0, 1000, "a number of requests per second"),
             Burst = section.Integer("burst", defaults.Burst, 1, 1000),
         };

@@ -27,6 +27,8 @@ internal static class ClusterServiceCollectionExtensions
         services.AddSingleton<PodWatch>();
         services.AddSingleton<StatusOutbox>();
         services.AddSingleton<PodGc>();
+        services.AddSingleton<NodeStatusReporter>();
+        services.AddSingleton<NodeEvents>();
         services.AddKeyedSingleton(PeerWatch.UserAgent, (_, _) => new ClusterClient(options, PeerWatch.UserAgent));
         services.AddSingleton<PeerWatch>();
         services.AddHostedService<ClusterLink>();

@@ -8,6 +8,9 @@ namespace Yurtnet.Daemon.Cluster;
 /// </summary>
 internal static class KubeObject
 {
+    /// <summary>A time as the API server writes one (RFC 3339, seconds, UTC).</summary>
+    public static string Rfc3339(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
     public static string? Metadata(JsonElement item, string field) =>
         Child(item, "metadata") is { } metadata ? Text(metadata, field) : null;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.State;
 
@@ -11,7 +12,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// every (re)list; a change is logged loudly and applies to new allocations only: existing leases keep their
 /// addresses and are counted in the log.
 /// </summary>
-internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud, ClusterFacts facts, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger<NodeWatch> logger)
+internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud, ClusterFacts facts, LeaseKeeper keeper, HealthModel health, ClusterOptions options, TimeProvider time, ILogger<NodeWatch> logger)
 {
 
     public Task RunAsync(CancellationToken stoppingToken)
@@ -91,6 +92,7 @@ internal sealed partial class NodeWatch(ClusterClient client, CloudHealth cloud,
         var leases = await keeper.SnapshotAsync(cancellationToken);
         var stranded = leases.Count(l => gone.Contains(l.Pool));
         LogChanged(logger, options.NodeName, string.Join(", ", previous.PodCidrs), string.Join(", ", cidrs), stranded);
+        health.Notice(OperatorNotices.PodCidrChanged, "Warning", $"podCIDRs changed from {string.Join(", ", previous.PodCidrs)} to {string.Join(", ", cidrs)}: new pods get addresses from the new range; {stranded} lease(s) keep addresses of the old one until their pods are recreated");
     }
 
     /// <summary><c>spec.podCIDRs</c> (or the older single <c>spec.podCIDR</c>), each checked as a pool.</summary>

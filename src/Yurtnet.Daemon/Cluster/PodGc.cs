@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.State;
 using Yurtnet.Netlink;
@@ -11,7 +12,7 @@ namespace Yurtnet.Daemon.Cluster;
 /// runtimes that never send DEL or CNI GC (a sandbox lost in a crash, a pod deleted while the node was off). Runs
 /// on a local timer and on changes of the pod view; makes no API request of its own.
 /// </summary>
-internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper keeper, ClusterOptions options, TimeProvider time, ILogger<PodGc> logger)
+internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper keeper, HealthModel health, ClusterOptions options, TimeProvider time, ILogger<PodGc> logger)
 {
     private readonly Dictionary<IPAddress, (Lease Lease, DateTimeOffset Since)> _missing = [];
     private readonly HashSet<IPAddress> _reportedLive = [];
@@ -68,6 +69,7 @@ internal sealed partial class PodGc(CloudHealth cloud, PodView view, LeaseKeeper
         {
             _missing.Remove(lease.Ip);
             LogFreed(logger, lease.Ip, lease.PodKey!, lease.State.ToString().ToLowerInvariant(), options.GcGrace);
+            health.Notice(OperatorNotices.AddressReleasedByGc, "Normal", $"released {lease.Ip} ({lease.State.ToString().ToLowerInvariant()} lease) of pod {lease.PodKey}: the API server has not had the pod for {options.GcGrace.TotalMinutes:0.#} min");
         }
     }
 

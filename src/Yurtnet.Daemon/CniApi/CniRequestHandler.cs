@@ -76,6 +76,12 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             : $"ADD refused: the state cannot be made durable: store {ex.Message}"));
     }
 
+    private ErrorResponse Exhausted(ErrorResponse error)
+    {
+        health.Notice(Appliance.OperatorNotices.PoolExhausted, "Warning", error.Message);
+        return Failure(error);
+    }
+
     private ErrorResponse Failure(ErrorResponse error)
     {
         health.RecordFailure($"ADD refused: {error.Message}");
@@ -134,7 +140,7 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
                     return new AllocatedAddress { Address = $"{l.Ip}/{pool.Network.PrefixLength}", Gateway = pool.Gateway.ToString(), Pool = pool.Cidr };
                 }).ToList(),
             },
-            AllocationOutcome.Exhausted e => Failure(Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\"")),
+            AllocationOutcome.Exhausted e => Exhausted(Error(ErrorKind.PoolExhausted, $"no free address in {e.Pools} for network \"{r.Network}\" (pod {r.Pod?.Namespace}/{r.Pod?.Name})")),
             AllocationOutcome.Refused { OfAddress: false } refused => Failure(Error(ErrorKind.InvalidRequest, refused.Reason)),
             AllocationOutcome.Refused refused => Failure(Error(ErrorKind.InvalidRequest, $"{r.RequestedFrom ?? $"pod annotation {Yurtnet.Protocol.Annotations.RequestedIp}"}: {refused.Reason}")),
             _ => Error(ErrorKind.Internal, "unexpected allocation outcome"),

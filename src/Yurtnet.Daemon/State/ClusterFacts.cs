@@ -10,6 +10,7 @@ internal sealed class ClusterFacts(StateStore store) : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private NodeFacts? _node = NodeFacts.FromDocument(store.LoadFact(NodeFacts.Id));
     private CloudRecord? _cloud = CloudRecord.FromDocument(store.LoadFact(CloudRecord.Id));
+    private NodeConditionRecord? _nodeCondition = NodeConditionRecord.FromDocument(store.LoadFact(NodeConditionRecord.Id));
     private IReadOnlyList<StoredPeer> _peers = LoadPeers(store);
 
     /// <summary>Raised after the node's facts changed (outside any lock).</summary>
@@ -23,6 +24,9 @@ internal sealed class ClusterFacts(StateStore store) : IDisposable
 
     /// <summary>The cloud state last recorded, or null.</summary>
     public CloudRecord? Cloud => Volatile.Read(ref _cloud);
+
+    /// <summary>The Node's NetworkUnavailable condition as last decided, or null before the first decision.</summary>
+    public NodeConditionRecord? NodeCondition => Volatile.Read(ref _nodeCondition);
 
     /// <summary>Records what the cluster says about the node; durable on return. Returns the facts it replaced.</summary>
     public async Task<NodeFacts?> SaveNodeAsync(NodeFacts facts, CancellationToken cancellationToken)
@@ -84,6 +88,22 @@ internal sealed class ClusterFacts(StateStore store) : IDisposable
         {
             await store.ApplyAsync([record.ToDocument()], cancellationToken);
             Volatile.Write(ref _cloud, record);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Remembers a new decision about the Node's condition; durable on return.</summary>
+    public async Task SaveNodeConditionAsync(NodeConditionRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            await store.ApplyAsync([record.ToDocument()], cancellationToken);
+            Volatile.Write(ref _nodeCondition, record);
         }
         finally
         {

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Peers;
+using Yurtnet.Daemon.State;
+
+namespace Yurtnet.Daemon.Cluster;
+
+/// <summary>
+/// Keeps the Node's word about the pod network true (<see cref="NodeReport"/>): one strategic merge patch of the
+/// status subresource (the condition and the annotation), sent only while the cloud is online and counted only when
+/// the answer shows it: offline, yurthub answers 200 with its cached Node, and that is retried, not believed. The
+/// latest report wins; a flip of the condition is written at once, counts at most every <c>nodeStatusInterval</c>, and
+/// every request goes through the client's token bucket. The condition's decision and its time are in the store, so
+/// a change decided offline (or before a restart) keeps its <c>lastTransitionTime</c> and is the one written later.
+/// </summary>
+internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHealth cloud, ClusterFacts facts, LeaseKeeper keeper, PeerNetwork peers, HealthModel health, ClusterOptions options, TimeProvider time, ILogger<NodeStatusReporter> logger) : IDisposable
+{
+    /// <summary>How often the local state is looked at for a change: in memory, no request unless the report changed.</summary>
+    internal static readonly TimeSpan Recheck = TimeSpan.FromSeconds(2);
+
+    private static readonly string Version = typeof(NodeStatusReporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Backoff _backoff = new(Random.Shared);
+    private NodeReport? _delivered;
+    private DateTimeOffset _deliveredAt;
+    private DateTimeOffset? _undurableSince;
+
+    /// <summary>Reports the API server showed, for tests and status.</summary>
+    public long Delivered { get; private set; }
+
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        cloud.Changed += OnCloudChanged;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var report = await ComposeAsync(stoppingToken);
+                var since = await DecidedSinceAsync(report, stoppingToken);
+                if (cloud.State == CloudState.Online && Due(report) && !await SendAsync(report, since, stoppingToken))
+                {
+                    await Task.Delay(_backoff.Next(), time, stoppingToken);
+                    continue;
+                }
+
+                await _wake.WaitAsync(Recheck, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            cloud.Changed -= OnCloudChanged;
+        }
+    }
+
+    public void Dispose() => _wake.Dispose();
+
+    private async Task<NodeReport> ComposeAsync(CancellationToken cancellationToken) =>
+        NodeReport.From(health.Snapshot(), await keeper.SnapshotAsync(cancellationToken), facts.Node?.PodCidrs ?? [], peers.Snapshot(), Version);
+
+    /// <summary>A report is due when nothing was delivered since the start, the condition flipped, or its counts changed and the interval passed.</summary>
+    private bool Due(NodeReport report) =>
+        _delivered is null || !report.SameCondition(_delivered) || (report != _delivered && time.GetUtcNow() - _deliveredAt >= options.NodeStatusInterval);
+
+    /// <summary>
+    /// When the condition took its current value: the stored decision's time while it stands, now for a new one, kept
+    /// durably. A store that cannot be written (the very reason the network is unavailable, often) keeps it in memory.
+    /// </summary>
+    private async Task<DateTimeOffset> DecidedSinceAsync(NodeReport report, CancellationToken cancellationToken)
+    {
+        if (facts.NodeCondition is { } stored && stored.Unavailable == report.Unavailable && stored.Reason == report.Reason)
+        {
+            _undurableSince = null;
+            return stored.Since;
+        }
+
+        var since = _undurableSince ?? time.GetUtcNow();
+        try
+        {
+            await facts.SaveNodeConditionAsync(new NodeConditionRecord(report.Unavailable, report.Reason, since), cancellationToken);
+            _undurableSince = null;
+            LogDecided(logger, report.Unavailable ? "True" : "False", report.Reason, report.Message);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or StoreUnavailableException)
+        {
+            _undurableSince = since;
+        }
+
+        return since;
+    }
+
+    private async Task<bool> SendAsync(NodeReport report, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var path = $"api/v1/nodes/{Uri.EscapeDataString(options.NodeName)}/status";
+        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(client.BaseUri, path)) { Content = new ByteArrayContent(report.Patch(since, time.GetUtcNow())) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/strategic-merge-patch+json");
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            cloud.ReportFailure($"PATCH {path}: {ex.Message}");
+            return false;
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            switch (response.StatusCode)
+            {
+                case HttpStatusCode.OK when Shows(body, report):
+                    cloud.ReportLive();
+                    (_delivered, _deliveredAt) = (report, time.GetUtcNow());
+                    Delivered++;
+                    _backoff.Reset();
+                    LogWritten(logger, options.NodeName, report.Unavailable ? "True" : "False", report.Reason);
+                    return true;
+                case HttpStatusCode.OK:
+                    LogNotApplied(logger, options.NodeName);
+                    return false;
+                case HttpStatusCode.Unauthorized:
+                    cloud.ReportUnauthorized($"PATCH {path}");
+                    return false;
+                case HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.InternalServerError:
+                    cloud.ReportFailure($"PATCH {path}: {(int)response.StatusCode}");
+                    return false;
+                default:
+                    LogRefused(logger, options.NodeName, (int)response.StatusCode, body.Length > 300 ? body[..300] : body);
+                    return false;
+            }
+        }
+    }
+
+    private static bool Shows(string body, NodeReport report)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return report.ShownBy(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private void OnCloudChanged(CloudState state, string detail, DateTimeOffset since)
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+}
