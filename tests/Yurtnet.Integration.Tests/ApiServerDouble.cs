@@ -48,6 +48,9 @@ public sealed class ApiServerDouble : IAsyncDisposable
     private ApiMode _mode = ApiMode.Online;
     private int _unauthorizedBurst;
     private int _patchesApplied;
+    private int _nodeStatusPatchesApplied;
+    private readonly Dictionary<string, JsonObject> _kubeEvents = [];
+    private Dictionary<string, JsonObject> _cachedKubeEvents = [];
     private readonly List<(long Version, string Type, string Kind, JsonObject Object)> _events = [];
     private readonly Dictionary<long, JsonObject> _before = [];
     private readonly ConcurrentQueue<ApiRequest> _requests = new();
@@ -99,6 +102,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
                 {
                     _cachedPods = _pods.ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone());
                     _cachedNodes = _nodes.ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone());
+                    _cachedKubeEvents = _kubeEvents.ToDictionary(p => p.Key, p => (JsonObject)p.Value.DeepClone());
                 }
 
                 _mode = value;
@@ -429,6 +433,22 @@ public sealed class ApiServerDouble : IAsyncDisposable
             return;
         }
 
+        if (request.Method == "PATCH" && request.Path.Value!.Split('/') is [_, "api", "v1", "nodes", var node, "status"])
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body);
+            var (code, answer) = PatchNodeStatus(node, request.ContentType, body.RootElement);
+            await JsonAsync(context, code, answer);
+            return;
+        }
+
+        if (request.Path.Value!.Split('/') is [_, "api", "v1", "namespaces", var eventNs, "events", ..] parts && request.Method is "POST" or "PATCH")
+        {
+            using var body = await JsonDocument.ParseAsync(request.Body);
+            var (code, answer) = request.Method == "POST" ? CreateEvent(eventNs, body.RootElement) : PatchEvent(eventNs, parts.Length > 6 ? parts[6] : "", body.RootElement);
+            await JsonAsync(context, code, answer);
+            return;
+        }
+
         await StatusAsync(context, HttpStatusCode.NotFound, $"the double does not serve {request.Method} {request.Path}");
     }
 
@@ -476,6 +496,146 @@ public sealed class ApiServerDouble : IAsyncDisposable
         }
 
         (HttpStatusCode, JsonNode) NotFound() => Status(HttpStatusCode.NotFound, $"pods \"{key[(key.IndexOf('/', StringComparison.Ordinal) + 1)..]}\" not found");
+    }
+
+    /// <summary>
+    /// What kube-apiserver answers a strategic merge patch of a Node's status subresource: annotations merged,
+    /// conditions merged by type. Offline, yurthub answers with its cached Node, the patch not applied.
+    /// </summary>
+    private (HttpStatusCode Code, JsonNode Answer) PatchNodeStatus(string name, string? contentType, JsonElement patch)
+    {
+        lock (_gate)
+        {
+            if (Mode == ApiMode.Offline)
+            {
+                return _cachedNodes.TryGetValue(name, out var cached) ? (HttpStatusCode.OK, cached.DeepClone()) : Status(HttpStatusCode.NotFound, $"nodes \"{name}\" not found");
+            }
+
+            if (contentType != "application/strategic-merge-patch+json")
+            {
+                return Status(HttpStatusCode.UnsupportedMediaType, $"unsupported patch type {contentType}");
+            }
+
+            if (!_nodes.TryGetValue(name, out var node))
+            {
+                return Status(HttpStatusCode.NotFound, $"nodes \"{name}\" not found");
+            }
+
+            var changes = JsonNode.Parse(patch.GetRawText())!.AsObject();
+            if (changes["metadata"]?["annotations"] is JsonObject annotations)
+            {
+                var target = node["metadata"]!.AsObject()["annotations"] as JsonObject ?? new JsonObject();
+                node["metadata"]!["annotations"] = target;
+                MergePatch(target, annotations);
+            }
+
+            var status = node["status"]!.AsObject();
+            foreach (var condition in changes["status"]?["conditions"]?.AsArray() ?? [])
+            {
+                var list = status["conditions"] as JsonArray ?? new JsonArray();
+                status["conditions"] = list;
+                var type = condition!["type"]!.GetValue<string>();
+                var existing = list.OfType<JsonObject>().FirstOrDefault(c => c["type"]?.GetValue<string>() == type);
+                if (existing is null)
+                {
+                    list.Add(condition.DeepClone());
+                }
+                else
+                {
+                    MergePatch(existing, condition.AsObject());
+                }
+            }
+
+            var version = ++_version;
+            node["metadata"]!["resourceVersion"] = Rv(version);
+            _events.Add((version, "MODIFIED", "nodes", (JsonObject)node.DeepClone()));
+            Interlocked.Increment(ref _nodeStatusPatchesApplied);
+            Pulse();
+            return (HttpStatusCode.OK, node.DeepClone());
+        }
+    }
+
+    private (HttpStatusCode Code, JsonNode Answer) CreateEvent(string ns, JsonElement body)
+    {
+        lock (_gate)
+        {
+            var item = JsonNode.Parse(body.GetRawText())!.AsObject();
+            var name = item["metadata"]?["name"]?.GetValue<string>() ?? "";
+            if (_kubeEvents.ContainsKey($"{ns}/{name}"))
+            {
+                return Status(HttpStatusCode.Conflict, $"events \"{name}\" already exists");
+            }
+
+            item["metadata"]!["uid"] = Guid.NewGuid().ToString();
+            item["metadata"]!["resourceVersion"] = Rv(++_version);
+            _kubeEvents[$"{ns}/{name}"] = item;
+            return (HttpStatusCode.Created, item.DeepClone());
+        }
+    }
+
+    private (HttpStatusCode Code, JsonNode Answer) PatchEvent(string ns, string name, JsonElement patch)
+    {
+        lock (_gate)
+        {
+            if (Mode == ApiMode.Offline)
+            {
+                // yurthub caches the answers to a cache agent's writes: the event as it was, the patch not applied.
+                return _cachedKubeEvents.TryGetValue($"{ns}/{name}", out var cached) ? (HttpStatusCode.OK, cached.DeepClone()) : Status(HttpStatusCode.NotFound, $"events \"{name}\" not found");
+            }
+
+            if (!_kubeEvents.TryGetValue($"{ns}/{name}", out var item))
+            {
+                return Status(HttpStatusCode.NotFound, $"events \"{name}\" not found");
+            }
+
+            MergePatch(item, JsonNode.Parse(patch.GetRawText())!.AsObject());
+            item["metadata"]!["resourceVersion"] = Rv(++_version);
+            return (HttpStatusCode.OK, item.DeepClone());
+        }
+    }
+
+    /// <summary>Status patches of Nodes applied by the "API server" (online).</summary>
+    public int NodeStatusPatchesApplied => Volatile.Read(ref _nodeStatusPatchesApplied);
+
+    /// <summary>A condition of a Node in the cloud, or null.</summary>
+    public JsonObject? NodeCondition(string node, string type)
+    {
+        lock (_gate)
+        {
+            return _nodes.TryGetValue(node, out var n) && n["status"]?["conditions"] is JsonArray list
+                ? list.OfType<JsonObject>().FirstOrDefault(c => c["type"]?.GetValue<string>() == type)?.DeepClone().AsObject()
+                : null;
+        }
+    }
+
+    /// <summary>An annotation of a Node in the cloud, or null.</summary>
+    public string? NodeAnnotation(string node, string annotation)
+    {
+        lock (_gate)
+        {
+            return _nodes.TryGetValue(node, out var n) ? n["metadata"]?["annotations"]?[annotation]?.GetValue<string>() : null;
+        }
+    }
+
+    /// <summary>The Events the "API server" stored, by namespace/name.</summary>
+    public IReadOnlyDictionary<string, JsonObject> KubeEvents
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _kubeEvents.ToDictionary(e => e.Key, e => e.Value.DeepClone().AsObject());
+            }
+        }
+    }
+
+    /// <summary>Events expire (the API server keeps them an hour).</summary>
+    public void ExpireEvents()
+    {
+        lock (_gate)
+        {
+            _kubeEvents.Clear();
+        }
     }
 
     /// <summary>RFC 7386 JSON merge patch.</summary>
