@@ -8,7 +8,8 @@ public sealed class NodePoolNetworkTests
     public async Task Pods_on_three_gateways_reach_each_other_both_ways_over_ipv4_and_ipv6_with_their_own_addresses_host_gw_on_the_lan_and_vxlan_across_the_router()
     {
         await using var site = new NodePoolSite();
-        await site.StartStaticAsync();
+        var textfiles = Directory.CreateTempSubdirectory("yurtnet-site-metrics-").FullName;
+        await site.StartStaticAsync(textfiles: textfiles);
         var a = site.AddPod(site["a"], "pa");
         var b = site.AddPod(site["b"], "pb");
         var c = site.AddPod(site["c"], "pc");
@@ -34,6 +35,14 @@ public sealed class NodePoolNetworkTests
         Assert.Contains("10.201.2.0/24 via 192.168.77.12 dev uplink", routes, StringComparison.Ordinal);
         Assert.Contains("10.201.3.0/24 via 10.201.3.0 dev yurtnet.vxlan onlink", routes, StringComparison.Ordinal);
         Assert.Contains("0e:79:c0:a8:4e:0d dst 192.168.78.13 self permanent", NodePoolSite.Exec(site["a"].Netns, "bridge", "fdb", "show", "dev", "yurtnet.vxlan"), StringComparison.Ordinal);
+
+        // The fleet's view of the same: the metrics textfile counts the peers by mode, as status does.
+        var textfile = Path.Combine(textfiles, "a", "yurtnet.prom");
+        Assert.True(await Eventually.WaitForAsync(() => File.Exists(textfile) && File.ReadAllText(textfile).Contains("yurtnet_peers{mode=\"vxlan\"} 1\n", StringComparison.Ordinal)), File.Exists(textfile) ? File.ReadAllText(textfile) : "no textfile");
+        Assert.Contains("yurtnet_peers{mode=\"hostgw\"} 1\n", File.ReadAllText(textfile), StringComparison.Ordinal);
+        Assert.DoesNotContain("yurtnet_peers{mode=\"none\"}", File.ReadAllText(textfile), StringComparison.Ordinal);
+        Assert.Equal(2, site["a"].Daemon!.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest()).PeersRouted);
+        Directory.Delete(textfiles, recursive: true);
     }
 
     [RootFact]

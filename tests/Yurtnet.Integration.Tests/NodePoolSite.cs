@@ -102,8 +102,11 @@ internal sealed class NodePoolSite : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts every gateway's yurtnetd with the others as static peers.</summary>
-    public async Task StartStaticAsync(string resync = "1s", string? nonMasqueradeCidr = null)
+    /// <summary>
+    /// Starts every gateway's yurtnetd with the others as static peers; with <paramref name="textfiles"/>, each writes
+    /// its metrics every second into <c>TEXTFILES/NAME/yurtnet.prom</c> (a listener would be inside its namespace).
+    /// </summary>
+    public async Task StartStaticAsync(string resync = "1s", string? nonMasqueradeCidr = null, string? textfiles = null)
     {
         foreach (var gw in Gateways)
         {
@@ -125,7 +128,14 @@ internal sealed class NodePoolSite : IAsyncDisposable
                 nodePool["nonMasqueradeCidrs"] = new JsonArray(nonMasqueradeCidr);
             }
 
-            gw.Daemon = new DaemonProcess($", \"nodePool\": {nodePool.ToJsonString()}");
+            var metrics = "";
+            if (textfiles is not null)
+            {
+                Directory.CreateDirectory(Path.Combine(textfiles, gw.Name));
+                metrics = $", \"metrics\": {{ \"textfileDir\": \"{Path.Combine(textfiles, gw.Name)}\", \"textfileInterval\": \"1s\" }}";
+            }
+
+            gw.Daemon = new DaemonProcess($", \"nodePool\": {nodePool.ToJsonString()}{metrics}");
             await gw.Daemon.StartInNetnsAsync(gw.Netns.Name);
         }
     }

@@ -17,7 +17,7 @@ internal sealed record MetricsOptions
     /// <summary>The keys of the section.</summary>
     public static readonly string[] SectionKeys = ["listen", "textfileDir", "textfileInterval"];
 
-    /// <summary>The address and port to serve <c>/metrics</c> on, or null for no listener.</summary>
+    /// <summary>The address and port to serve <c>/metrics</c> on (a port alone: loopback), or null for no listener.</summary>
     public IPEndPoint? Listen { get; init; }
 
     /// <summary>node_exporter's textfile directory, where <c>yurtnet.prom</c> is written; null for none.</summary>
@@ -58,13 +58,19 @@ internal sealed record MetricsOptions
             return null;
         }
 
+        // A port alone is loopback: nothing is served beyond the box unless an address says so.
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= IPEndPoint.MaxPort)
+        {
+            return new IPEndPoint(IPAddress.Loopback, port);
+        }
+
         // Without a port (127.0.0.1, ::1) the parse gives port 0.
         if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0)
         {
             return endpoint;
         }
 
-        section.Problem("listen", string.Create(CultureInfo.InvariantCulture, $"\"{text}\" must be ADDRESS:PORT with an IP address, e.g. 127.0.0.1:9464 (loopback only), [::1]:9464, or 0.0.0.0:9464 for every address"));
+        section.Problem("listen", string.Create(CultureInfo.InvariantCulture, $"\"{text}\" must be a port (served on loopback only) or ADDRESS:PORT with an IP address, e.g. 9464 or 127.0.0.1:9464, [::1]:9464, or 0.0.0.0:9464 for every address"));
         return null;
     }
 }

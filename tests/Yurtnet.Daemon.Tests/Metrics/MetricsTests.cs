@@ -29,6 +29,7 @@ public sealed partial class MetricsTests
     }
 
     [Theory]
+    [InlineData("9464", "127.0.0.1", 9464)]
     [InlineData("127.0.0.1:9464", "127.0.0.1", 9464)]
     [InlineData("[::1]:9464", "::1", 9464)]
     [InlineData("0.0.0.0:19464", "0.0.0.0", 19464)]
@@ -42,7 +43,7 @@ public sealed partial class MetricsTests
     }
 
     [Theory]
-    [InlineData("9464")]
+    [InlineData("0")]
     [InlineData("127.0.0.1")]
     [InlineData("localhost:9464")]
     [InlineData("127.0.0.1:70000")]
