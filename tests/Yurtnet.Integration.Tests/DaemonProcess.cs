@@ -68,6 +68,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
         await WaitForSocketAsync();
     }
 
+    /// <summary>Starts yurtnetd with the unit's <c>UMask=0077</c>: files it makes are its own unless it says otherwise.</summary>
+    public async Task StartWithUnitUmaskAsync()
+    {
+        Launch(new ProcessStartInfo("sh", ["-c", "umask 0077 && exec \"$0\" --config \"$1\"", Binaries.Daemon, ConfigPath]), null);
+        await WaitForSocketAsync();
+    }
+
     /// <summary>
     /// Socket activation as systemd does it: systemd-socket-activate listens on the socket now and starts yurtnetd,
     /// passing the listening fd, when the first connection arrives.

@@ -13,10 +13,14 @@ public sealed class MetricsTests
     {
         var port = FreePort();
         var textfiles = Directory.CreateTempSubdirectory("yurtnet-textfile-").FullName;
+
+        // As Debian's /var/lib/prometheus/node-exporter: root's, 0755.
+        File.SetUnixFileMode(textfiles, (UnixFileMode)0b111_101_101);
         var textfile = Path.Combine(textfiles, "yurtnet.prom");
         try
         {
-            await using var daemon = await DaemonProcess.StartAsync($", \"metrics\": {{ \"listen\": \"127.0.0.1:{port}\", \"textfileDir\": \"{textfiles}\", \"textfileInterval\": \"1s\" }}");
+            await using var daemon = new DaemonProcess($", \"metrics\": {{ \"listen\": \"127.0.0.1:{port}\", \"textfileDir\": \"{textfiles}\", \"textfileInterval\": \"1s\" }}");
+            await daemon.StartWithUnitUmaskAsync();
             using var network = new TestNetwork(daemon, "v4");
             var pods = Enumerable.Range(0, 3).Select(_ => new TestNetns()).ToList();
             try
@@ -44,6 +48,11 @@ public sealed class MetricsTests
                 var written = File.ReadAllText(textfile);
                 AssertMatchesStatus(status, written);
                 Assert.Equal(3, Sample(written, "yurtnet_cni_operations_total", "verb=\"ADD\",result=\"ok\""));
+
+                // node_exporter reads it as its own user (Debian's as prometheus), though yurtnetd runs with UMask=0077.
+                var read = TestNetns.Run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", textfile);
+                Assert.True(read.Code == 0, read.Output);
+                Assert.Contains("yurtnet_leases", read.Output, StringComparison.Ordinal);
 
                 daemon.Stop();
                 Assert.False(File.Exists(textfile), "a stopped yurtnetd's numbers must not look current");
@@ -78,16 +87,24 @@ public sealed class MetricsTests
     }
 
     [RootFact]
-    public async Task Metrics_listen_on_loopback_only_by_the_address_given()
+    public async Task Metrics_listen_given_a_port_alone_is_loopback_only_and_answers_to_localhost()
     {
         var port = FreePort();
-        await using var daemon = await DaemonProcess.StartAsync($", \"metrics\": {{ \"listen\": \"127.0.0.1:{port}\" }}");
+        await using var daemon = await DaemonProcess.StartAsync($", \"metrics\": {{ \"listen\": \"{port}\" }}");
         Assert.True(await daemon.WaitForLogAsync($"metrics served on http://127.0.0.1:{port}/metrics"), daemon.Log);
 
-        var listening = TestNetns.Run("ss", "-tlnH", "sport", $"= :{port}").Output;
+        var listening = TestNetns.Run("ss", "-tlnH", "sport", $"= :{port}").Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using var http = new HttpClient();
+        using var byName = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{port}/metrics"));
+        byName.Headers.Host = $"localhost:{port}";
+        using var answer = await http.SendAsync(byName);
+        using var elsewhere = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/other"));
 
-        var line = Assert.Single(listening.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
+        Assert.NotEmpty(listening);
+        Assert.All(listening, line => Assert.Matches($@"\s(127\.0\.0\.1|\[::1\]):{port}\s", line));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Contains("yurtnet_build_info", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, elsewhere.StatusCode);
     }
 
     private static void AssertMatchesStatus(JsonElement status, string metrics)

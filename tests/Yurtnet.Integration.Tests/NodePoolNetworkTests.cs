@@ -9,6 +9,7 @@ public sealed class NodePoolNetworkTests
     {
         await using var site = new NodePoolSite();
         var textfiles = Directory.CreateTempSubdirectory("yurtnet-site-metrics-").FullName;
+        using var removeTextfiles = new TemporaryDirectory(textfiles);
         await site.StartStaticAsync(textfiles: textfiles);
         var a = site.AddPod(site["a"], "pa");
         var b = site.AddPod(site["b"], "pb");
@@ -42,7 +43,12 @@ public sealed class NodePoolNetworkTests
         Assert.Contains("yurtnet_peers{mode=\"hostgw\"} 1\n", File.ReadAllText(textfile), StringComparison.Ordinal);
         Assert.DoesNotContain("yurtnet_peers{mode=\"none\"}", File.ReadAllText(textfile), StringComparison.Ordinal);
         Assert.Equal(2, site["a"].Daemon!.Ask<Yurtnet.Protocol.StatusResponse>(new Yurtnet.Protocol.StatusRequest()).PeersRouted);
-        Directory.Delete(textfiles, recursive: true);
+    }
+
+    /// <summary>Removes a directory when the test ends, however it ends.</summary>
+    private sealed class TemporaryDirectory(string path) : IDisposable
+    {
+        public void Dispose() => Directory.Delete(path, recursive: true);
     }
 
     [RootFact]

@@ -60,6 +60,21 @@ internal sealed partial class CloudHealth
     }
 
     /// <summary>
+    /// Online on this run's evidence, not on a state remembered from before a restart: what a write to the cloud waits
+    /// for (the remembered state is shown, but a write then would meet yurthub's cache as often as the cloud).
+    /// </summary>
+    public bool OnlineNow
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _state == CloudState.Online && _evidenced;
+            }
+        }
+    }
+
+    /// <summary>
     /// The last moment the cloud was known online from this run's evidence: now while it is, the moment it stopped
     /// being after that, null when it never was since the start (a state remembered from before a restart is no
     /// evidence).

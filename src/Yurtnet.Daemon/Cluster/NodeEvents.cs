@@ -23,11 +23,15 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
 
     private static readonly TimeSpan IdleRecheck = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long an Event the API server refused waits before it is tried again.</summary>
+    private static readonly TimeSpan RefusedRetry = TimeSpan.FromMinutes(5);
+
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Backoff _backoff = new(Random.Shared);
 
     /// <summary>Per reason: the Event's name and the count the API server has.</summary>
     private readonly Dictionary<string, (string Name, int Count)> _sent = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _refusedUntil = new(StringComparer.Ordinal);
     private readonly string _run = time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture);
     private int _generation;
 
@@ -50,7 +54,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (cloud.State == CloudState.Online && !await PassAsync(stoppingToken))
+                if (cloud.OnlineNow && !await PassAsync(stoppingToken))
                 {
                     await Task.Delay(_backoff.Next(), time, stoppingToken);
                     continue;
@@ -82,7 +86,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
                 _sent[notice.Reason] = sent = (NewName(notice.Reason), NotCreated);
             }
 
-            if (sent.Count >= notice.Count)
+            if (sent.Count >= notice.Count || (_refusedUntil.TryGetValue(notice.Reason, out var until) && time.GetUtcNow() < until))
             {
                 continue;
             }
@@ -90,10 +94,16 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
             var outcome = sent.Count == NotCreated ? await CreateAsync(sent.Name, notice, cancellationToken) : await UpdateAsync(sent.Name, notice, cancellationToken);
             if (outcome == Outcome.Gone)
             {
-                // Expired (the API server keeps Events an hour) or deleted: a new one with the whole count.
-                var name = NewName(notice.Reason);
-                _sent[notice.Reason] = (name, NotCreated);
-                outcome = await CreateAsync(name, notice, cancellationToken);
+                // Expired (the API server keeps Events an hour) or deleted: a new one with the whole count. The old
+                // name stays until the new one is made, so a failed attempt leaves nothing half-renamed.
+                outcome = await CreateAsync(NewName(notice.Reason), notice, cancellationToken);
+            }
+
+            if (outcome == Outcome.Refused)
+            {
+                // This one Event is refused (RBAC, validation): logged, tried again in a while, and the others still go.
+                _refusedUntil[notice.Reason] = time.GetUtcNow() + RefusedRetry;
+                continue;
             }
 
             if (outcome != Outcome.Sent)
@@ -177,7 +187,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
                     return Outcome.Failed;
                 default:
                     LogRefused(logger, notice.Reason, (int)response.StatusCode, answer.Length > 300 ? answer[..300] : answer);
-                    return Outcome.Failed;
+                    return Outcome.Refused;
             }
         }
     }
@@ -270,5 +280,6 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
         Failed,
         Exists,
         Gone,
+        Refused,
     }
 }

@@ -18,12 +18,12 @@ internal sealed record NodeReport(bool Unavailable, string Reason, string Messag
     public static NodeReport From(HealthInfo health, IReadOnlyList<Lease> leases, IReadOnlyList<string> nodePools, IReadOnlyList<PeerInfo> peers, string version)
     {
         ArgumentNullException.ThrowIfNull(health);
+        // The health model's CNI state is "starting", "ready", or "not ready" because of the store.
         var (unavailable, reason, message) = health.Cni switch
         {
             "ready" => (false, "YurtnetIsUp", "yurtnet serves the pod network"),
             "starting" => (true, "YurtnetStarting", "yurtnetd is starting"),
-            _ when health.Store != "ok" => (true, "YurtnetStoreUnavailable", $"yurtnetd cannot make pod addresses durable, new pods get none: store {health.Store}"),
-            var cni => (true, "YurtnetNotReady", $"yurtnetd: {cni}"),
+            _ => (true, "YurtnetStoreUnavailable", $"yurtnetd cannot make pod addresses durable, new pods get none: store {health.Store}"),
         };
         return new NodeReport(unavailable, reason, message, Summarize(health, leases, nodePools, peers, version));
     }
@@ -62,10 +62,11 @@ internal sealed record NodeReport(bool Unavailable, string Reason, string Messag
     }
 
     /// <summary>
-    /// Whether a Node object shows this report: the annotation and the condition's status, reason and message. Offline,
-    /// yurthub answers a PATCH with 200 and its cached, unchanged Node: that is not a delivery.
+    /// Whether a Node object shows this report as written at <paramref name="heartbeat"/>: the annotation and the
+    /// condition's status, reason, message and heartbeat. Offline, yurthub answers a PATCH with 200 and its cached,
+    /// unchanged Node: that is not a delivery, even when the cache holds the same report from an earlier write.
     /// </summary>
-    public bool ShownBy(JsonElement node)
+    public bool ShownBy(JsonElement node, DateTimeOffset heartbeat)
     {
         if (KubeObject.Annotation(node, Annotation) != Summary
             || !node.TryGetProperty("status", out var status) || !status.TryGetProperty("conditions", out var conditions) || conditions.ValueKind != JsonValueKind.Array)
@@ -73,8 +74,10 @@ internal sealed record NodeReport(bool Unavailable, string Reason, string Messag
             return false;
         }
 
+        // The heartbeat is the time of this very write: a Node cached before it cannot show it.
         return conditions.EnumerateArray().Any(c =>
-            Text(c, "type") == ConditionType && Text(c, "status") == (Unavailable ? "True" : "False") && Text(c, "reason") == Reason && Text(c, "message") == Message);
+            Text(c, "type") == ConditionType && Text(c, "status") == (Unavailable ? "True" : "False") && Text(c, "reason") == Reason && Text(c, "message") == Message
+            && Text(c, "lastHeartbeatTime") == KubeObject.Rfc3339(heartbeat));
     }
 
     private static string? Text(JsonElement element, string name) =>

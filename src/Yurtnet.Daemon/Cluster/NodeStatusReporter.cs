@@ -20,7 +20,10 @@ namespace Yurtnet.Daemon.Cluster;
 internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHealth cloud, ClusterFacts facts, LeaseKeeper keeper, PeerNetwork peers, HealthModel health, ClusterOptions options, TimeProvider time, ILogger<NodeStatusReporter> logger) : IDisposable
 {
     /// <summary>How often the local state is looked at for a change: in memory, no request unless the report changed.</summary>
-    internal static readonly TimeSpan Recheck = TimeSpan.FromSeconds(2);
+    internal static readonly TimeSpan Recheck = TimeSpan.FromSeconds(5);
+
+    /// <summary>The least time between two writes, also of condition flips (a card hovering at full): 10 s, or less with a shorter interval.</summary>
+    private TimeSpan MinimumGap => options.NodeStatusInterval < TimeSpan.FromSeconds(10) ? options.NodeStatusInterval : TimeSpan.FromSeconds(10);
 
     private static readonly string Version = typeof(NodeStatusReporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
 
@@ -29,6 +32,7 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     private NodeReport? _delivered;
     private DateTimeOffset _deliveredAt;
     private DateTimeOffset? _undurableSince;
+    private bool _undurableUnavailable;
 
     /// <summary>Reports the API server showed, for tests and status.</summary>
     public long Delivered { get; private set; }
@@ -40,12 +44,16 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var report = await ComposeAsync(stoppingToken);
-                var since = await DecidedSinceAsync(report, stoppingToken);
-                if (cloud.State == CloudState.Online && Due(report) && !await SendAsync(report, since, stoppingToken))
+                // Nothing is decided before the socket serves: "starting" for a moment at each restart is no news.
+                if (health.Serving)
                 {
-                    await Task.Delay(_backoff.Next(), time, stoppingToken);
-                    continue;
+                    var report = await ComposeAsync(stoppingToken);
+                    var since = await DecidedSinceAsync(report, stoppingToken);
+                    if (cloud.OnlineNow && Due(report) && !await SendAsync(report, since, stoppingToken))
+                    {
+                        await Task.Delay(_backoff.Next(), time, stoppingToken);
+                        continue;
+                    }
                 }
 
                 await _wake.WaitAsync(Recheck, stoppingToken);
@@ -65,9 +73,20 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     private async Task<NodeReport> ComposeAsync(CancellationToken cancellationToken) =>
         NodeReport.From(health.Snapshot(), await keeper.SnapshotAsync(cancellationToken), facts.Node?.PodCidrs ?? [], peers.Snapshot(), Version);
 
-    /// <summary>A report is due when nothing was delivered since the start, the condition flipped, or its counts changed and the interval passed.</summary>
-    private bool Due(NodeReport report) =>
-        _delivered is null || !report.SameCondition(_delivered) || (report != _delivered && time.GetUtcNow() - _deliveredAt >= options.NodeStatusInterval);
+    /// <summary>
+    /// A report is due when nothing was delivered since the start; when the condition changed (and the last write is
+    /// <see cref="MinimumGap"/> old); or when only its counts or message changed and the interval passed.
+    /// </summary>
+    private bool Due(NodeReport report)
+    {
+        if (_delivered is null)
+        {
+            return true;
+        }
+
+        var age = time.GetUtcNow() - _deliveredAt;
+        return report.SameCondition(_delivered) ? report != _delivered && age >= options.NodeStatusInterval : age >= MinimumGap;
+    }
 
     /// <summary>
     /// When the condition took its current value: the stored decision's time while it stands, now for a new one, kept
@@ -75,18 +94,30 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     /// </summary>
     private async Task<DateTimeOffset> DecidedSinceAsync(NodeReport report, CancellationToken cancellationToken)
     {
-        if (facts.NodeCondition is { } stored && stored.Unavailable == report.Unavailable && stored.Reason == report.Reason)
+        // A condition's transition is a change of its status; a new reason within the same status is not one.
+        if (facts.NodeCondition is { } stored && stored.Unavailable == report.Unavailable)
         {
             _undurableSince = null;
             return stored.Since;
         }
 
-        var since = _undurableSince ?? time.GetUtcNow();
+        if (_undurableSince is { } kept && _undurableUnavailable == report.Unavailable && health.Snapshot().Store != "ok")
+        {
+            // The store cannot take it now: no write is tried (each would reopen the database) until it can.
+            return kept;
+        }
+
+        var since = _undurableUnavailable == report.Unavailable && _undurableSince is { } earlier ? earlier : time.GetUtcNow();
+        if (_undurableSince is null || _undurableUnavailable != report.Unavailable)
+        {
+            LogDecided(logger, report.Unavailable ? "True" : "False", report.Reason, report.Message);
+        }
+
+        _undurableUnavailable = report.Unavailable;
         try
         {
             await facts.SaveNodeConditionAsync(new NodeConditionRecord(report.Unavailable, report.Reason, since), cancellationToken);
             _undurableSince = null;
-            LogDecided(logger, report.Unavailable ? "True" : "False", report.Reason, report.Message);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or StoreUnavailableException)
         {
@@ -99,7 +130,8 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     private async Task<bool> SendAsync(NodeReport report, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var path = $"api/v1/nodes/{Uri.EscapeDataString(options.NodeName)}/status";
-        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(client.BaseUri, path)) { Content = new ByteArrayContent(report.Patch(since, time.GetUtcNow())) };
+        var heartbeat = time.GetUtcNow();
+        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(client.BaseUri, path)) { Content = new ByteArrayContent(report.Patch(since, heartbeat)) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/strategic-merge-patch+json");
         HttpResponseMessage response;
         try
@@ -117,7 +149,7 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             switch (response.StatusCode)
             {
-                case HttpStatusCode.OK when Shows(body, report):
+                case HttpStatusCode.OK when Shows(body, report, heartbeat):
                     cloud.ReportLive();
                     (_delivered, _deliveredAt) = (report, time.GetUtcNow());
                     Delivered++;
@@ -140,12 +172,12 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
         }
     }
 
-    private static bool Shows(string body, NodeReport report)
+    private static bool Shows(string body, NodeReport report, DateTimeOffset heartbeat)
     {
         try
         {
             using var document = JsonDocument.Parse(body);
-            return report.ShownBy(document.RootElement);
+            return report.ShownBy(document.RootElement, heartbeat);
         }
         catch (JsonException)
         {

@@ -40,18 +40,41 @@ internal sealed class CniOperationMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
     }
 
-    /// <summary>ADDs between allocate and commit now (bounded by the connections: each holds one at most).</summary>
+    /// <summary>
+    /// ADDs timed between allocate and commit now. A plugin that left without either, and whose rollback could not be
+    /// made, leaves its entry: those older than <see cref="StaleAfter"/> go once there are more than <see cref="Pruned"/>.
+    /// </summary>
     internal int AddsInProgress => _adds.Count;
 
-    /// <summary>Records what an answered request means for the CNI operation it belongs to.</summary>
+    /// <summary>No ADD takes that long between its allocate and its commit (the plugin's deadline is far shorter).</summary>
+    internal static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
+
+    internal const int Pruned = 256;
+
+    /// <summary>Records what an answered request means for the CNI operation it belongs to; nothing when nobody listens.</summary>
     public void Record(Request request, Response response, long started)
     {
+        if (!_operations.Enabled && !_duration.Enabled)
+        {
+            return;
+        }
+
         var result = response is ErrorResponse error ? Results[error.Error] : "ok";
         switch (request)
         {
             case AllocateRequest allocate when result == "ok":
                 // A resent allocate (the plugin reconnected) continues the ADD that started first.
-                _adds.TryAdd((allocate.ContainerId, allocate.IfName), started);
+                if (_adds.TryAdd((allocate.ContainerId, allocate.IfName), started) && _adds.Count > Pruned)
+                {
+                    foreach (var (key, since) in _adds)
+                    {
+                        if (Stopwatch.GetElapsedTime(since) > StaleAfter)
+                        {
+                            _adds.TryRemove(key, out _);
+                        }
+                    }
+                }
+
                 break;
             case AllocateRequest allocate:
                 Count("ADD", result, Take(allocate.ContainerId, allocate.IfName) ?? started);

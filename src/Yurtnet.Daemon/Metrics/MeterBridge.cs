@@ -22,6 +22,7 @@ internal sealed class MeterBridge : IDisposable
     private readonly MetricFactory _factory;
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<Instrument, Series> _series = new();
+    private long _dropped;
 
     public MeterBridge(IMeterFactory meters, MetricFactory factory)
     {
@@ -34,15 +35,37 @@ internal sealed class MeterBridge : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
-        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Record(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Carry(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Carry(instrument, value, tags));
         _listener.Start();
     }
 
     /// <summary>Instruments carried so far (those that measured something).</summary>
     public int Carried => _series.Count;
 
-    private void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    /// <summary>Measurements dropped: tags other than the series was made with, or a failure in the registry.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>
+    /// Runs inline on the measuring thread: an ADD's answer, a commit just made durable. Nothing of the export may fail
+    /// those, so every failure here is counted and dropped.
+    /// </summary>
+    private void Carry(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        try
+        {
+            if (!Record(instrument, value, tags))
+            {
+                Interlocked.Increment(ref _dropped);
+            }
+        }
+        catch (Exception)
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    private bool Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         if (!_series.TryGetValue(instrument, out var series))
         {
@@ -60,7 +83,7 @@ internal sealed class MeterBridge : IDisposable
         {
             if (i >= series.LabelNames.Length || tags[i].Key != series.LabelNames[i])
             {
-                return; // not the tags the series was made with: a component's mistake, never a crash
+                return false; // not the tags the series was made with: a component's mistake, never a crash
             }
 
             values[i] = tags[i].Value?.ToString() ?? "";
@@ -68,7 +91,7 @@ internal sealed class MeterBridge : IDisposable
 
         if (values.Length != series.LabelNames.Length)
         {
-            return;
+            return false;
         }
 
         switch (series.Collector)
@@ -86,6 +109,8 @@ internal sealed class MeterBridge : IDisposable
                 histogram.WithLabels(values).Observe(value);
                 break;
         }
+
+        return true;
     }
 
     private Series Create(Instrument instrument, string[] labelNames)

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
@@ -7,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Prometheus;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Cluster;
-using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
 using Yurtnet.Daemon.State;
@@ -16,74 +14,49 @@ namespace Yurtnet.Daemon.Metrics;
 
 /// <summary>
 /// yurtnetd's metrics in the Prometheus text format, on an HTTP listener (<c>metrics.listen</c>) and in a node_exporter
-/// textfile (<c>metrics.textfileDir</c>), when either is set. Counters and histograms are the components'
-/// System.Diagnostics.Metrics instruments (<see cref="MeterBridge"/>); the gauges are read at each scrape from the
-/// same sources as <c>yurtnetctl status</c> (leases, pools, spool, outbox, peers, health, the cloud), in memory: a
-/// scrape never writes the store and never waits for the cloud. Neither output can stop yurtnetd: a port in use or a
-/// directory it may not write is logged, with what to do, and tried again.
+/// textfile (<c>metrics.textfileDir</c>), when either is set; when neither is, nothing of it is made. Counters and
+/// histograms are the components' System.Diagnostics.Metrics instruments (<see cref="MeterBridge"/>); the gauges
+/// (<see cref="StatusGauges"/>) are read at each collection from the same sources as <c>yurtnetctl status</c>, in
+/// memory: a scrape never writes the store and never waits for the cloud. Neither output can stop yurtnetd: a port in
+/// use or a directory it may not write is logged, with what to do, and tried again.
 /// </summary>
 internal sealed partial class MetricsExporter : BackgroundService
 {
     /// <summary>How long after a failed start the listener is tried again.</summary>
     internal static readonly TimeSpan ListenRetry = TimeSpan.FromSeconds(30);
 
-    private static readonly string Version = typeof(MetricsExporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
-    private static readonly string[] LeaseStates = ["active", "pending", "held"];
-    private static readonly string[] CloudStates = ["online", "offline", "unknown", "standalone"];
+    /// <summary>Scrapes answered at once; more get 503 (a flood cannot pile up collections).</summary>
+    private const int ConcurrentScrapes = 4;
 
     private readonly MetricsOptions _options;
-    private readonly LeaseKeeper _keeper;
-    private readonly SpoolDrain _spool;
-    private readonly PeerNetwork _peers;
-    private readonly ClusterFacts _facts;
-    private readonly HealthModel _health;
-    private readonly CloudHealth? _cloud;
     private readonly TimeProvider _time;
     private readonly ILogger<MetricsExporter> _logger;
-    private readonly CollectorRegistry _registry = Prometheus.Metrics.NewCustomRegistry();
+    private readonly CollectorRegistry? _registry;
     private readonly MeterBridge? _bridge;
-    private readonly Gauge _leases;
-    private readonly Gauge _poolUsed;
-    private readonly Gauge _poolSize;
-    private readonly Gauge _spooled;
-    private readonly Gauge _outbox;
-    private readonly Gauge _peerCount;
-    private readonly Gauge _cloudState;
-    private readonly Gauge _lastOnline;
-    private readonly Gauge _cniReady;
-    private readonly Gauge _storeWritable;
-    private readonly Gauge _recentFailures;
-    private readonly HashSet<string[]> _poolUsedSeries = new(LabelsComparer.Instance);
-    private readonly HashSet<string[]> _poolSizeSeries = new(LabelsComparer.Instance);
-    private readonly HashSet<string[]> _peerSeries = new(LabelsComparer.Instance);
+    private readonly SemaphoreSlim _scrapes = new(ConcurrentScrapes, ConcurrentScrapes);
     private string? _textfileProblem;
 
     public MetricsExporter(MetricsOptions options, IMeterFactory meters, LeaseKeeper keeper, SpoolDrain spool, PeerNetwork peers, ClusterFacts facts, HealthModel health, TimeProvider time, ILogger<MetricsExporter> logger, CloudHealth? cloud = null)
     {
-        (_options, _keeper, _spool, _peers, _facts, _health, _cloud, _time, _logger) = (options, keeper, spool, peers, facts, health, cloud, time, logger);
-        var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
-        factory.CreateGauge("yurtnet_build_info", "yurtnetd's version (the value is 1)", "version").WithLabels(Version).Set(1);
-        _cniReady = factory.CreateGauge("yurtnet_cni_ready", "1 while yurtnetd serves ADD (the store open and writable), else 0");
-        _leases = factory.CreateGauge("yurtnet_leases", "Leases by state: active (a pod has the address), pending (between allocate and commit), held (kept for a deleted pod's return)", "state");
-        _poolUsed = factory.CreateGauge("yurtnet_pool_used_addresses", "Addresses of the pool that a lease holds (any state), by network and pool", "network", "pool");
-        _poolSize = factory.CreateGauge("yurtnet_pool_size_addresses", "Addresses the pool can hand out (network, broadcast and gateway excluded), by pool", "pool");
-        _spooled = factory.CreateGauge("yurtnet_spool_releases", "DELs written to the spool while yurtnetd could not answer, not yet applied");
-        _outbox = factory.CreateGauge("yurtnet_outbox_entries", "Pod network-status annotations waiting to be written to the API server");
-        _peerCount = factory.CreateGauge("yurtnet_peers", "Gateways of the NodePool by how their pods are reached: hostgw, vxlan, or none (refused or failed)", "mode");
-        _cloudState = factory.CreateGauge("yurtnet_cloud_state", "The cloud link's state: 1 for the current one of online, offline, unknown, standalone", "state");
-        _lastOnline = factory.CreateGauge("yurtnet_cloud_last_online_timestamp_seconds", "When the cloud was last known online from evidence of this run (Unix time; now while online): time() minus it is how long the gateway has been cut off");
-        _storeWritable = factory.CreateGauge("yurtnet_store_writable", "1 while the state database takes writes, 0 while it cannot (a full or failing card)");
-        _recentFailures = factory.CreateGauge("yurtnet_recent_failures", "ADDs refused or rolled back and watchdog near-misses in the last 10 minutes (what lights the fault LED)");
-        if (options.Enabled)
+        (_options, _time, _logger) = (options, time, logger);
+        if (!options.Enabled)
         {
-            DotNetStats.Register(_registry);
-            _bridge = new MeterBridge(meters, factory);
-            _registry.AddBeforeCollectCallback(UpdateAsync);
+            return;
         }
+
+        _registry = Prometheus.Metrics.NewCustomRegistry();
+        var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
+        Gauges = new StatusGauges(factory, keeper, spool, peers, facts, health, cloud);
+        DotNetStats.Register(_registry);
+        _bridge = new MeterBridge(meters, factory);
+        _registry.AddBeforeCollectCallback(Gauges.UpdateAsync);
     }
 
-    /// <summary>The registry scraped and written, for tests.</summary>
-    internal CollectorRegistry Registry => _registry;
+    /// <summary>The registry scraped and written (null when metrics are off), for tests.</summary>
+    internal CollectorRegistry? Registry => _registry;
+
+    /// <summary>The gauges (null when metrics are off), for tests.</summary>
+    internal StatusGauges? Gauges { get; }
 
     /// <summary>Why the textfile could not be written the last time, or null when it was.</summary>
     internal string? TextfileProblem => Volatile.Read(ref _textfileProblem);
@@ -93,13 +66,13 @@ internal sealed partial class MetricsExporter : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled)
+        if (_registry is null)
         {
             return;
         }
 
-        var serving = _options.Listen is { } listen ? ServeAsync(listen, stoppingToken) : Task.CompletedTask;
-        var writing = _options.TextfileDir is not null ? WriteTextfileAsync(stoppingToken) : Task.CompletedTask;
+        var serving = _options.Listen is { } listen ? ServeAsync(_registry, listen, stoppingToken) : Task.CompletedTask;
+        var writing = _options.TextfileDir is { } dir ? WriteTextfileAsync(_registry, dir, stoppingToken) : Task.CompletedTask;
         await Task.WhenAll(serving, writing);
     }
 
@@ -124,56 +97,127 @@ internal sealed partial class MetricsExporter : BackgroundService
     public override void Dispose()
     {
         _bridge?.Dispose();
+        Gauges?.Dispose();
+        _scrapes.Dispose();
         base.Dispose();
     }
 
-    private async Task ServeAsync(IPEndPoint listen, CancellationToken stoppingToken)
+    /// <summary>
+    /// HttpListener's prefixes, which also decide the Host headers it answers: a loopback address answers to
+    /// <c>localhost</c> too; every address (<c>0.0.0.0</c>, <c>[::]</c>) to any name; another address only to itself.
+    /// </summary>
+    internal static IReadOnlyList<string> Prefixes(IPEndPoint listen)
     {
-        // HttpListener prefixes: "+" takes every address (and any Host header); an address takes only itself.
-        var host = listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any) ? "+"
-            : listen.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{listen.Address}]" : listen.Address.ToString();
+        var port = listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any))
+        {
+            return [$"http://+:{port}/metrics/"];
+        }
+
+        var host = listen.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{listen.Address}]" : listen.Address.ToString();
+        return IPAddress.IsLoopback(listen.Address) ? [$"http://{host}:{port}/metrics/", $"http://localhost:{port}/metrics/"] : [$"http://{host}:{port}/metrics/"];
+    }
+
+    private async Task ServeAsync(CollectorRegistry registry, IPEndPoint listen, CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
-            var server = new MetricServer(host, listen.Port, "metrics/", _registry);
+            using var listener = new HttpListener();
+            foreach (var prefix in Prefixes(listen))
+            {
+                listener.Prefixes.Add(prefix);
+            }
+
             try
             {
-                server.Start();
+                listener.Start();
             }
             catch (Exception ex) when (ex is HttpListenerException or SocketException or InvalidOperationException)
             {
-                server.Dispose();
                 LogListenFailed(_logger, listen.ToString(), ex.Message, ListenRetry.TotalSeconds);
                 await Task.Delay(ListenRetry, _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 continue;
             }
 
             LogListening(_logger, $"http://{listen}/metrics");
-            try
+            using var stopping = stoppingToken.Register(listener.Stop);
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.Delay(Timeout.InfiniteTimeSpan, _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-            finally
-            {
-                await server.StopAsync();
-                server.Dispose();
+                HttpListenerContext context;
+                try
+                {
+                    context = await listener.GetContextAsync();
+                }
+                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                {
+                    break;
+                }
+
+                _ = AnswerAsync(registry, context, stoppingToken);
             }
         }
     }
 
-    private async Task WriteTextfileAsync(CancellationToken stoppingToken)
+    private async Task AnswerAsync(CollectorRegistry registry, HttpListenerContext context, CancellationToken stoppingToken)
     {
-        var path = TextfilePath!;
-        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{MetricsOptions.TextfileName}.{Environment.ProcessId}");
+        var response = context.Response;
+        try
+        {
+            if (context.Request.HttpMethod is not ("GET" or "HEAD") || context.Request.Url?.AbsolutePath.TrimEnd('/') != "/metrics")
+            {
+                response.StatusCode = (int)HttpStatusCode.NotFound;
+                return;
+            }
+
+            if (!await _scrapes.WaitAsync(0, stoppingToken))
+            {
+                response.StatusCode = (int)HttpStatusCode.ServiceUnavailable;
+                return;
+            }
+
+            try
+            {
+                response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                await registry.CollectAndExportAsTextAsync(response.OutputStream, stoppingToken);
+            }
+            finally
+            {
+                _scrapes.Release();
+            }
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        {
+            // The scraper went away, or yurtnetd is stopping.
+        }
+        finally
+        {
+            try
+            {
+                response.Close();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+            {
+            }
+        }
+    }
+
+    private async Task WriteTextfileAsync(CollectorRegistry registry, string directory, CancellationToken stoppingToken)
+    {
+        var path = Path.Combine(directory, MetricsOptions.TextfileName);
+        var temporary = Path.Combine(directory, $".{MetricsOptions.TextfileName}.{Environment.ProcessId}");
+        RemoveLeftovers(directory);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                // Written aside and renamed: node_exporter reads *.prom and never sees half a file.
-                await using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+                // Written aside and renamed: node_exporter reads *.prom and never sees half a file. Readable by its
+                // user (Debian's runs as prometheus), whatever the unit's UMask.
+                await using (var file = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = TextfileMode }))
                 {
-                    await _registry.CollectAndExportAsTextAsync(file, stoppingToken);
+                    await registry.CollectAndExportAsTextAsync(file, stoppingToken);
                 }
 
+                File.SetUnixFileMode(temporary, TextfileMode);
                 File.Move(temporary, path, overwrite: true);
                 if (_textfileProblem is not null)
                 {
@@ -202,17 +246,40 @@ internal sealed partial class MetricsExporter : BackgroundService
         }
     }
 
-    /// <summary>What went wrong, and what to do about it: the unit's sandbox allows one directory by default.</summary>
+    private const UnixFileMode TextfileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>Temporary files of an earlier yurtnetd that was killed while writing.</summary>
+    private static void RemoveLeftovers(string directory)
+    {
+        try
+        {
+            foreach (var leftover in Directory.EnumerateFiles(directory, $".{MetricsOptions.TextfileName}.*"))
+            {
+                TryDelete(leftover);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>What went wrong, and what to do about it.</summary>
     private static string Explain(string path, Exception ex)
     {
         var directory = Path.GetDirectoryName(path)!;
-        var errno = ex.HResult;
-        if (errno == Interop.EROFS || ex is UnauthorizedAccessException)
+        if (!Directory.Exists(directory))
+        {
+            return $"{directory} does not exist: create it, or set metrics.textfileDir to node_exporter's --collector.textfile.directory";
+        }
+
+        if (ex.HResult == Interop.EROFS)
         {
             return $"{ex.Message}: the unit lets yurtnetd write only /var/lib/prometheus/node-exporter among such directories; for {directory} add a drop-in (systemctl edit yurtnetd) with [Service] ReadWritePaths=-{directory}";
         }
 
-        return !Directory.Exists(directory) ? $"{directory} does not exist: create it, or set metrics.textfileDir to node_exporter's --collector.textfile.directory" : ex.Message;
+        return ex is UnauthorizedAccessException
+            ? $"{ex.Message}: yurtnetd runs as root without CAP_DAC_OVERRIDE, so it writes only where root may by the file modes: chown root {directory} (node_exporter needs only to read it)"
+            : ex.Message;
     }
 
     private static void TryDelete(string path)
@@ -223,92 +290,6 @@ internal sealed partial class MetricsExporter : BackgroundService
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-        }
-    }
-
-    /// <summary>The gauges, from what yurtnetctl status reads, just before each scrape or write.</summary>
-    private async Task UpdateAsync(CancellationToken cancellationToken)
-    {
-        var leases = await _keeper.SnapshotAsync(cancellationToken);
-        var health = _health.Snapshot();
-        _cniReady.Set(health.Cni == "ready" ? 1 : 0);
-        _storeWritable.Set(health.Store == "ok" ? 1 : 0);
-        _recentFailures.Set(health.RecentFailures);
-        foreach (var state in LeaseStates)
-        {
-            _leases.WithLabels(state).Set(leases.Count(l => Name(l.State) == state));
-        }
-
-        var used = leases.GroupBy(l => (l.Network, l.Pool)).ToDictionary(g => new[] { g.Key.Network, g.Key.Pool }, g => (double)g.Count(), LabelsComparer.Instance);
-        Replace(_poolUsed, _poolUsedSeries, used);
-        var pools = leases.Select(l => l.Pool).Union(_facts.Node?.PodCidrs ?? []).Distinct(StringComparer.Ordinal);
-        var sizes = new Dictionary<string[], double>(LabelsComparer.Instance);
-        foreach (var pool in pools)
-        {
-            if (Pool.TryParse(pool, out var parsed, out _))
-            {
-                sizes[[pool]] = (double)parsed.Capacity;
-            }
-        }
-
-        Replace(_poolSize, _poolSizeSeries, sizes);
-        _spooled.Set(_spool.PendingCount());
-        _outbox.Set(_keeper.OutboxCount);
-        var peers = _peers.Snapshot().GroupBy(p => p.State == "routed" ? p.Mode : "none").ToDictionary(g => new[] { g.Key }, g => (double)g.Count(), LabelsComparer.Instance);
-        Replace(_peerCount, _peerSeries, peers);
-        foreach (var state in CloudStates)
-        {
-            _cloudState.WithLabels(state).Set(health.Cloud == state ? 1 : 0);
-        }
-
-        if (_cloud?.LastOnline is { } lastOnline)
-        {
-            _lastOnline.Set(lastOnline.ToUnixTimeMilliseconds() / 1000.0);
-        }
-        else
-        {
-            _lastOnline.Unpublish();
-        }
-    }
-
-    private static string Name(LeaseState state) => state switch
-    {
-        LeaseState.Active => "active",
-        LeaseState.Pending => "pending",
-        _ => "held",
-    };
-
-    /// <summary>Sets the series of <paramref name="values"/> and removes those that are gone (a pool no longer used).</summary>
-    private static void Replace(Gauge gauge, HashSet<string[]> published, Dictionary<string[], double> values)
-    {
-        foreach (var gone in published.Where(labels => !values.ContainsKey(labels)).ToList())
-        {
-            gauge.RemoveLabelled(gone);
-            published.Remove(gone);
-        }
-
-        foreach (var (labels, value) in values)
-        {
-            gauge.WithLabels(labels).Set(value);
-            published.Add(labels);
-        }
-    }
-
-    private sealed class LabelsComparer : IEqualityComparer<string[]>
-    {
-        public static readonly LabelsComparer Instance = new();
-
-        public bool Equals(string[]? x, string[]? y) => x is not null && y is not null && x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(string[] labels)
-        {
-            var hash = new HashCode();
-            foreach (var label in labels)
-            {
-                hash.Add(label, StringComparer.Ordinal);
-            }
-
-            return hash.ToHashCode();
         }
     }
 }

@@ -28,6 +28,7 @@ public sealed class NodeReportTests
     [InlineData("ready", "ok", false, "YurtnetIsUp")]
     [InlineData("starting", "ok", true, "YurtnetStarting")]
     [InlineData("not ready: full: No space left on device", "full: No space left on device", true, "YurtnetStoreUnavailable")]
+    [InlineData("not ready: failing: Input/output error", "failing: Input/output error", true, "YurtnetStoreUnavailable")]
     public void Condition_says_whether_yurtnet_serves_add_and_why_not(string cni, string store, bool unavailable, string reason)
     {
         var report = Report(Health(cni, store));
@@ -74,16 +75,18 @@ public sealed class NodeReportTests
     }
 
     [Fact]
-    public void Only_a_node_that_shows_the_condition_and_the_annotation_counts_as_written()
+    public void Only_a_node_that_shows_this_write_counts_as_written_not_a_cache_holding_an_earlier_one()
     {
         var report = Report(Health());
-        var applied = $$$"""{"metadata":{"name":"gw","annotations":{"yurtnet.openyurt.io/status":{{{System.Text.Json.Nodes.JsonValue.Create(report.Summary).ToJsonString()}}}}},"status":{"conditions":[{"type":"Ready","status":"True"},{"type":"NetworkUnavailable","status":"False","reason":"YurtnetIsUp","message":"{{{report.Message}}}"}]}}""";
+        var heartbeat = Since.AddMinutes(5);
+        string Node(DateTimeOffset beat) => $$$"""{"metadata":{"name":"gw","annotations":{"yurtnet.openyurt.io/status":{{{System.Text.Json.Nodes.JsonValue.Create(report.Summary).ToJsonString()}}}}},"status":{"conditions":[{"type":"Ready","status":"True"},{"type":"NetworkUnavailable","status":"False","reason":"YurtnetIsUp","message":"{{{report.Message}}}","lastHeartbeatTime":"{{{beat:yyyy-MM-dd'T'HH:mm:ss'Z'}}}"}]}}""";
         var cached = """{"metadata":{"name":"gw"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}""";
-        var stale = applied.Replace("\"status\":\"False\"", "\"status\":\"True\"", StringComparison.Ordinal);
+        var stale = Node(heartbeat).Replace("\"status\":\"False\"", "\"status\":\"True\"", StringComparison.Ordinal);
 
-        Assert.True(report.ShownBy(JsonDocument.Parse(applied).RootElement));
-        Assert.False(report.ShownBy(JsonDocument.Parse(cached).RootElement));
-        Assert.False(report.ShownBy(JsonDocument.Parse(stale).RootElement));
-        Assert.False(report.ShownBy(JsonDocument.Parse("""{"kind":"Status","code":404}""").RootElement));
+        Assert.True(report.ShownBy(JsonDocument.Parse(Node(heartbeat)).RootElement, heartbeat));
+        Assert.False(report.ShownBy(JsonDocument.Parse(Node(Since)).RootElement, heartbeat));
+        Assert.False(report.ShownBy(JsonDocument.Parse(cached).RootElement, heartbeat));
+        Assert.False(report.ShownBy(JsonDocument.Parse(stale).RootElement, heartbeat));
+        Assert.False(report.ShownBy(JsonDocument.Parse("""{"kind":"Status","code":404}""").RootElement, heartbeat));
     }
 }

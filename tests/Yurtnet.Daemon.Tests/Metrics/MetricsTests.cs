@@ -165,7 +165,7 @@ public sealed partial class MetricsTests
         Assert.IsType<CheckResponse>(client.Send(new CheckRequest { ContainerId = "c2", IfName = "eth0", Network = "edge" }, Timeout));
         Assert.IsType<StatusResponse>(client.Send(new StatusRequest { Network = "edge", Subnets = ["10.22.0.0/24"] }, Timeout));
         var status = Assert.IsType<StatusResponse>(client.Send(new StatusRequest(), Timeout));
-        var text = await ScrapeAsync(exporter.Registry);
+        var text = await ScrapeAsync(exporter.Registry!);
 
         Assert.Equal(3, Sample(text, "yurtnet_cni_operations_total", "verb=\"ADD\",result=\"ok\""));
         Assert.Equal(1, Sample(text, "yurtnet_cni_operations_total", "verb=\"ADD\",result=\"rolled_back\""));
@@ -192,6 +192,58 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public async Task With_metrics_off_nothing_of_the_export_is_made()
+    {
+        await using var daemon = new DaemonHarness();
+
+        var exporter = daemon.Get<MetricsExporter>();
+
+        Assert.Null(exporter.Registry);
+        Assert.Null(exporter.Gauges);
+    }
+
+    [Fact]
+    public async Task Collections_at_the_same_time_as_leases_come_and_go_keep_every_gauge_right()
+    {
+        await using var daemon = new DaemonHarness(o => o with { Metrics = new MetricsOptions { TextfileDir = "/nonexistent-not-started" } });
+        var exporter = daemon.Get<MetricsExporter>();
+        await daemon.StartAsync();
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+
+        var scrapes = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                await ScrapeAsync(exporter.Registry!);
+            }
+        })).ToList();
+        for (var i = 0; i < 20; i++)
+        {
+            var pool = $"10.{30 + (i % 5)}.0.0/24";
+            Assert.IsType<AllocateResponse>(client.Send(Allocate($"c{i}") with { Subnets = [pool] }, Timeout));
+            Assert.IsType<ReleaseResponse>(client.Send(new ReleaseRequest { ContainerId = $"c{i}", IfName = "eth0", Network = "edge", Rollback = i % 2 == 0 }, Timeout));
+        }
+
+        await Task.WhenAll(scrapes);
+        var text = await ScrapeAsync(exporter.Registry!);
+
+        Assert.Equal(0, exporter.Gauges!.Failures);
+        Assert.Equal(10, Sample(text, "yurtnet_leases", "state=\"held\""));
+        Assert.Equal(10, SumOf(text, "yurtnet_pool_used_addresses", "network=\"edge\""));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", 9464, "http://127.0.0.1:9464/metrics/ http://localhost:9464/metrics/")]
+    [InlineData("::1", 9464, "http://[::1]:9464/metrics/ http://localhost:9464/metrics/")]
+    [InlineData("0.0.0.0", 9464, "http://+:9464/metrics/")]
+    [InlineData("::", 9464, "http://+:9464/metrics/")]
+    [InlineData("192.168.7.2", 9464, "http://192.168.7.2:9464/metrics/")]
+    public void Listener_answers_loopback_also_as_localhost_and_every_address_under_any_name(string address, int port, string prefixes)
+    {
+        Assert.Equal(prefixes, string.Join(' ', MetricsExporter.Prefixes(new IPEndPoint(IPAddress.Parse(address), port))));
+    }
+
+    [Fact]
     public async Task Pool_series_that_no_lease_uses_any_more_are_removed()
     {
         await using var daemon = new DaemonHarness(o => o with { Metrics = new MetricsOptions { TextfileDir = "/nonexistent-not-started" } });
@@ -199,10 +251,10 @@ public sealed partial class MetricsTests
         await daemon.StartAsync();
         using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
         Assert.IsType<AllocateResponse>(client.Send(Allocate("c1"), Timeout));
-        Assert.Contains("pool=\"10.22.0.0/24\"", await ScrapeAsync(exporter.Registry), StringComparison.Ordinal);
+        Assert.Contains("pool=\"10.22.0.0/24\"", await ScrapeAsync(exporter.Registry!), StringComparison.Ordinal);
 
         Assert.IsType<ReleaseResponse>(client.Send(new ReleaseRequest { ContainerId = "c1", IfName = "eth0", Network = "edge", Rollback = true }, Timeout));
-        var text = await ScrapeAsync(exporter.Registry);
+        var text = await ScrapeAsync(exporter.Registry!);
 
         Assert.DoesNotContain("pool=\"10.22.0.0/24\"", text, StringComparison.Ordinal);
     }
@@ -228,6 +280,9 @@ public sealed partial class MetricsTests
             time.Advance(TimeSpan.FromSeconds(30));
 
             Assert.True(await Eventually.WaitForAsync(() => Sample(File.ReadAllText(path), "yurtnet_leases", "state=\"active\"") == 1));
+
+            // node_exporter reads it as its own user (Debian's runs as prometheus), whatever yurtnetd's umask.
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(path));
             Assert.Equal(["yurtnet.prom"], System.IO.Directory.GetFiles(dir).Select(Path.GetFileName));
             await exporter.StopAsync(CancellationToken.None);
             Assert.False(File.Exists(path));

@@ -1,0 +1,147 @@
+using System.Reflection;
+using Prometheus;
+using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Cluster;
+using Yurtnet.Daemon.Ipam;
+using Yurtnet.Daemon.Peers;
+using Yurtnet.Daemon.Reconcile;
+using Yurtnet.Daemon.State;
+
+namespace Yurtnet.Daemon.Metrics;
+
+/// <summary>
+/// The gauges of the metrics, set from what <c>yurtnetctl status</c> reads, in memory, before each collection. One
+/// update at a time (an HTTP scrape and the textfile writer may collect together), and the cheap ones first, so that a
+/// store stalled behind a slow card leaves health, cloud and peers current.
+/// </summary>
+internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, SpoolDrain spool, PeerNetwork peers, ClusterFacts facts, HealthModel health, CloudHealth? cloud) : IDisposable
+{
+    private static readonly string Version = typeof(StatusGauges).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+    private static readonly string[] LeaseStates = ["active", "pending", "held"];
+    private static readonly string[] CloudStates = ["online", "offline", "unknown", "standalone"];
+
+    private readonly SemaphoreSlim _updating = new(1, 1);
+    private readonly Gauge _build = factory.CreateGauge("yurtnet_build_info", "yurtnetd's version (the value is 1)", "version");
+    private readonly Gauge _cniReady = factory.CreateGauge("yurtnet_cni_ready", "1 while yurtnetd serves ADD (the store open and writable), else 0");
+    private readonly Gauge _leases = factory.CreateGauge("yurtnet_leases", "Leases by state: active (a pod has the address), pending (between allocate and commit), held (kept for a deleted pod's return)", "state");
+    private readonly Gauge _poolUsed = factory.CreateGauge("yurtnet_pool_used_addresses", "Addresses of the pool that a lease holds (any state), by network and pool", "network", "pool");
+    private readonly Gauge _poolSize = factory.CreateGauge("yurtnet_pool_size_addresses", "Addresses the pool can hand out (network, broadcast and gateway excluded), by pool", "pool");
+    private readonly Gauge _spooled = factory.CreateGauge("yurtnet_spool_releases", "DELs written to the spool while yurtnetd could not answer, not yet applied");
+    private readonly Gauge _outbox = factory.CreateGauge("yurtnet_outbox_entries", "Pod network-status annotations waiting to be written to the API server");
+    private readonly Gauge _peers = factory.CreateGauge("yurtnet_peers", "Gateways of the NodePool by how their pods are reached: hostgw, vxlan, or none (refused or failed)", "mode");
+    private readonly Gauge _cloudState = factory.CreateGauge("yurtnet_cloud_state", "The cloud link's state: 1 for the current one of online, offline, unknown, standalone", "state");
+    private readonly Gauge _lastOnline = factory.CreateGauge("yurtnet_cloud_last_online_timestamp_seconds", "When the cloud was last known online from evidence of this run (Unix time; now while online): time() minus it is how long the gateway has been cut off");
+    private readonly Gauge _storeWritable = factory.CreateGauge("yurtnet_store_writable", "1 while the state database takes writes, 0 while it cannot (a full or failing card)");
+    private readonly Gauge _recentFailures = factory.CreateGauge("yurtnet_recent_failures", "ADDs refused or rolled back and watchdog near-misses in the last 10 minutes (what lights the fault LED)");
+    private readonly HashSet<string[]> _poolUsedSeries = new(LabelsComparer.Instance);
+    private readonly HashSet<string[]> _poolSizeSeries = new(LabelsComparer.Instance);
+    private readonly HashSet<string[]> _peerSeries = new(LabelsComparer.Instance);
+
+    /// <summary>Updates that failed (the gauges keep their last values); for tests and the journal.</summary>
+    public long Failures { get; private set; }
+
+    /// <summary>The last failure, or null.</summary>
+    public string? LastFailure { get; private set; }
+
+    public async Task UpdateAsync(CancellationToken cancellationToken)
+    {
+        await _updating.WaitAsync(cancellationToken);
+        try
+        {
+            _build.WithLabels(Version).Set(1);
+            var now = health.Snapshot();
+            _cniReady.Set(now.Cni == "ready" ? 1 : 0);
+            _storeWritable.Set(now.Store == "ok" ? 1 : 0);
+            _recentFailures.Set(now.RecentFailures);
+            foreach (var state in CloudStates)
+            {
+                _cloudState.WithLabels(state).Set(now.Cloud == state ? 1 : 0);
+            }
+
+            if (cloud?.LastOnline is { } lastOnline)
+            {
+                _lastOnline.Set(lastOnline.ToUnixTimeMilliseconds() / 1000.0);
+            }
+            else
+            {
+                _lastOnline.Unpublish();
+            }
+
+            Replace(_peers, _peerSeries, peers.Snapshot().GroupBy(p => p.State == "routed" ? p.Mode : "none").ToDictionary(g => new[] { g.Key }, g => (double)g.Count(), LabelsComparer.Instance));
+            _spooled.Set(spool.PendingCount());
+            _outbox.Set(keeper.OutboxCount);
+
+            // Last: it waits for the keeper, which waits for a commit in progress.
+            var leases = await keeper.SnapshotAsync(cancellationToken);
+            foreach (var state in LeaseStates)
+            {
+                _leases.WithLabels(state).Set(leases.Count(l => Name(l.State) == state));
+            }
+
+            Replace(_poolUsed, _poolUsedSeries, leases.GroupBy(l => (l.Network, l.Pool)).ToDictionary(g => new[] { g.Key.Network, g.Key.Pool }, g => (double)g.Count(), LabelsComparer.Instance));
+            var sizes = new Dictionary<string[], double>(LabelsComparer.Instance);
+            foreach (var cidr in leases.Select(l => l.Pool).Union(facts.Node?.PodCidrs ?? []).Distinct(StringComparer.Ordinal))
+            {
+                if (Pool.TryParse(cidr, out var pool, out _))
+                {
+                    sizes[[cidr]] = (double)pool.Capacity;
+                }
+            }
+
+            Replace(_poolSize, _poolSizeSeries, sizes);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // prometheus-net would only trace it: counted and kept, and the collection goes on with the last values.
+            Failures++;
+            LastFailure = $"{ex.GetType().Name}: {ex.Message}";
+        }
+        finally
+        {
+            _updating.Release();
+        }
+    }
+
+    public void Dispose() => _updating.Dispose();
+
+    private static string Name(LeaseState state) => state switch
+    {
+        LeaseState.Active => "active",
+        LeaseState.Pending => "pending",
+        _ => "held",
+    };
+
+    /// <summary>Sets the series of <paramref name="values"/> and removes those that are gone (a pool no longer used).</summary>
+    private static void Replace(Gauge gauge, HashSet<string[]> published, Dictionary<string[], double> values)
+    {
+        foreach (var gone in published.Where(labels => !values.ContainsKey(labels)).ToList())
+        {
+            gauge.RemoveLabelled(gone);
+            published.Remove(gone);
+        }
+
+        foreach (var (labels, value) in values)
+        {
+            gauge.WithLabels(labels).Set(value);
+            published.Add(labels);
+        }
+    }
+
+    private sealed class LabelsComparer : IEqualityComparer<string[]>
+    {
+        public static readonly LabelsComparer Instance = new();
+
+        public bool Equals(string[]? x, string[]? y) => x is not null && y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(string[] labels)
+        {
+            var hash = new HashCode();
+            foreach (var label in labels)
+            {
+                hash.Add(label, StringComparer.Ordinal);
+            }
+
+            return hash.ToHashCode();
+        }
+    }
+}
