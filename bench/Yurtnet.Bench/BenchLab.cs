@@ -225,43 +225,10 @@ internal sealed class BenchLab : IDisposable
         }
     }
 
-    /// <summary>One plugin exec; returns milliseconds from start to exit. A failed exec aborts the bench.</summary>
-    private double Exec(string plugin, string command, string stdin, string containerId, string netns, string args)
-    {
-        var start = new ProcessStartInfo(plugin) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["CNI_COMMAND"] = command;
-        start.Environment["CNI_CONTAINERID"] = containerId;
-        start.Environment["CNI_NETNS"] = netns;
-        start.Environment["CNI_IFNAME"] = "eth0";
-        start.Environment["CNI_PATH"] = _reference;
-        start.Environment["CNI_ARGS"] = args;
-        var clock = Stopwatch.StartNew();
-        using var p = Process.Start(start)!;
-        p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        var elapsed = clock.Elapsed.TotalMilliseconds;
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{plugin} {command} failed ({p.ExitCode}): {stdout.Result} {stderr.Result}");
-        }
+    private double Exec(string plugin, string command, string stdin, string containerId, string netns, string args) =>
+        PluginExec.Cni(plugin, command, stdin, containerId, netns, args, _reference);
 
-        return elapsed;
-    }
-
-    private static void Run(params string[] command)
-    {
-        var start = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in command.Skip(1))
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(start)!;
-        p.WaitForExit();
-    }
+    private static void Run(params string[] command) => PluginExec.Run(command);
 
     public void Dispose()
     {

@@ -39,6 +39,16 @@ if (only == "peers")
     return 0;
 }
 
+if (only is null or "footprint")
+{
+    FootprintSection(bin, reference, Arg("--storm") is { } storm ? int.Parse(storm, CultureInfo.InvariantCulture) : 100);
+}
+
+if (only == "footprint")
+{
+    return 0;
+}
+
 using var lab = new BenchLab(bin, reference);
 var version = lab.Version(versionRuns);
 Report.Header("VERSION exec latency", versionRuns);
@@ -82,6 +92,31 @@ Report.Row("yurtnet metrics-off ADD+DEL", metered.ReferenceTotal);
 Report.Ratio("ADD+DEL (metrics on / off)", metered.OursTotal, metered.ReferenceTotal, target: 1.02);
 
 return 0;
+
+// The daemon's footprint on a gateway: binaries, start to READY, resident memory idle and at a storm's peak.
+static void FootprintSection(string bin, string reference, int storm)
+{
+    using var footprint = new FootprintBench(bin, reference);
+    Report.Header("Footprint: NativeAOT binaries on disk");
+    foreach (var file in new[] { Path.Combine(bin, "yurtnet"), Path.Combine(bin, "yurtnetd"), Path.Combine(bin, "yurtnetctl"), Path.Combine(reference, "bridge"), Path.Combine(reference, "host-local") })
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file),-12} {new FileInfo(file).Length / 1048576.0,8:0.00} MB"));
+    }
+
+    var ready = footprint.StartToReady(20);
+    Report.Header("yurtnetd start to READY=1 (NOTIFY_SOCKET, a new state directory each run; what systemd waits for)", 20);
+    Report.Row("yurtnetd start to READY", ready);
+    Report.Goal("start to READY p50", ready.Percentile(50), "ms", 100);
+    var idle = footprint.Idle(TimeSpan.FromSeconds(5));
+    Report.Header("yurtnetd resident memory, idle 5 s after READY (standalone, metrics off)");
+    Console.WriteLine($"  {idle}");
+    Report.Goal("idle RSS", idle.RssMb, "MB", 25);
+    var (peak, adds, dels) = footprint.Storm(storm, parallelism: 8);
+    Report.Header($"yurtnetd during a storm: {storm} pods created, then deleted, 8 at a time through the plugin");
+    Console.WriteLine($"  after the storm: {peak}");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {adds:0.0} ADDs/s, {dels:0.0} DELs/s"));
+    Report.Goal("peak RSS over the storm", peak.PeakMb, "MB", 35);
+}
 
 // The NodePool network: start to every peer route, a full resync, API requests per peer change.
 static void PeersSection(string bin, int runs)

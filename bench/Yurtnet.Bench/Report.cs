@@ -4,10 +4,10 @@ namespace Yurtnet.Bench;
 
 internal static class Report
 {
-    public static void Header(string title, int runs)
+    public static void Header(string title, int runs = 0)
     {
         Console.WriteLine();
-        Console.WriteLine($"{title}  ({runs} runs each, interleaved)");
+        Console.WriteLine(runs > 0 ? $"{title}  ({runs} runs each, interleaved)" : title);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"",-28}{"p50 ms",10}{"p95 ms",10}{"mean ms",10}"));
     }
 
@@ -21,6 +21,10 @@ internal static class Report
         var verdict = target is { } t ? string.Create(CultureInfo.InvariantCulture, $"  (target p50 <= {t:0.0#}: {(p50 <= t ? "met" : "NOT met")})") : "";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ratio yurtnet/reference {what}: p50 {p50:0.00}  p95 {p95:0.00}{verdict}"));
     }
+
+    /// <summary>A figure against its goal (at most <paramref name="goal"/>), met or not.</summary>
+    public static void Goal(string what, double value, string unit, double goal) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {what}: {value:0.0} {unit}  (goal <= {goal:0.#} {unit}: {(value <= goal ? "met" : "NOT met")})"));
 
     /// <summary>What <paramref name="with"/> costs over <paramref name="without"/> (p50s), against <paramref name="reference"/>'s p50.</summary>
     public static void Difference(string what, Samples with, Samples without, Samples reference)

@@ -68,6 +68,34 @@ public sealed class HealthModelTests
     }
 
     [Fact]
+    public void Near_miss_is_an_operator_notice_and_repeats_are_one_notice_with_a_count_and_the_last_message()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_790_000_000_000));
+        var health = new HealthModel(time);
+        var noticed = 0;
+        health.Noticed += () => noticed++;
+        var last = default(DateTimeOffset);
+        var first = time.GetUtcNow();
+
+        Assert.False(health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(30), ref last));
+        time.Advance(TimeSpan.FromSeconds(25));
+        Assert.True(health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(30), ref last));
+        time.Advance(TimeSpan.FromSeconds(28));
+        Assert.True(health.RecordKeepAlive("hardware", TimeSpan.FromSeconds(30), ref last));
+        health.Notice(OperatorNotices.PoolExhausted, "Warning", "no free address in 10.0.0.0/30");
+
+        var notices = health.Notices().ToDictionary(n => n.Reason);
+        Assert.Equal(3, noticed);
+        Assert.Equal(2, notices.Count);
+        var nearMiss = notices[OperatorNotices.WatchdogNearMiss];
+        Assert.Equal(("Warning", 2), (nearMiss.Type, nearMiss.Count));
+        Assert.Contains("came 28.0 s after the last", nearMiss.Message, StringComparison.Ordinal);
+        Assert.Equal(first.AddSeconds(25), nearMiss.First);
+        Assert.Equal(first.AddSeconds(53), nearMiss.Last);
+        Assert.Equal(1, notices[OperatorNotices.PoolExhausted].Count);
+    }
+
+    [Fact]
     public async Task Exhausted_pools_and_rolled_back_adds_show_as_failures_in_status()
     {
         await using var daemon = new DaemonHarness();
