@@ -82,7 +82,7 @@ internal sealed class FootprintBench(string bin, string reference) : IDisposable
         var socket = Path.Combine(dir, "run", "cni.sock");
         var notifyPath = Path.Combine(dir, "notify.sock");
         File.WriteAllText(Path.Combine(dir, "yurtnetd.json"), $$"""{ "socket": "{{socket}}", "stateDir": "{{dir}}/state", "spoolDir": "{{dir}}/spool", "cniResultsDir": "{{dir}}/cni-results" }""");
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         notify.ReceiveTimeout = 20_000;
         var start = new ProcessStartInfo(Path.Combine(bin, "yurtnetd"), ["--config", Path.Combine(dir, "yurtnetd.json")]) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -102,6 +102,7 @@ internal sealed class FootprintBench(string bin, string reference) : IDisposable
             catch (SocketException ex)
             {
                 process.Kill();
+                notify.Dispose();
                 throw new InvalidOperationException($"yurtnetd did not say READY=1 within 20 s: {ex.Message}", ex);
             }
 
@@ -112,12 +113,13 @@ internal sealed class FootprintBench(string bin, string reference) : IDisposable
         }
 
         readyMs = clock.Elapsed.TotalMilliseconds;
-        return new RunningDaemon(process, socket, dir);
+        return new RunningDaemon(process, socket, dir, notify);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private sealed record RunningDaemon(Process Process, string Socket, string Directory) : IDisposable
+    /// <summary>A daemon and systemd's side of its notify socket, kept open while it runs, as systemd's is.</summary>
+    private sealed record RunningDaemon(Process Process, string Socket, string Directory, Socket Notify) : IDisposable
     {
         public void Stop()
         {
@@ -140,6 +142,7 @@ internal sealed class FootprintBench(string bin, string reference) : IDisposable
             }
 
             Process.Dispose();
+            Notify.Dispose();
         }
     }
 }

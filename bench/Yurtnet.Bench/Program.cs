@@ -97,7 +97,7 @@ return 0;
 static void FootprintSection(string bin, string reference, int storm)
 {
     using var footprint = new FootprintBench(bin, reference);
-    Report.Header("Footprint: NativeAOT binaries on disk");
+    Report.Title("Footprint: NativeAOT binaries on disk");
     foreach (var file in new[] { Path.Combine(bin, "yurtnet"), Path.Combine(bin, "yurtnetd"), Path.Combine(bin, "yurtnetctl"), Path.Combine(reference, "bridge"), Path.Combine(reference, "host-local") })
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Path.GetFileName(file),-12} {new FileInfo(file).Length / 1048576.0,8:0.00} MB"));
@@ -108,11 +108,11 @@ static void FootprintSection(string bin, string reference, int storm)
     Report.Row("yurtnetd start to READY", ready);
     Report.Goal("start to READY p50", ready.Percentile(50), "ms", 100);
     var idle = footprint.Idle(TimeSpan.FromSeconds(5));
-    Report.Header("yurtnetd resident memory, idle 5 s after READY (standalone, metrics off)");
+    Report.Title("yurtnetd resident memory, idle 5 s after READY (standalone, metrics off)");
     Console.WriteLine($"  {idle}");
     Report.Goal("idle RSS", idle.RssMb, "MB", 25);
     var (peak, adds, dels) = footprint.Storm(storm, parallelism: 8);
-    Report.Header($"yurtnetd during a storm: {storm} pods created, then deleted, 8 at a time through the plugin");
+    Report.Title($"yurtnetd during a storm: {storm} pods created, then deleted, 8 at a time through the plugin");
     Console.WriteLine($"  after the storm: {peak}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {adds:0.0} ADDs/s, {dels:0.0} DELs/s"));
     Report.Goal("peak RSS over the storm", peak.PeakMb, "MB", 35);

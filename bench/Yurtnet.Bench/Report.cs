@@ -4,11 +4,19 @@ namespace Yurtnet.Bench;
 
 internal static class Report
 {
-    public static void Header(string title, int runs = 0)
+    /// <summary>A section of timings: its title, the runs, and the columns of <see cref="Row"/>.</summary>
+    public static void Header(string title, int runs)
     {
         Console.WriteLine();
-        Console.WriteLine(runs > 0 ? $"{title}  ({runs} runs each, interleaved)" : title);
+        Console.WriteLine($"{title}  ({runs} runs each, interleaved)");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"",-28}{"p50 ms",10}{"p95 ms",10}{"mean ms",10}"));
+    }
+
+    /// <summary>A section of single figures.</summary>
+    public static void Title(string title)
+    {
+        Console.WriteLine();
+        Console.WriteLine(title);
     }
 
     public static void Row(string name, Samples s) =>

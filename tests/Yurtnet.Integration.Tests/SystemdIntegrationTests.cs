@@ -47,6 +47,32 @@ public sealed class SystemdIntegrationTests
     }
 
     [RootFact]
+    public async Task Notify_socket_that_goes_away_is_logged_and_the_daemon_serves_on()
+    {
+        await using var daemon = new DaemonProcess();
+        var notifyPath = Path.Combine(daemon.Root, "notify.sock");
+        var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
+        await daemon.StartAgainAsync(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath, ["WATCHDOG_USEC"] = "400000" });
+        var buffer = new byte[4096];
+        while (Encoding.UTF8.GetString(buffer, 0, await notify.ReceiveAsync(buffer)) != "READY=1")
+        {
+        }
+
+        // The socket's file stays, nobody reads it: every datagram is refused (ECONNREFUSED).
+        notify.Dispose();
+        Assert.True(await daemon.WaitForLogAsync("systemd notify socket"), daemon.Log);
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        var add = CniRun.Exec("ADD", network.Conf(), "c1", pod.Path, args: CniRun.PodArgs("p"));
+
+        Assert.True(add.ExitCode == 0, add + "\n" + daemon.Log);
+        Assert.True(daemon.Running, daemon.Log);
+        Assert.Contains("refuses", daemon.Log, StringComparison.Ordinal);
+        Assert.Equal(0, CniRun.Exec("DEL", network.Conf(), "c1", pod.Path).ExitCode);
+    }
+
+    [RootFact]
     public async Task Add_issued_before_the_daemon_runs_completes_once_socket_activation_starts_it()
     {
         await using var daemon = new DaemonProcess();

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
@@ -17,11 +18,12 @@ namespace Yurtnet.Daemon.Appliance;
 internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, CniSocketServer server, Liveness liveness, WatchdogRequest watchdogRequest, HealthModel health, TimeProvider time, ILogger<SystemdNotifications> logger) : BackgroundService
 {
     private static readonly TimeSpan StatusPeriod = TimeSpan.FromSeconds(10);
+    private bool _failing;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await server.Serving.WaitAsync(stoppingToken);
-        notifier.Notify(ServiceState.Ready);
+        Notify(ServiceState.Ready);
         var watchdog = watchdogRequest.Interval;
         // At least a millisecond, PeriodicTimer's least period (systemd would give us 1 ms only for WatchdogSec=2ms).
         var period = watchdog is { } w && w < StatusPeriod ? TimeSpan.FromTicks(Math.Max(w.Ticks, TimeSpan.TicksPerMillisecond)) : StatusPeriod;
@@ -41,7 +43,7 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
             {
                 // Recorded before it is sent: whoever sees the keep-alive sees its time taken (and its near-miss).
                 health.RecordKeepAlive("systemd", pingEvery * 2, ref lastKeepAlive);
-                notifier.Notify(new ServiceState("WATCHDOG=1"));
+                Notify(new ServiceState("WATCHDOG=1"));
             }
 
             if (report.Alive != wasAlive)
@@ -60,7 +62,7 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
 
             if (report.Summary != lastStatus)
             {
-                notifier.Notify(new ServiceState("STATUS=" + report.Summary));
+                Notify(new ServiceState("STATUS=" + report.Summary));
                 lastStatus = report.Summary;
             }
         }
@@ -69,7 +71,33 @@ internal sealed partial class SystemdNotifications(ISystemdNotifier notifier, Cn
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {
-        notifier.Notify(ServiceState.Stopping);
+        Notify(ServiceState.Stopping);
         return base.StopAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// One datagram to systemd. A notify socket that refuses or is gone (systemd busy, a supervisor that went away)
+    /// must not stop the pod network: logged when it starts failing and when it works again. A keep-alive that did
+    /// not arrive lets systemd's watchdog act, as it should.
+    /// </summary>
+    private void Notify(ServiceState state)
+    {
+        try
+        {
+            notifier.Notify(state);
+            if (_failing)
+            {
+                _failing = false;
+                LogNotifyWorks(logger);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException)
+        {
+            if (!_failing)
+            {
+                _failing = true;
+                LogNotifyFailed(logger, Environment.GetEnvironmentVariable("NOTIFY_SOCKET") ?? "?", ex.Message);
+            }
+        }
     }
 }
