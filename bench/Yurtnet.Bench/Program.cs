@@ -75,23 +75,21 @@ foreach (var masquerade in new[] { true, false })
     Report.Ratio($"ADD+DEL (ipMasq={masquerade.ToString().ToLowerInvariant()})", result.OursTotal, result.ReferenceTotal, target: 0.7);
 }
 
-var hanging = lab.AddDelWithHangingCluster(cycles);
-Report.Header("ADD+DEL latency with the cluster link's API server and yurthub hanging (accept, never answer) vs. standalone, ipMasq=false", cycles);
-Report.Row("yurtnet hanging ADD", hanging.OursAdd);
-Report.Row("yurtnet standalone ADD", hanging.ReferenceAdd);
-Report.Row("yurtnet hanging ADD+DEL", hanging.OursTotal);
-Report.Row("yurtnet standalone ADD+DEL", hanging.ReferenceTotal);
-Report.Ratio("ADD+DEL (cluster hanging / standalone)", hanging.OursTotal, hanging.ReferenceTotal, target: 1.1);
-
-var metered = lab.AddDelWithMetrics(cycles);
-Report.Header("ADD+DEL latency with metrics on (loopback listener scraped every second, textfile written every second) vs. off, ipMasq=false", cycles);
-Report.Row("yurtnet metrics-on ADD", metered.OursAdd);
-Report.Row("yurtnet metrics-off ADD", metered.ReferenceAdd);
-Report.Row("yurtnet metrics-on ADD+DEL", metered.OursTotal);
-Report.Row("yurtnet metrics-off ADD+DEL", metered.ReferenceTotal);
-Report.Ratio("ADD+DEL (metrics on / off)", metered.OursTotal, metered.ReferenceTotal, target: 1.02);
+Variant(lab.AddDelWithHangingCluster(cycles), "with the cluster link's API server and yurthub hanging (accept, never answer) vs. standalone", "hanging", "standalone", 1.1);
+Variant(lab.AddDelWithMetrics(cycles), "with metrics on (loopback listener scraped every second, textfile written every second) vs. off", "metrics-on", "metrics-off", 1.02);
 
 return 0;
+
+// One yurtnetd against another (the standalone one, metrics off), interleaved, ipMasq=false.
+void Variant(AddDelResult result, string what, string ours, string theirs, double target)
+{
+    Report.Header($"ADD+DEL latency {what}, ipMasq=false", cycles);
+    Report.Row($"yurtnet {ours} ADD", result.OursAdd);
+    Report.Row($"yurtnet {theirs} ADD", result.ReferenceAdd);
+    Report.Row($"yurtnet {ours} ADD+DEL", result.OursTotal);
+    Report.Row($"yurtnet {theirs} ADD+DEL", result.ReferenceTotal);
+    Report.Ratio($"ADD+DEL ({ours} / {theirs})", result.OursTotal, result.ReferenceTotal, target);
+}
 
 // The daemon's footprint on a gateway: binaries, start to READY, resident memory idle and at a storm's peak.
 static void FootprintSection(string bin, string reference, int storm)

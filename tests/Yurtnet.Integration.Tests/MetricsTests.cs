@@ -87,7 +87,7 @@ public sealed class MetricsTests
     }
 
     [RootFact]
-    public async Task Metrics_listen_given_a_port_alone_is_loopback_only_and_answers_to_localhost()
+    public async Task Metrics_listen_given_a_port_alone_is_one_loopback_socket_that_answers_whatever_host_is_named()
     {
         var port = FreePort();
         await using var daemon = await DaemonProcess.StartAsync($", \"metrics\": {{ \"listen\": \"{port}\" }}");
@@ -100,8 +100,7 @@ public sealed class MetricsTests
         using var answer = await http.SendAsync(byName);
         using var elsewhere = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/other"));
 
-        Assert.NotEmpty(listening);
-        Assert.All(listening, line => Assert.Matches($@"\s(127\.0\.0\.1|\[::1\]):{port}\s", line));
+        Assert.Matches($@"\s127\.0\.0\.1:{port}\s", Assert.Single(listening));
         Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
         Assert.Contains("yurtnet_build_info", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, elsewhere.StatusCode);

@@ -55,10 +55,11 @@ public sealed class NodeStatusTests
                 Assert.Equal(0, CniRun.Exec("ADD", WithoutSubnets(network), $"n{i}", pods[i].Path, args: CniRun.PodArgs($"n{i}")).ExitCode);
             }
 
+            var burstTook = burst.Elapsed;
             Assert.True(await Eventually.WaitForAsync(() => Active(api) == 6), daemon.Log);
 
             // Six pods in a burst, the counts written at most every 2 s: a write per interval, not a write per pod.
-            Assert.InRange(api.NodeStatusPatchesApplied - writes, 1, 2 + (int)(burst.Elapsed.TotalSeconds / 2));
+            Assert.InRange(api.NodeStatusPatchesApplied - writes, 1, 2 + (int)(burstTook.TotalSeconds / 2));
             Assert.Equal("False", Condition(api, "status"));
 
             // A restart writes the Node once more, and the condition keeps the time it last changed.
@@ -90,22 +91,27 @@ public sealed class NodeStatusTests
         using var refused = new TestNetns();
         using var later = new TestNetns();
         Assert.True(await Eventually.WaitForAsync(() => Condition(api, "reason") == "YurtnetIsUp"), daemon.Log);
-        var since = Condition(api, "lastTransitionTime");
+        var since = Time(Condition(api, "lastTransitionTime"));
 
-        // Online, a full card: new pods get no address, and the Node says so.
+        // Online, a full card: new pods get no address, and the Node says so. (The API's times are whole seconds: one
+        // passes first, so that each change has a time of its own.)
+        await NextSecondAsync();
         disk.Fill();
         var add = CniRun.Exec("ADD", WithoutSubnets(network), "f1", refused.Path, args: CniRun.PodArgs("f1"));
         Assert.Equal(11, add.ErrorCode);
         Assert.True(await Eventually.WaitForAsync(() => Condition(api, "status") == "True"), daemon.Log);
         Assert.Equal("YurtnetStoreUnavailable", Condition(api, "reason"));
         Assert.Contains("store full", Condition(api, "message"), StringComparison.Ordinal);
-        Assert.True(DateTimeOffset.Parse(Condition(api, "lastTransitionTime")!, System.Globalization.CultureInfo.InvariantCulture) >= DateTimeOffset.Parse(since!, System.Globalization.CultureInfo.InvariantCulture));
+        var unavailableSince = Time(Condition(api, "lastTransitionTime"));
+        Assert.True(unavailableSince > since, $"{unavailableSince} after {since}");
 
         // Offline, room again: the pods start; the Node's word is decided, and not taken from yurthub's fake 200.
         await OfflineAsync(api, daemon);
+        await NextSecondAsync();
+        var decided = Occurrences(daemon.Log, "node condition NetworkUnavailable=False (YurtnetIsUp");
         disk.Free();
         Assert.Equal(0, CniRun.Exec("ADD", WithoutSubnets(network), "f2", later.Path, args: CniRun.PodArgs("f2")).ExitCode);
-        Assert.True(await daemon.WaitForLogAsync("node condition NetworkUnavailable=False (YurtnetIsUp"), daemon.Log);
+        Assert.True(await Eventually.WaitForAsync(() => Occurrences(daemon.Log, "node condition NetworkUnavailable=False (YurtnetIsUp") > decided), daemon.Log);
         var applied = api.NodeStatusPatchesApplied;
         api.HubHealthy = true;
         Assert.True(await daemon.WaitForLogAsync("the status patch was answered without the change"), daemon.Log);
@@ -119,6 +125,9 @@ public sealed class NodeStatusTests
 
         Assert.Equal(applied + 1, api.NodeStatusPatchesApplied);
         Assert.Equal("YurtnetIsUp", Condition(api, "reason"));
+
+        // The time it became available again, decided offline: after the time it became unavailable, never an older one.
+        Assert.True(Time(Condition(api, "lastTransitionTime")) > unavailableSince, $"{Condition(api, "lastTransitionTime")} after {unavailableSince}");
         CniRun.Exec("DEL", WithoutSubnets(network), "f2", later.Path);
     }
 
@@ -164,6 +173,17 @@ public sealed class NodeStatusTests
         Assert.Equal(100, CniRun.Exec("ADD", WithoutSubnets(network), "e5", other.Path, args: CniRun.PodArgs("e5")).ErrorCode);
         Assert.True(await Eventually.WaitForAsync(() => Exhausted(api) is { } e && Count(e) == 5), daemon.Log);
         CniRun.Exec("DEL", WithoutSubnets(network), "e0", first.Path);
+    }
+
+    private static DateTimeOffset Time(string? text) => DateTimeOffset.Parse(text!, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static int Occurrences(string log, string text) => log.Split(text).Length - 1;
+
+    /// <summary>Waits for the wall clock's next second: the API server's times have no finer grain.</summary>
+    private static async Task NextSecondAsync()
+    {
+        var now = DateTimeOffset.UtcNow;
+        Assert.True(await Eventually.WaitForAsync(() => DateTimeOffset.UtcNow.ToUnixTimeSeconds() > now.ToUnixTimeSeconds()));
     }
 
     private static JsonObject? Exhausted(ApiServerDouble api) => api.KubeEvents.Values.SingleOrDefault(e => e["reason"]?.GetValue<string>() == "PoolExhausted");

@@ -55,8 +55,11 @@ public sealed class SystemdIntegrationTests
         notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
         await daemon.StartAgainAsync(new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath, ["WATCHDOG_USEC"] = "400000" });
         var buffer = new byte[4096];
-        while (Encoding.UTF8.GetString(buffer, 0, await notify.ReceiveAsync(buffer)) != "READY=1")
+        using (var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
+            while (Encoding.UTF8.GetString(buffer, 0, await notify.ReceiveAsync(buffer, SocketFlags.None, ready.Token)) != "READY=1")
+            {
+            }
         }
 
         // The socket's file stays, nobody reads it: every datagram is refused (ECONNREFUSED).

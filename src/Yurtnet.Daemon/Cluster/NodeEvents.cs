@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Yurtnet.Daemon.Appliance;
@@ -31,7 +30,10 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
 
     /// <summary>Per reason: the Event's name and the count the API server has.</summary>
     private readonly Dictionary<string, (string Name, int Count)> _sent = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, DateTimeOffset> _refusedUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _refusedAt = new(StringComparer.Ordinal);
+
+    /// <summary>Per reason: the name of the Event that replaces an expired one, kept until it is made (a lost answer meets 409).</summary>
+    private readonly Dictionary<string, string> _replacing = new(StringComparer.Ordinal);
     private readonly string _run = time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x", CultureInfo.InvariantCulture);
     private int _generation;
 
@@ -86,7 +88,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
                 _sent[notice.Reason] = sent = (NewName(notice.Reason), NotCreated);
             }
 
-            if (sent.Count >= notice.Count || (_refusedUntil.TryGetValue(notice.Reason, out var until) && time.GetUtcNow() < until))
+            if (sent.Count >= notice.Count || (_refusedAt.TryGetValue(notice.Reason, out var refused) && time.GetElapsedTime(refused) < RefusedRetry))
             {
                 continue;
             }
@@ -94,15 +96,24 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
             var outcome = sent.Count == NotCreated ? await CreateAsync(sent.Name, notice, cancellationToken) : await UpdateAsync(sent.Name, notice, cancellationToken);
             if (outcome == Outcome.Gone)
             {
-                // Expired (the API server keeps Events an hour) or deleted: a new one with the whole count. The old
-                // name stays until the new one is made, so a failed attempt leaves nothing half-renamed.
-                outcome = await CreateAsync(NewName(notice.Reason), notice, cancellationToken);
+                // Expired (the API server keeps Events an hour) or deleted: a new one with the whole count, under one
+                // name until it is made, so that a creation whose answer was lost is found (409), never made twice.
+                if (!_replacing.TryGetValue(notice.Reason, out var replacement))
+                {
+                    _replacing[notice.Reason] = replacement = NewName(notice.Reason);
+                }
+
+                outcome = await CreateAsync(replacement, notice, cancellationToken);
+                if (outcome == Outcome.Sent)
+                {
+                    _replacing.Remove(notice.Reason);
+                }
             }
 
             if (outcome == Outcome.Refused)
             {
                 // This one Event is refused (RBAC, validation): logged, tried again in a while, and the others still go.
-                _refusedUntil[notice.Reason] = time.GetUtcNow() + RefusedRetry;
+                _refusedAt[notice.Reason] = time.GetTimestamp();
                 continue;
             }
 
@@ -149,46 +160,31 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
 
     private async Task<Outcome> SendAsync(HttpMethod method, string path, byte[] body, string contentType, OperatorNotice notice, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, new Uri(client.BaseUri, path)) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        HttpResponseMessage response;
-        try
+        if (await ApiWrite.SendAsync(client, cloud, method, path, body, contentType, cancellationToken) is not { } answer)
         {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            cloud.ReportFailure($"{method} {path}: {ex.Message}");
             return Outcome.Failed;
         }
 
-        using (response)
+        switch (answer.Code)
         {
-            var answer = await response.Content.ReadAsStringAsync(cancellationToken);
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.OK or HttpStatusCode.Created when Shows(answer, notice.Count):
-                    cloud.ReportLive();
-                    Sent++;
-                    LogSent(logger, notice.Reason, notice.Count, notice.Message);
-                    return Outcome.Sent;
-                case HttpStatusCode.OK or HttpStatusCode.Created:
-                    // yurthub offline: an echo of the request, or its cache; nothing was created.
-                    return Outcome.Failed;
-                case HttpStatusCode.Conflict when method == HttpMethod.Post:
-                    return Outcome.Exists;
-                case HttpStatusCode.NotFound when method == HttpMethod.Patch:
-                    return Outcome.Gone;
-                case HttpStatusCode.Unauthorized:
-                    cloud.ReportUnauthorized($"{method} {path}");
-                    return Outcome.Failed;
-                case HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.InternalServerError:
-                    cloud.ReportFailure($"{method} {path}: {(int)response.StatusCode}");
-                    return Outcome.Failed;
-                default:
-                    LogRefused(logger, notice.Reason, (int)response.StatusCode, answer.Length > 300 ? answer[..300] : answer);
-                    return Outcome.Refused;
-            }
+            case HttpStatusCode.OK or HttpStatusCode.Created when Shows(answer.Body, notice.Count):
+                cloud.ReportLive();
+                Sent++;
+                LogSent(logger, notice.Reason, notice.Count, notice.Message);
+                return Outcome.Sent;
+            case HttpStatusCode.OK or HttpStatusCode.Created:
+                // yurthub offline: an echo of the request, or its cache; nothing was created.
+                return Outcome.Failed;
+            case HttpStatusCode.Conflict when method == HttpMethod.Post:
+                return Outcome.Exists;
+            case HttpStatusCode.NotFound when method == HttpMethod.Patch:
+                return Outcome.Gone;
+            case HttpStatusCode.TooManyRequests:
+                // The API server is overloaded: back off, as after a failure.
+                return Outcome.Failed;
+            default:
+                LogRefused(logger, notice.Reason, (int)answer.Code, ApiWrite.Excerpt(answer.Body));
+                return Outcome.Refused;
         }
     }
 

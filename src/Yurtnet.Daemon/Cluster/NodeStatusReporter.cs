@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -30,9 +29,9 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Backoff _backoff = new(Random.Shared);
     private NodeReport? _delivered;
-    private DateTimeOffset _deliveredAt;
-    private DateTimeOffset? _undurableSince;
-    private bool _undurableUnavailable;
+    private long _deliveredAt;
+    private (bool Unavailable, DateTimeOffset Since)? _decision;
+    private bool _decisionDurable;
 
     /// <summary>Reports the API server showed, for tests and status.</summary>
     public long Delivered { get; private set; }
@@ -84,91 +83,71 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
             return true;
         }
 
-        var age = time.GetUtcNow() - _deliveredAt;
+        var age = time.GetElapsedTime(_deliveredAt);
         return report.SameCondition(_delivered) ? report != _delivered && age >= options.NodeStatusInterval : age >= MinimumGap;
     }
 
     /// <summary>
-    /// When the condition took its current value: the stored decision's time while it stands, now for a new one, kept
-    /// durably. A store that cannot be written (the very reason the network is unavailable, often) keeps it in memory.
+    /// When the condition took its current status: the decision in force (read from the store once, at the first
+    /// look), or now for a new one. Kept durably when the store takes writes; while it does not (often the very reason
+    /// the network is unavailable) it is kept in memory and written once the store is back, so a status decided then
+    /// keeps its time and a later one never reuses an older.
     /// </summary>
     private async Task<DateTimeOffset> DecidedSinceAsync(NodeReport report, CancellationToken cancellationToken)
     {
+        if (_decision is null && facts.NodeCondition is { } stored)
+        {
+            (_decision, _decisionDurable) = ((stored.Unavailable, stored.Since), true);
+        }
+
         // A condition's transition is a change of its status; a new reason within the same status is not one.
-        if (facts.NodeCondition is { } stored && stored.Unavailable == report.Unavailable)
+        if (_decision is not { } current || current.Unavailable != report.Unavailable)
         {
-            _undurableSince = null;
-            return stored.Since;
-        }
-
-        if (_undurableSince is { } kept && _undurableUnavailable == report.Unavailable && health.Snapshot().Store != "ok")
-        {
-            // The store cannot take it now: no write is tried (each would reopen the database) until it can.
-            return kept;
-        }
-
-        var since = _undurableUnavailable == report.Unavailable && _undurableSince is { } earlier ? earlier : time.GetUtcNow();
-        if (_undurableSince is null || _undurableUnavailable != report.Unavailable)
-        {
+            current = (report.Unavailable, time.GetUtcNow());
+            (_decision, _decisionDurable) = (current, false);
             LogDecided(logger, report.Unavailable ? "True" : "False", report.Reason, report.Message);
         }
 
-        _undurableUnavailable = report.Unavailable;
-        try
+        if (!_decisionDurable && health.Snapshot().Store == "ok")
         {
-            await facts.SaveNodeConditionAsync(new NodeConditionRecord(report.Unavailable, report.Reason, since), cancellationToken);
-            _undurableSince = null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or StoreUnavailableException)
-        {
-            _undurableSince = since;
+            try
+            {
+                await facts.SaveNodeConditionAsync(new NodeConditionRecord(current.Unavailable, report.Reason, current.Since), cancellationToken);
+                _decisionDurable = true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException or StoreUnavailableException)
+            {
+                // Tried again at the next look, once the store says it takes writes.
+            }
         }
 
-        return since;
+        return current.Since;
     }
 
     private async Task<bool> SendAsync(NodeReport report, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var path = $"api/v1/nodes/{Uri.EscapeDataString(options.NodeName)}/status";
         var heartbeat = time.GetUtcNow();
-        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(client.BaseUri, path)) { Content = new ByteArrayContent(report.Patch(since, heartbeat)) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/strategic-merge-patch+json");
-        HttpResponseMessage response;
-        try
+        if (await ApiWrite.SendAsync(client, cloud, HttpMethod.Patch, path, report.Patch(since, heartbeat), "application/strategic-merge-patch+json", cancellationToken) is not { } answer)
         {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            cloud.ReportFailure($"PATCH {path}: {ex.Message}");
             return false;
         }
 
-        using (response)
+        switch (answer.Code)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.OK when Shows(body, report, heartbeat):
-                    cloud.ReportLive();
-                    (_delivered, _deliveredAt) = (report, time.GetUtcNow());
-                    Delivered++;
-                    _backoff.Reset();
-                    LogWritten(logger, options.NodeName, report.Unavailable ? "True" : "False", report.Reason);
-                    return true;
-                case HttpStatusCode.OK:
-                    LogNotApplied(logger, options.NodeName);
-                    return false;
-                case HttpStatusCode.Unauthorized:
-                    cloud.ReportUnauthorized($"PATCH {path}");
-                    return false;
-                case HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.InternalServerError:
-                    cloud.ReportFailure($"PATCH {path}: {(int)response.StatusCode}");
-                    return false;
-                default:
-                    LogRefused(logger, options.NodeName, (int)response.StatusCode, body.Length > 300 ? body[..300] : body);
-                    return false;
-            }
+            case HttpStatusCode.OK when Shows(answer.Body, report, heartbeat):
+                cloud.ReportLive();
+                (_delivered, _deliveredAt) = (report, time.GetTimestamp());
+                Delivered++;
+                _backoff.Reset();
+                LogWritten(logger, options.NodeName, report.Unavailable ? "True" : "False", report.Reason);
+                return true;
+            case HttpStatusCode.OK:
+                LogNotApplied(logger, options.NodeName);
+                return false;
+            default:
+                LogRefused(logger, options.NodeName, (int)answer.Code, ApiWrite.Excerpt(answer.Body));
+                return false;
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Yurtnet.Daemon.PodStatus;
@@ -148,57 +147,36 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
     private async Task<bool> SendAsync(OutboxEntry entry, string uid, CancellationToken cancellationToken)
     {
         var path = $"api/v1/namespaces/{Uri.EscapeDataString(entry.Namespace)}/pods/{Uri.EscapeDataString(entry.Name)}";
-        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(client.BaseUri, path))
+        if (await ApiWrite.SendAsync(client, cloud, HttpMethod.Patch, path, Patch(uid, entry.Status), "application/merge-patch+json", cancellationToken) is not { } answer)
         {
-            Content = new ByteArrayContent(Patch(uid, entry.Status)),
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/merge-patch+json");
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            cloud.ReportFailure($"PATCH {path}: {ex.Message}");
             return false;
         }
 
-        using (response)
+        switch (answer.Code)
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.OK when AnnotationIn(body) == entry.Status:
-                    cloud.ReportLive();
-                    await keeper.RemoveOutboxAsync(entry.PodKey, entry.Sequence, cancellationToken);
-                    LogDelivered(logger, entry.PodKey, time.GetUtcNow() - entry.Since);
-                    return true;
-                case HttpStatusCode.OK or HttpStatusCode.Created:
-                    // yurthub offline: the cached object (PATCH) or an echo (POST), the change not applied.
-                    LogNotApplied(logger, entry.PodKey, (int)response.StatusCode);
-                    return false;
-                case HttpStatusCode.NotFound:
-                    // The live server has no such pod (the watch will say so), or yurthub has none cached: wait for the view to change.
-                    lock (_parked)
-                    {
-                        _parked.Add((entry.PodKey, entry.Sequence));
-                    }
+            case HttpStatusCode.OK when AnnotationIn(answer.Body) == entry.Status:
+                cloud.ReportLive();
+                await keeper.RemoveOutboxAsync(entry.PodKey, entry.Sequence, cancellationToken);
+                LogDelivered(logger, entry.PodKey, time.GetUtcNow() - entry.Since);
+                return true;
+            case HttpStatusCode.OK or HttpStatusCode.Created:
+                // yurthub offline: the cached object (PATCH) or an echo (POST), the change not applied.
+                LogNotApplied(logger, entry.PodKey, (int)answer.Code);
+                return false;
+            case HttpStatusCode.NotFound:
+                // The live server has no such pod (the watch will say so), or yurthub has none cached: wait for the view to change.
+                lock (_parked)
+                {
+                    _parked.Add((entry.PodKey, entry.Sequence));
+                }
 
-                    return true;
-                case HttpStatusCode.Conflict when body.Contains("Precondition failed", StringComparison.OrdinalIgnoreCase):
-                    await DropAsync(entry, $"the pod was replaced (UID {uid} no longer matches)", cancellationToken);
-                    return true;
-                case HttpStatusCode.Unauthorized:
-                    cloud.ReportUnauthorized($"PATCH {path}");
-                    return false;
-                case HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout or HttpStatusCode.InternalServerError:
-                    cloud.ReportFailure($"PATCH {path}: {(int)response.StatusCode}");
-                    return false;
-                default:
-                    LogRefused(logger, entry.PodKey, (int)response.StatusCode, body.Length > 300 ? body[..300] : body);
-                    return false;
-            }
+                return true;
+            case HttpStatusCode.Conflict when answer.Body.Contains("Precondition failed", StringComparison.OrdinalIgnoreCase):
+                await DropAsync(entry, $"the pod was replaced (UID {uid} no longer matches)", cancellationToken);
+                return true;
+            default:
+                LogRefused(logger, entry.PodKey, (int)answer.Code, ApiWrite.Excerpt(answer.Body));
+                return false;
         }
     }
 

@@ -25,8 +25,11 @@ internal sealed partial class MetricsExporter : BackgroundService
     /// <summary>How long after a failed start the listener is tried again.</summary>
     internal static readonly TimeSpan ListenRetry = TimeSpan.FromSeconds(30);
 
-    /// <summary>Scrapes answered at once; more get 503 (a flood cannot pile up collections).</summary>
+    /// <summary>Scrapes collected at once; more get 503 (a flood cannot pile up collections).</summary>
     private const int ConcurrentScrapes = 4;
+
+    /// <summary>Scrapers connected at once (each for at most <see cref="ScrapeDeadline"/>).</summary>
+    private const int MaxConnections = 16;
 
     private readonly MetricsOptions _options;
     private readonly TimeProvider _time;
@@ -35,6 +38,7 @@ internal sealed partial class MetricsExporter : BackgroundService
     private readonly MeterBridge? _bridge;
     private readonly SemaphoreSlim _scrapes = new(ConcurrentScrapes, ConcurrentScrapes);
     private string? _textfileProblem;
+    private int _connections;
 
     public MetricsExporter(MetricsOptions options, IMeterFactory meters, LeaseKeeper keeper, SpoolDrain spool, PeerNetwork peers, ClusterFacts facts, HealthModel health, TimeProvider time, ILogger<MetricsExporter> logger, CloudHealth? cloud = null)
     {
@@ -103,36 +107,26 @@ internal sealed partial class MetricsExporter : BackgroundService
     }
 
     /// <summary>
-    /// HttpListener's prefixes, which also decide the Host headers it answers: a loopback address answers to
-    /// <c>localhost</c> too; every address (<c>0.0.0.0</c>, <c>[::]</c>) to any name; another address only to itself.
+    /// The listener: a socket bound to exactly the address given (<c>[::]</c> dual-stack, so every address of both
+    /// families), answering <c>GET /metrics</c> whatever Host the scraper names. HttpListener was not used: its
+    /// prefixes bind a second socket for a second name (<c>localhost</c> on <c>::1</c>) and refuse every other Host.
     /// </summary>
-    internal static IReadOnlyList<string> Prefixes(IPEndPoint listen)
-    {
-        var port = listen.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any))
-        {
-            return [$"http://+:{port}/metrics/"];
-        }
-
-        var host = listen.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{listen.Address}]" : listen.Address.ToString();
-        return IPAddress.IsLoopback(listen.Address) ? [$"http://{host}:{port}/metrics/", $"http://localhost:{port}/metrics/"] : [$"http://{host}:{port}/metrics/"];
-    }
-
     private async Task ServeAsync(CollectorRegistry registry, IPEndPoint listen, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            using var listener = new HttpListener();
-            foreach (var prefix in Prefixes(listen))
-            {
-                listener.Prefixes.Add(prefix);
-            }
-
+            using var listener = new Socket(listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                listener.Start();
+                if (listen.Address.Equals(IPAddress.IPv6Any))
+                {
+                    listener.DualMode = true;
+                }
+
+                listener.Bind(listen);
+                listener.Listen(16);
             }
-            catch (Exception ex) when (ex is HttpListenerException or SocketException or InvalidOperationException)
+            catch (SocketException ex)
             {
                 LogListenFailed(_logger, listen.ToString(), ex.Message, ListenRetry.TotalSeconds);
                 await Task.Delay(ListenRetry, _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -140,65 +134,117 @@ internal sealed partial class MetricsExporter : BackgroundService
             }
 
             LogListening(_logger, $"http://{listen}/metrics");
-            using var stopping = stoppingToken.Register(listener.Stop);
             while (!stoppingToken.IsCancellationRequested)
             {
-                HttpListenerContext context;
+                Socket client;
                 try
                 {
-                    context = await listener.GetContextAsync();
+                    client = await listener.AcceptAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+                catch (OperationCanceledException)
                 {
-                    break;
+                    return;
+                }
+                catch (SocketException)
+                {
+                    // Out of descriptors, say: a moment, then on.
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), _time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    continue;
                 }
 
-                _ = AnswerAsync(registry, context, stoppingToken);
+                if (Interlocked.Increment(ref _connections) > MaxConnections)
+                {
+                    // A flood of scrapers: the extra ones are shut at once, never piled up (their descriptors are the CNI socket's too).
+                    Interlocked.Decrement(ref _connections);
+                    client.Dispose();
+                    continue;
+                }
+
+                _ = AnswerAsync(registry, client, stoppingToken);
             }
         }
     }
 
-    private async Task AnswerAsync(CollectorRegistry registry, HttpListenerContext context, CancellationToken stoppingToken)
+    /// <summary>One scrape: the request's head (within <see cref="ScrapeDeadline"/>, at most 8 KiB), then the text, then close.</summary>
+    private async Task AnswerAsync(CollectorRegistry registry, Socket client, CancellationToken stoppingToken)
     {
-        var response = context.Response;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        deadline.CancelAfter(ScrapeDeadline);
+        await using var stream = new NetworkStream(client, ownsSocket: true);
         try
         {
-            if (context.Request.HttpMethod is not ("GET" or "HEAD") || context.Request.Url?.AbsolutePath.TrimEnd('/') != "/metrics")
+            var (method, target) = await ReadRequestAsync(stream, deadline.Token);
+            if (method is null)
             {
-                response.StatusCode = (int)HttpStatusCode.NotFound;
+                await RespondAsync(stream, "400 Bad Request", [], deadline.Token);
                 return;
             }
 
-            if (!await _scrapes.WaitAsync(0, stoppingToken))
+            if (method is not ("GET" or "HEAD") || target?.Split('?')[0].TrimEnd('/') != "/metrics")
             {
-                response.StatusCode = (int)HttpStatusCode.ServiceUnavailable;
+                await RespondAsync(stream, "404 Not Found", [], deadline.Token);
+                return;
+            }
+
+            if (!await _scrapes.WaitAsync(0, deadline.Token))
+            {
+                await RespondAsync(stream, "503 Service Unavailable", [], deadline.Token);
                 return;
             }
 
             try
             {
-                response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-                await registry.CollectAndExportAsTextAsync(response.OutputStream, stoppingToken);
+                using var text = new MemoryStream();
+                await registry.CollectAndExportAsTextAsync(text, deadline.Token);
+                await RespondAsync(stream, "200 OK", method == "HEAD" ? [] : text.ToArray(), deadline.Token, text.Length);
             }
             finally
             {
                 _scrapes.Release();
             }
         }
-        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
         {
-            // The scraper went away, or yurtnetd is stopping.
+            // The scraper went away or was too slow, or yurtnetd is stopping.
         }
         finally
         {
-            try
+            Interlocked.Decrement(ref _connections);
+        }
+    }
+
+    /// <summary>How long one scrape may take, from its connection to its last byte.</summary>
+    internal static readonly TimeSpan ScrapeDeadline = TimeSpan.FromSeconds(10);
+
+    /// <summary>The request line's method and target, once the head is in; nulls for anything that is not HTTP/1.x.</summary>
+    private static async Task<(string? Method, string? Target)> ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var head = new byte[8192];
+        var length = 0;
+        while (length < head.Length)
+        {
+            var read = await stream.ReadAsync(head.AsMemory(length), cancellationToken);
+            if (read == 0)
             {
-                response.Close();
+                break;
             }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+
+            length += read;
+            if (head.AsSpan(0, length).IndexOf("\r\n\r\n"u8) >= 0)
             {
+                var line = System.Text.Encoding.ASCII.GetString(head, 0, head.AsSpan(0, length).IndexOf("\r\n"u8)).Split(' ');
+                return line.Length == 3 && line[2].StartsWith("HTTP/1.", StringComparison.Ordinal) ? (line[0], line[1]) : (null, null);
             }
         }
+
+        return (null, null);
+    }
+
+    private static async Task RespondAsync(NetworkStream stream, string status, byte[] body, CancellationToken cancellationToken, long? length = null)
+    {
+        var head = $"HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: {length ?? body.Length}\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), cancellationToken);
+        await stream.WriteAsync(body, cancellationToken);
     }
 
     private async Task WriteTextfileAsync(CollectorRegistry registry, string directory, CancellationToken stoppingToken)

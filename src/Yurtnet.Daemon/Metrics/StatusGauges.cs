@@ -11,8 +11,9 @@ namespace Yurtnet.Daemon.Metrics;
 
 /// <summary>
 /// The gauges of the metrics, set from what <c>yurtnetctl status</c> reads, in memory, before each collection. One
-/// update at a time (an HTTP scrape and the textfile writer may collect together), and the cheap ones first, so that a
-/// store stalled behind a slow card leaves health, cloud and peers current.
+/// update at a time (an HTTP scrape and the textfile writer may collect together); the lease table is waited for at
+/// most a second, so a store stalled behind a slow card delays a scrape by that much, never more, and leaves health,
+/// cloud and peers current.
 /// </summary>
 internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, SpoolDrain spool, PeerNetwork peers, ClusterFacts facts, HealthModel health, CloudHealth? cloud) : IDisposable
 {
@@ -36,6 +37,12 @@ internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, Sp
     private readonly HashSet<string[]> _poolUsedSeries = new(LabelsComparer.Instance);
     private readonly HashSet<string[]> _poolSizeSeries = new(LabelsComparer.Instance);
     private readonly HashSet<string[]> _peerSeries = new(LabelsComparer.Instance);
+
+    /// <summary>How long a collection waits for the lease table.</summary>
+    internal static readonly TimeSpan LeaseWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Collections that kept the last lease values because the table was busy longer than <see cref="LeaseWait"/>.</summary>
+    public long LeasesLate { get; private set; }
 
     /// <summary>Updates that failed (the gauges keep their last values); for tests and the journal.</summary>
     public long Failures { get; private set; }
@@ -71,8 +78,24 @@ internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, Sp
             _spooled.Set(spool.PendingCount());
             _outbox.Set(keeper.OutboxCount);
 
-            // Last: it waits for the keeper, which waits for a commit in progress.
-            var leases = await keeper.SnapshotAsync(cancellationToken);
+            // Last, and at most a second: it waits for the keeper, which waits for a commit in progress, and a slow card
+            // must not make every scrape time out just when the store's metrics matter. Then the leases keep their last
+            // values, and the miss is counted.
+            List<Lease> leases;
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                bounded.CancelAfter(LeaseWait);
+                try
+                {
+                    leases = await keeper.SnapshotAsync(bounded.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LeasesLate++;
+                    return;
+                }
+            }
+
             foreach (var state in LeaseStates)
             {
                 _leases.WithLabels(state).Set(leases.Count(l => Name(l.State) == state));
