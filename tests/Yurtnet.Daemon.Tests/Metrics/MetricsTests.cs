@@ -237,6 +237,49 @@ public sealed partial class MetricsTests
     }
 
     [Fact]
+    public async Task Listener_holds_at_most_sixteen_scrapers_and_shuts_the_rest_at_once_then_serves_again()
+    {
+        int port;
+        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        await using var daemon = new DaemonHarness(o => o with { Metrics = new MetricsOptions { Listen = new IPEndPoint(IPAddress.Loopback, port) } });
+        var exporter = daemon.Get<MetricsExporter>();
+        await daemon.StartAsync();
+        await exporter.StartAsync(CancellationToken.None);
+        using var http = new HttpClient();
+        Assert.True(await Eventually.WaitForAsync(() => Scraped(http, port)));
+        var silent = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            // Sixteen that connect and say nothing hold their places (each for at most 10 s).
+            for (var i = 0; i < 16; i++)
+            {
+                var s = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await s.ConnectAsync(IPAddress.Loopback, port);
+                silent.Add(s);
+            }
+
+            using var extra = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await extra.ConnectAsync(IPAddress.Loopback, port);
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var read = await extra.ReceiveAsync(new byte[16], System.Net.Sockets.SocketFlags.None, wait.Token);
+
+            Assert.Equal(0, read);
+        }
+        finally
+        {
+            silent.ForEach(s => s.Dispose());
+        }
+
+        Assert.True(await Eventually.WaitForAsync(() => Scraped(http, port)));
+        await exporter.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Pool_series_that_no_lease_uses_any_more_are_removed()
     {
         await using var daemon = new DaemonHarness(o => o with { Metrics = new MetricsOptions { TextfileDir = "/nonexistent-not-started" } });
@@ -302,6 +345,20 @@ public sealed partial class MetricsTests
         Assert.Equal($"{dir} does not exist: create it, or set metrics.textfileDir to node_exporter's --collector.textfile.directory", exporter.TextfileProblem);
         Assert.False(exporter.ExecuteTask!.IsCompleted);
         await exporter.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>Whether a scrape of the listener answers 200 now (false while it does not listen yet).</summary>
+    private static bool Scraped(HttpClient http, int port)
+    {
+        try
+        {
+            using var answer = http.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics")).GetAwaiter().GetResult();
+            return answer.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private static AllocateRequest Allocate(string container) => new()
