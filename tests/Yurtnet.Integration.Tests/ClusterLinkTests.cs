@@ -170,6 +170,8 @@ public sealed class ClusterLinkTests
         Assert.Equal("10.79.11.2/24", after.Json.GetProperty("ips")[0].GetProperty("address").GetString());
         Assert.Contains("1 existing lease(s) in the old ones keep their addresses", daemon.Log, StringComparison.Ordinal);
         Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == "10.79.10.2" && l.State == "active");
+        Assert.True(await Eventually.WaitForAsync(() => api.KubeEvents.Values.Any(e => e["reason"]?.GetValue<string>() == "PodCIDRChanged"
+            && e["message"]!.GetValue<string>().Contains("from 10.79.10.0/24 to 10.79.11.0/24", StringComparison.Ordinal))), daemon.Log);
         CniRun.Exec("DEL", WithoutSubnets(network), "c-old", first.Path);
         CniRun.Exec("DEL", WithoutSubnets(network), "c-new", second.Path);
     }

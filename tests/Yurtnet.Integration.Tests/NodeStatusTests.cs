@@ -175,6 +175,23 @@ public sealed class NodeStatusTests
         CniRun.Exec("DEL", WithoutSubnets(network), "e0", first.Path);
     }
 
+    [RootFact]
+    public async Task Damaged_store_set_aside_at_start_is_an_event_on_the_node_once_the_cloud_is_there()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.83.4.0/24");
+        await using var daemon = new DaemonProcess(ClusterJson(api));
+        Directory.CreateDirectory(daemon.StateDir);
+        File.WriteAllBytes(Path.Combine(daemon.StateDir, "state.db"), Enumerable.Repeat((byte)0x5a, 16384).ToArray());
+
+        await daemon.StartAgainAsync();
+
+        Assert.True(await Eventually.WaitForAsync(() => api.KubeEvents.Values.Any(e => e["reason"]?.GetValue<string>() == "StateStoreRebuilt")), daemon.Log);
+        var sent = api.KubeEvents.Values.Single(e => e["reason"]!.GetValue<string>() == "StateStoreRebuilt");
+        Assert.Equal("Warning", sent["type"]!.GetValue<string>());
+        Assert.Contains("state.db.corrupt-", sent["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     private static DateTimeOffset Time(string? text) => DateTimeOffset.Parse(text!, System.Globalization.CultureInfo.InvariantCulture);
 
     private static int Occurrences(string log, string text) => log.Split(text).Length - 1;

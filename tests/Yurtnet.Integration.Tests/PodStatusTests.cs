@@ -161,6 +161,8 @@ public sealed class PodStatusTests
         api.Mode = ApiMode.Online;
         Assert.True(await daemon.WaitForLogAsync($"released {Ip(gone)}", TimeSpan.FromSeconds(30)), daemon.Log);
         Assert.True(await daemon.WaitForLogAsync($"keeping {Ip(running)}"), daemon.Log);
+        Assert.True(await Eventually.WaitForAsync(() => api.KubeEvents.Values.Any(e => e["reason"]?.GetValue<string>() == "AddressReleasedByGC"
+            && e["type"]!.GetValue<string>() == "Normal" && e["message"]!.GetValue<string>().Contains($"released {Ip(gone)}", StringComparison.Ordinal))), daemon.Log);
         Assert.Contains(await daemon.LeasesAsync(), l => l.Ip == Ip(running) && l.State == "active");
 
         CniRun.Exec("DEL", WithoutSubnets(network), "c-running", runningNs.Path);
