@@ -40,9 +40,6 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
     /// <summary>The count of an Event not created yet.</summary>
     private const int NotCreated = -1;
 
-    /// <summary>Events created or updated so far.</summary>
-    public long Sent { get; private set; }
-
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         if (store.SetAsideTo is { } aside && !_sent.ContainsKey(OperatorNotices.StateStoreRebuilt) && !health.Notices().Any(n => n.Reason == OperatorNotices.StateStoreRebuilt))
@@ -169,7 +166,6 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
         {
             case HttpStatusCode.OK or HttpStatusCode.Created when Shows(answer.Body, notice.Count):
                 cloud.ReportLive();
-                Sent++;
                 LogSent(logger, notice.Reason, notice.Count, notice.Message);
                 return Outcome.Sent;
             case HttpStatusCode.OK or HttpStatusCode.Created:

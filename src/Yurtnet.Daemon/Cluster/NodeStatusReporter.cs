@@ -33,9 +33,6 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     private (bool Unavailable, DateTimeOffset Since)? _decision;
     private bool _decisionDurable;
 
-    /// <summary>Reports the API server showed, for tests and status.</summary>
-    public long Delivered { get; private set; }
-
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         cloud.Changed += OnCloudChanged;
@@ -138,7 +135,6 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
             case HttpStatusCode.OK when Shows(answer.Body, report, heartbeat):
                 cloud.ReportLive();
                 (_delivered, _deliveredAt) = (report, time.GetTimestamp());
-                Delivered++;
                 _backoff.Reset();
                 LogWritten(logger, options.NodeName, report.Unavailable ? "True" : "False", report.Reason);
                 return true;

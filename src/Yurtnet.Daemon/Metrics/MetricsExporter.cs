@@ -50,9 +50,10 @@ internal sealed partial class MetricsExporter : BackgroundService
 
         _registry = Prometheus.Metrics.NewCustomRegistry();
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
-        Gauges = new StatusGauges(factory, keeper, spool, peers, facts, health, cloud);
-        DotNetStats.Register(_registry);
         _bridge = new MeterBridge(meters, factory);
+        var bridge = _bridge;
+        Gauges = new StatusGauges(factory, keeper, spool, peers, facts, health, cloud, () => bridge.Dropped);
+        DotNetStats.Register(_registry);
         _registry.AddBeforeCollectCallback(Gauges.UpdateAsync);
     }
 

@@ -15,7 +15,7 @@ namespace Yurtnet.Daemon.Metrics;
 /// most a second, so a store stalled behind a slow card delays a scrape by that much, never more, and leaves health,
 /// cloud and peers current.
 /// </summary>
-internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, SpoolDrain spool, PeerNetwork peers, ClusterFacts facts, HealthModel health, CloudHealth? cloud) : IDisposable
+internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, SpoolDrain spool, PeerNetwork peers, ClusterFacts facts, HealthModel health, CloudHealth? cloud, Func<long> dropped) : IDisposable
 {
     private static readonly string Version = typeof(StatusGauges).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private static readonly string[] LeaseStates = ["active", "pending", "held"];
@@ -34,6 +34,7 @@ internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, Sp
     private readonly Gauge _lastOnline = factory.CreateGauge("yurtnet_cloud_last_online_timestamp_seconds", "When the cloud was last known online from evidence of this run (Unix time; now while online): time() minus it is how long the gateway has been cut off");
     private readonly Gauge _storeWritable = factory.CreateGauge("yurtnet_store_writable", "1 while the state database takes writes, 0 while it cannot (a full or failing card)");
     private readonly Gauge _recentFailures = factory.CreateGauge("yurtnet_recent_failures", "ADDs refused or rolled back and watchdog near-misses in the last 10 minutes (what lights the fault LED)");
+    private readonly Counter _problems = factory.CreateCounter("yurtnet_metrics_problems_total", "What kept the metrics from being current: update_failed (the gauges kept their last values), leases_late (the lease table was busy past a second), measurement_dropped (a counter or histogram lost a measurement)", "problem");
     private readonly HashSet<string[]> _poolUsedSeries = new(LabelsComparer.Instance);
     private readonly HashSet<string[]> _poolSizeSeries = new(LabelsComparer.Instance);
     private readonly HashSet<string[]> _peerSeries = new(LabelsComparer.Instance);
@@ -44,7 +45,7 @@ internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, Sp
     /// <summary>Collections that kept the last lease values because the table was busy longer than <see cref="LeaseWait"/>.</summary>
     public long LeasesLate { get; private set; }
 
-    /// <summary>Updates that failed (the gauges keep their last values); for tests and the journal.</summary>
+    /// <summary>Updates that failed (the gauges keep their last values); exported with the next collection.</summary>
     public long Failures { get; private set; }
 
     /// <summary>The last failure, or null.</summary>
@@ -55,6 +56,9 @@ internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, Sp
         await _updating.WaitAsync(cancellationToken);
         try
         {
+            _problems.WithLabels("update_failed").IncTo(Failures);
+            _problems.WithLabels("leases_late").IncTo(LeasesLate);
+            _problems.WithLabels("measurement_dropped").IncTo(dropped());
             _build.WithLabels(Version).Set(1);
             var now = health.Snapshot();
             _cniReady.Set(now.Cni == "ready" ? 1 : 0);

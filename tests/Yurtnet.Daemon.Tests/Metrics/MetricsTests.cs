@@ -231,6 +231,8 @@ public sealed partial class MetricsTests
         var text = await ScrapeAsync(exporter.Registry!);
 
         Assert.Equal(0, exporter.Gauges!.Failures);
+        Assert.Equal(0, Sample(text, "yurtnet_metrics_problems_total", "problem=\"update_failed\""));
+        Assert.Equal(0, Sample(text, "yurtnet_metrics_problems_total", "problem=\"measurement_dropped\""));
         Assert.Equal(10, Sample(text, "yurtnet_leases", "state=\"held\""));
         Assert.Equal(10, SumOf(text, "yurtnet_pool_used_addresses", "network=\"edge\""));
         Assert.DoesNotContain("10.39.0.0/24", text, StringComparison.Ordinal);
