@@ -11,10 +11,12 @@ namespace Yurtnet.Daemon.Cluster;
 /// <summary>
 /// Keeps the Node's word about the pod network true (<see cref="NodeReport"/>): one strategic merge patch of the
 /// status subresource (the condition and the annotation), sent only while the cloud is online and counted only when
-/// the answer shows it: offline, yurthub answers 200 with its cached Node, and that is retried, not believed. The
-/// latest report wins; a flip of the condition is written at once, counts at most every <c>nodeStatusInterval</c>, and
-/// every request goes through the client's token bucket. The condition's decision and its time are in the store, so
-/// a change decided offline (or before a restart) keeps its <c>lastTransitionTime</c> and is the one written later.
+/// the answer shows this very write (its heartbeat): offline, yurthub answers 200 with its cached Node, and that is
+/// retried, not believed. The latest report wins: the state is looked at every <see cref="Recheck"/>; a flip of the
+/// condition is written then (10 s at least between two writes), changed counts at most every
+/// <c>nodeStatusInterval</c>, and every request goes through the client's token bucket. The condition's decision and
+/// its time are kept in the store, so a change decided offline (or before a restart) keeps its
+/// <c>lastTransitionTime</c> and is the one written later.
 /// </summary>
 internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHealth cloud, ClusterFacts facts, LeaseKeeper keeper, PeerNetwork peers, HealthModel health, ClusterOptions options, TimeProvider time, ILogger<NodeStatusReporter> logger) : IDisposable
 {
