@@ -93,13 +93,15 @@ internal sealed class BenchLab : IDisposable
         var scrapes = 0;
         var scraper = Task.Run(async () =>
         {
+            // The load: a scrape every second, the cadence a harsh Prometheus would keep.
             using var http = new HttpClient();
-            while (!scraping.IsCancellationRequested)
+            using var cadence = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            do
             {
                 _ = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"), scraping.Token);
                 scrapes++;
-                await Task.Delay(TimeSpan.FromSeconds(1), scraping.Token);
             }
+            while (await cadence.WaitForNextTickAsync(scraping.Token));
         });
         var result = AgainstStandalone("metered", "x", "10.248.0.0/16", cycles);
         scraping.Cancel();

@@ -33,11 +33,14 @@ internal sealed class FootprintBench(string bin, string reference) : IDisposable
         return ready;
     }
 
-    /// <summary>Resident memory and threads of a daemon idle for <paramref name="settle"/> after READY.</summary>
-    public ProcessMemory Idle(TimeSpan settle)
+    /// <summary>
+    /// Resident memory and threads of a daemon that has settled: READY, then its first self-check done (the first
+    /// STATUS= it sends), with nothing asked of it since.
+    /// </summary>
+    public ProcessMemory Idle()
     {
         using var daemon = Start(out _);
-        Thread.Sleep(settle);
+        WaitFor(daemon.Notify, "STATUS=");
         var memory = ProcessMemory.Of(daemon.Process.Id);
         daemon.Stop();
         return memory;
@@ -91,6 +94,24 @@ internal sealed class FootprintBench(string bin, string reference) : IDisposable
         var process = Process.Start(start)!;
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
+        try
+        {
+            WaitFor(notify, "READY=1");
+        }
+        catch (InvalidOperationException)
+        {
+            process.Kill();
+            notify.Dispose();
+            throw;
+        }
+
+        readyMs = clock.Elapsed.TotalMilliseconds;
+        return new RunningDaemon(process, socket, dir, notify);
+    }
+
+    /// <summary>Reads yurtnetd's notifications until one has a line starting with <paramref name="prefix"/> (20 s at most).</summary>
+    private static void WaitFor(Socket notify, string prefix)
+    {
         var buffer = new byte[4096];
         while (true)
         {
@@ -101,19 +122,14 @@ internal sealed class FootprintBench(string bin, string reference) : IDisposable
             }
             catch (SocketException ex)
             {
-                process.Kill();
-                notify.Dispose();
-                throw new InvalidOperationException($"yurtnetd did not say READY=1 within 20 s: {ex.Message}", ex);
+                throw new InvalidOperationException($"yurtnetd sent no {prefix} within 20 s: {ex.Message}", ex);
             }
 
-            if (Encoding.UTF8.GetString(buffer, 0, length).Split('\n').Contains("READY=1"))
+            if (Encoding.UTF8.GetString(buffer, 0, length).Split('\n').Any(line => line.StartsWith(prefix, StringComparison.Ordinal)))
             {
-                break;
+                return;
             }
         }
-
-        readyMs = clock.Elapsed.TotalMilliseconds;
-        return new RunningDaemon(process, socket, dir, notify);
     }
 
     public void Dispose() => Directory.Delete(_work, recursive: true);

@@ -105,8 +105,8 @@ static void FootprintSection(string bin, string reference, int storm)
     Report.Header("yurtnetd start to READY=1 (NOTIFY_SOCKET, a new state directory each run; what systemd waits for)", 20);
     Report.Row("yurtnetd start to READY", ready);
     Report.Goal("start to READY p50", ready.Percentile(50), "ms", 100);
-    var idle = footprint.Idle(TimeSpan.FromSeconds(5));
-    Report.Title("yurtnetd resident memory, idle 5 s after READY (standalone, metrics off)");
+    var idle = footprint.Idle();
+    Report.Title("yurtnetd resident memory, idle: READY and its first self-check done (standalone, metrics off)");
     Console.WriteLine($"  {idle}");
     Report.Goal("idle RSS", idle.RssMb, "MB", 25);
     var (peak, adds, dels) = footprint.Storm(storm, parallelism: 8);

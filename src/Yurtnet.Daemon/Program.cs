@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +14,7 @@ using Yurtnet.Daemon.State;
 
 // yurtnetd: IPAM, state and the socket the yurtnet plugin talks to. The only composition root: it reads the
 // arguments and the settings, sets up logging, and lets each component register itself.
-var version = typeof(DaemonOptions).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+var version = DaemonVersion.Text;
 string? configPath = null;
 var checkOnly = false;
 for (var i = 0; i < args.Length; i++)

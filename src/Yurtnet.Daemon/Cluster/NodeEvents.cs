@@ -25,7 +25,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
     /// <summary>How long an Event the API server refused waits before it is tried again.</summary>
     private static readonly TimeSpan RefusedRetry = TimeSpan.FromMinutes(5);
 
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly WakeSignal _wake = new();
     private readonly Backoff _backoff = new(Random.Shared);
 
     /// <summary>Per reason: the Event's name and the count the API server has.</summary>
@@ -47,7 +47,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
             health.Notice(OperatorNotices.StateStoreRebuilt, "Warning", $"the state database could not be read: set aside as {aside}, and the leases of running pods rebuilt from the host");
         }
 
-        health.Noticed += Wake;
+        health.Noticed += _wake.Wake;
         cloud.Changed += OnCloudChanged;
         try
         {
@@ -67,7 +67,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
         }
         finally
         {
-            health.Noticed -= Wake;
+            health.Noticed -= _wake.Wake;
             cloud.Changed -= OnCloudChanged;
         }
     }
@@ -253,18 +253,7 @@ internal sealed partial class NodeEvents(ClusterClient client, CloudHealth cloud
         return stream.ToArray();
     }
 
-    private void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
-
-    private void OnCloudChanged(CloudState state, string detail, DateTimeOffset since) => Wake();
+    private void OnCloudChanged(CloudState state, string detail, DateTimeOffset since) => _wake.Wake();
 
     private enum Outcome
     {

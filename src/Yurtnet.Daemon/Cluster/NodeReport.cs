@@ -97,14 +97,14 @@ internal sealed record NodeReport(bool Unavailable, string Reason, string Messag
             json.WriteNumber("held", leases.Count(l => l.State == LeaseState.Held));
             json.WriteEndObject();
             json.WriteStartArray("pools");
-            foreach (var cidr in leases.Select(l => l.Pool).Union(nodePools).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            foreach (var pool in PoolUse.Of(leases, nodePools))
             {
                 json.WriteStartObject();
-                json.WriteString("pool", cidr);
-                json.WriteNumber("used", leases.Count(l => l.Pool == cidr));
-                if (Pool.TryParse(cidr, out var pool, out _) && pool.Capacity <= long.MaxValue)
+                json.WriteString("pool", pool.Cidr);
+                json.WriteNumber("used", pool.Used);
+                if (pool.Capacity is { } capacity && capacity <= long.MaxValue)
                 {
-                    json.WriteNumber("size", (long)pool.Capacity);
+                    json.WriteNumber("size", (long)capacity);
                 }
 
                 json.WriteEndObject();

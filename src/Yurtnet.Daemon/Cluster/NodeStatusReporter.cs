@@ -1,8 +1,8 @@
 using System.Net;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Yurtnet.Daemon.Appliance;
+using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.State;
 
@@ -26,9 +26,7 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     /// <summary>The least time between two writes, also of condition flips (a card hovering at full): 10 s, or less with a shorter interval.</summary>
     private TimeSpan MinimumGap => options.NodeStatusInterval < TimeSpan.FromSeconds(10) ? options.NodeStatusInterval : TimeSpan.FromSeconds(10);
 
-    private static readonly string Version = typeof(NodeStatusReporter).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
-
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly WakeSignal _wake = new();
     private readonly Backoff _backoff = new(Random.Shared);
     private NodeReport? _delivered;
     private long _deliveredAt;
@@ -69,7 +67,7 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
     public void Dispose() => _wake.Dispose();
 
     private async Task<NodeReport> ComposeAsync(CancellationToken cancellationToken) =>
-        NodeReport.From(health.Snapshot(), await keeper.SnapshotAsync(cancellationToken), facts.Node?.PodCidrs ?? [], peers.Snapshot(), Version);
+        NodeReport.From(health.Snapshot(), await keeper.SnapshotAsync(cancellationToken), facts.Node?.PodCidrs ?? [], peers.Snapshot(), DaemonVersion.Text);
 
     /// <summary>
     /// A report is due when nothing was delivered since the start; when the condition changed (and the last write is
@@ -162,14 +160,5 @@ internal sealed partial class NodeStatusReporter(ClusterClient client, CloudHeal
         }
     }
 
-    private void OnCloudChanged(CloudState state, string detail, DateTimeOffset since)
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
-    }
+    private void OnCloudChanged(CloudState state, string detail, DateTimeOffset since) => _wake.Wake();
 }

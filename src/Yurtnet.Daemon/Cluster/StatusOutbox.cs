@@ -19,7 +19,7 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
     /// <summary>Re-checks entries waiting for their pod even when nothing wakes the outbox (a local timer, no request).</summary>
     private static readonly TimeSpan IdleRecheck = TimeSpan.FromSeconds(30);
 
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly WakeSignal _wake = new();
     private readonly Backoff _backoff = new(Random.Shared);
     private readonly HashSet<(string Pod, long Sequence)> _parked = [];
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -69,19 +69,9 @@ internal sealed partial class StatusOutbox(ClusterClient client, CloudHealth clo
         Wake();
     }
 
-    private void OnCloudChanged(CloudState state, string detail, DateTimeOffset since) => Wake();
+    private void OnCloudChanged(CloudState state, string detail, DateTimeOffset since) => _wake.Wake();
 
-    private void Wake()
-    {
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already awake: one pass sees every entry.
-        }
-    }
+    private void Wake() => _wake.Wake();
 
     /// <summary>One pass over the outbox; false when a request failed and the next pass must wait.</summary>
     private async Task<bool> PassAsync(CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Appliance.Leds;
 using Yurtnet.Daemon.Cluster;
@@ -16,7 +15,6 @@ namespace Yurtnet.Daemon.CniApi;
 /// </summary>
 internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, NetworkHosts hosts, StateStore store, SpoolDrain spool, Reconciler reconciler, HealthModel health, LedBlinker leds, PodView pods, PeerNetwork peers, TimeProvider time)
 {
-    private static readonly string Version = typeof(CniRequestHandler).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
 
     public async Task<Response> HandleAsync(Request request, CancellationToken cancellationToken)
@@ -228,12 +226,11 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
         }
 
         var peerTable = peers.Snapshot();
-        var pools = leases.GroupBy(l => l.Pool).Select(g => g.Key).Union(r.Subnets).Union(nodePools).Distinct().Order(StringComparer.Ordinal).ToList();
         return new StatusResponse
         {
             Ready = reason is null,
             Reason = reason,
-            DaemonVersion = Version,
+            DaemonVersion = Configuration.DaemonVersion.Text,
             StartedAt = _startedAt,
             StatePath = store.DataPath,
             Pending = leases.Count(l => l.State == LeaseState.Pending),
@@ -243,11 +240,11 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             Outbox = keeper.OutboxCount,
             PeersRouted = peerTable.Count(p => p.State == "routed"),
             PeersNotRouted = peerTable.Count(p => p.State != "routed"),
-            Pools = pools.Select(p => new PoolUsage
+            Pools = PoolUse.Of(leases, r.Subnets.Union(nodePools)).Select(p => new PoolUsage
             {
-                Pool = p,
-                Used = leases.Count(l => l.Pool == p),
-                Capacity = Pool.TryParse(p, out var pool, out _) ? (pool.Capacity > ulong.MaxValue ? "huge" : pool.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture)) : "?",
+                Pool = p.Cidr,
+                Used = p.Used,
+                Capacity = p.Capacity is not { } capacity ? "?" : capacity > ulong.MaxValue ? "huge" : capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }).ToList(),
             Health = health.Snapshot(),
             Leds = leds.Describe(),

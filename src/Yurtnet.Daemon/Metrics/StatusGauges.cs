@@ -1,7 +1,7 @@
-using System.Reflection;
 using Prometheus;
 using Yurtnet.Daemon.Appliance;
 using Yurtnet.Daemon.Cluster;
+using Yurtnet.Daemon.Configuration;
 using Yurtnet.Daemon.Ipam;
 using Yurtnet.Daemon.Peers;
 using Yurtnet.Daemon.Reconcile;
@@ -17,7 +17,6 @@ namespace Yurtnet.Daemon.Metrics;
 /// </summary>
 internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, SpoolDrain spool, PeerNetwork peers, ClusterFacts facts, HealthModel health, CloudHealth? cloud, Func<long> dropped) : IDisposable
 {
-    private static readonly string Version = typeof(StatusGauges).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
     private static readonly string[] LeaseStates = ["active", "pending", "held"];
     private static readonly string[] CloudStates = ["online", "offline", "unknown", "standalone"];
 
@@ -59,7 +58,7 @@ internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, Sp
             _problems.WithLabels("update_failed").IncTo(Failures);
             _problems.WithLabels("leases_late").IncTo(LeasesLate);
             _problems.WithLabels("measurement_dropped").IncTo(dropped());
-            _build.WithLabels(Version).Set(1);
+            _build.WithLabels(DaemonVersion.Text).Set(1);
             var now = health.Snapshot();
             _cniReady.Set(now.Cni == "ready" ? 1 : 0);
             _storeWritable.Set(now.Store == "ok" ? 1 : 0);
@@ -106,16 +105,8 @@ internal sealed class StatusGauges(MetricFactory factory, LeaseKeeper keeper, Sp
             }
 
             Replace(_poolUsed, _poolUsedSeries, leases.GroupBy(l => (l.Network, l.Pool)).ToDictionary(g => new[] { g.Key.Network, g.Key.Pool }, g => (double)g.Count(), LabelsComparer.Instance));
-            var sizes = new Dictionary<string[], double>(LabelsComparer.Instance);
-            foreach (var cidr in leases.Select(l => l.Pool).Union(facts.Node?.PodCidrs ?? []).Distinct(StringComparer.Ordinal))
-            {
-                if (Pool.TryParse(cidr, out var pool, out _))
-                {
-                    sizes[[cidr]] = (double)pool.Capacity;
-                }
-            }
-
-            Replace(_poolSize, _poolSizeSeries, sizes);
+            Replace(_poolSize, _poolSizeSeries, PoolUse.Of(leases, facts.Node?.PodCidrs ?? []).Where(p => p.Capacity is not null)
+                .ToDictionary(p => new[] { p.Cidr }, p => (double)p.Capacity!.Value, LabelsComparer.Instance));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
