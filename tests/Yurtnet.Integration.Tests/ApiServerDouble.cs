@@ -159,10 +159,18 @@ public sealed class ApiServerDouble : IAsyncDisposable
         var apiPort = also is null ? 0 : FreePort();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, apiPort, listen => listen.UseHttps(certificate));
+            // A client certificate is asked for, not required, as kube-apiserver does (--client-ca-file): a client may
+            // authenticate with one (see TrustedClient) or with its token.
+            var https = new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = certificate,
+                ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = (_, _, _) => true,
+            };
+            kestrel.Listen(IPAddress.Loopback, apiPort, listen => listen.UseHttps(https));
             if (also is not null)
             {
-                kestrel.Listen(also, apiPort, listen => listen.UseHttps(certificate));
+                kestrel.Listen(also, apiPort, listen => listen.UseHttps(https));
             }
 
             var hubPort = also is null ? 0 : FreePort();
@@ -390,7 +398,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
             return;
         }
 
-        if (Mode == ApiMode.Online && request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        if (Mode == ApiMode.Online && !Authenticated(context))
         {
             await StatusAsync(context, HttpStatusCode.Unauthorized, $"Unauthorized (got \"{request.Headers.Authorization}\")");
             return;
@@ -827,6 +835,48 @@ public sealed class ApiServerDouble : IAsyncDisposable
         context.Response.ContentType = "application/json";
         await context.Response.WriteAsync(body.ToJsonString());
     }
+
+    /// <summary>
+    /// A client certificate the "API server" authenticates (its thumbprint, as a client CA would vouch for it); null:
+    /// only the token is accepted.
+    /// </summary>
+    public X509Certificate2? TrustedClient { get; set; }
+
+    /// <summary>Basic auth the "API server" accepts (<c>user:password</c>), as kube-apiserver did before 1.19; null: none.</summary>
+    public string? BasicCredentials { get; set; }
+
+    /// <summary>The client certificates the API port was shown, by thumbprint (none: the client sent none).</summary>
+    public IReadOnlyCollection<string> ClientCertificatesSeen
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _clientCertificatesSeen];
+            }
+        }
+    }
+
+    private readonly HashSet<string> _clientCertificatesSeen = [];
+
+    private bool Authenticated(HttpContext context)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (context.Connection.ClientCertificate is { } presented)
+        {
+            lock (_gate)
+            {
+                _clientCertificatesSeen.Add(presented.Thumbprint);
+            }
+        }
+
+        return authorization == $"Bearer {Token}"
+            || (TrustedClient is { } client && context.Connection.ClientCertificate?.Thumbprint == client.Thumbprint)
+            || (BasicCredentials is { } basic && authorization == $"Basic {Convert.ToBase64String(Encoding.UTF8.GetBytes(basic))}");
+    }
+
+    /// <summary>The API's certificate (self-signed: it is also the CA), PEM.</summary>
+    public string CaPem => File.ReadAllText(CaFile);
 
     private static int FreePort()
     {

@@ -146,6 +146,21 @@ internal sealed class DaemonProcess : IAsyncDisposable
         await WaitForSocketAsync();
     }
 
+    /// <summary>
+    /// Starts yurtnetd as a pod would see the cluster: <c>KUBERNETES_SERVICE_HOST</c> and <c>_PORT</c> set, the
+    /// ServiceAccount's <c>token</c> and <c>ca.crt</c> in /var/run/secrets/kubernetes.io/serviceaccount. That directory
+    /// is made in a private mount namespace whose /run is a tmpfs, so the machine's own /run is neither read nor changed.
+    /// </summary>
+    public async Task StartInClusterAsync(Uri server, string tokenFile, string caFile)
+    {
+        const string account = "/run/secrets/kubernetes.io/serviceaccount";
+        var setup = $"mount -t tmpfs tmpfs /run && mkdir -p {account} && cp {tokenFile} {account}/token && cp {caFile} {account}/ca.crt";
+        Launch(
+            new ProcessStartInfo("unshare", ["--mount", "--propagation", "private", "sh", "-c", $"{setup} && exec {Binaries.Daemon} --config {ConfigPath}"]),
+            new Dictionary<string, string> { ["KUBERNETES_SERVICE_HOST"] = server.Host, ["KUBERNETES_SERVICE_PORT"] = server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        await WaitForSocketAsync();
+    }
+
     /// <summary>Stops the daemon that <see cref="StartWithFakeLedClassAsync"/> started, leaving its namespace readable.</summary>
     public async Task StopDaemonInNamespaceAsync()
     {
