@@ -19,6 +19,13 @@ internal sealed partial class StateStore : IDisposable
 {
     public const string DataFileName = "state.db";
     public const string LogFileName = "state-log.db";
+    /// <summary>
+    /// The log is copied into the data file once it holds this many 8 KiB pages (LiteDB's default: 1000). Every page
+    /// version in the log stays in LiteDB's cache until then, and the cache's buffers are never given back: at 1000, a
+    /// storm of 100 pods left yurtnetd 6.5 MB larger for good (make bench, footprint).
+    /// </summary>
+    internal const int CheckpointPages = 100;
+
     private static readonly TimeSpan CommitWriteTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(5);
 
@@ -480,6 +487,13 @@ internal sealed partial class StateStore : IDisposable
             _sequence++;
             MigratedFrom = from;
             LogMigrated(_logger, DataPath, from, _format.Current);
+        }
+
+        // A setting in the file's header, so written once and with a write like any other: opening a store on a full
+        // card must not need one.
+        if (open.Database.CheckpointSize != CheckpointPages)
+        {
+            open.Database.CheckpointSize = CheckpointPages;
         }
 
         var seen = open.Log.ConfirmedPages;
