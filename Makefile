@@ -4,7 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 CONFIG ?= Release
-RID ?= linux-x64
+# The machine's own architecture unless told (make bench RID=linux-arm64 on x86_64: the arm64 footprint under qemu-user).
+RID ?= linux-$(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x64)
 OUT ?= $(CURDIR)/out/$(RID)
 SLN := Appliance.sln
 # Build: clang + llvm (NativeAOT link and strip). Tests and demo: iproute2, ping, nftables; systemd for
