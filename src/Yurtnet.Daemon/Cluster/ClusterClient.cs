@@ -92,9 +92,8 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
     }
 
     /// <summary>
-    /// The connection: HTTPS checked against the configured CA alone (a certificate the system trusts is accepted too,
-    /// as kubectl does; a name that does not match never is), or not checked where the kubeconfig says
-    /// <c>insecure-skip-tls-verify</c>; the client certificate the kubeconfig names.
+    /// The connection: HTTPS checked against the configured CA alone (with none configured, the system's), or not
+    /// checked where the kubeconfig says <c>insecure-skip-tls-verify</c>; the client certificate the kubeconfig names.
     /// </summary>
     private static SocketsHttpHandler Handler(KubernetesClientConfiguration config, Uri server)
     {
@@ -163,15 +162,13 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
         }
     }
 
-    /// <summary>The server's certificate chains up to one of <paramref name="authorities"/>, and names the server.</summary>
-    internal static bool Trusted(X509Certificate2Collection authorities, X509Certificate? certificate, SslPolicyErrors errors)
+    /// <summary>
+    /// The server's certificate names the server and chains up to one of <paramref name="authorities"/>: those alone,
+    /// not the system's CAs, as kubectl trusts a kubeconfig's <c>certificate-authority</c>.
+    /// </summary>
+    private static bool Trusted(X509Certificate2Collection authorities, X509Certificate? certificate, SslPolicyErrors errors)
     {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is not X509Certificate2 server)
+        if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0 || certificate is not X509Certificate2 server)
         {
             return false;
         }
