@@ -22,7 +22,7 @@ BED_IMAGE=yurtnet.local/pause:e2e
 # script's own cgroups rather than at the top of each hierarchy; bed_cleanup removes it.
 BED_CGROUP=$(basename "$WORK")
 BED_LEDGER=$WORK/netns.ledger # the pods' network namespaces, one path a line (the driver's --netns-ledger)
-declare -A BED_PID=()
+declare -gA BED_PID=() # -g: the bed may be sourced inside a function (make bench)
 
 bed_tools() { # the programs the bed needs, with the package that has them
   local tool

@@ -23,7 +23,7 @@ var command = args.Length > 0 ? args[0] : "";
 var timeout = TimeSpan.FromSeconds(double.Parse(Arg("--timeout") ?? "60", CultureInfo.InvariantCulture));
 var logRoot = Arg("--log-root") ?? Path.Combine(Path.GetTempPath(), "yurtnet-cri-logs");
 var cgroupParent = Arg("--cgroup-parent") ?? "";
-var parallel = Int("--parallel", 4);
+var parallel = command == "bench" ? 0 : Int("--parallel", 4); // bench takes a list
 
 try
 {

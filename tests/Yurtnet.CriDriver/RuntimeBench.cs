@@ -61,11 +61,11 @@ internal static class RuntimeBench
             var (ours, reference) = (sockets[0].Name, sockets[1].Name);
             for (var p = 0; p < parallelism.Length; p++)
             {
-                Report.Header($"Runtime ({version.RuntimeName} {version.RuntimeVersion} CRI, as kubelet calls it): sandbox calls, {parallelism[p]} at a time", pods * rounds);
-                Report.Row($"{ours} RunPodSandbox", run[0, p]);
-                Report.Row($"{reference} RunPodSandbox", run[1, p]);
-                Report.Row($"{ours} StopPodSandbox", stop[0, p]);
-                Report.Row($"{reference} StopPodSandbox", stop[1, p]);
+                Report.Header($"Runtime ({version.RuntimeName} {version.RuntimeVersion} CRI, as kubelet calls it): RunPodSandbox (Run) and the first StopPodSandbox (Stop), {parallelism[p]} at a time", pods * rounds);
+                Report.Row($"{ours} Run", run[0, p]);
+                Report.Row($"{reference} Run", run[1, p]);
+                Report.Row($"{ours} Stop", stop[0, p]);
+                Report.Row($"{reference} Stop", stop[1, p]);
                 Report.Ratio($"RunPodSandbox (parallel {parallelism[p]})", run[0, p], run[1, p], target: null);
                 Report.Ratio($"StopPodSandbox (parallel {parallelism[p]})", stop[0, p], stop[1, p], target: null);
             }
