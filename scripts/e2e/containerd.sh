@@ -31,8 +31,8 @@ DRIVER=$PWD/tests/Yurtnet.CriDriver/bin/Release/net10.0/Yurtnet.CriDriver.dll
 progress() { echo "     containerd: [$((SECONDS - started)) s] $*"; }
 in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
 ctl() { "$OUT/yurtnetctl" --socket "$BED_YURTNET_SOCK" "$@"; }
-cri() { # cri COMMAND [OPTIONS...]: the CRI driver against this run's containerd; every call has a 60 s deadline
-  timeout 600 dotnet "$DRIVER" "$1" --socket "$SOCK" --timeout 60 --log-root "$WORK/logs" --cgroup-parent "$BED_CGROUP" \
+cri() { # cri COMMAND [OPTIONS...]: the CRI driver against this run's containerd; a deadline of 30 s on every call, 5 min in all
+  timeout 300 dotnet "$DRIVER" "$1" --socket "$SOCK" --timeout 30 --log-root "$WORK/logs" --cgroup-parent "$BED_CGROUP" \
     --netns-ledger "$BED_LEDGER" "${@:2}"
 }
 py() { python3 -c "$@"; } # JSON: the driver prints one object a line, yurtnetctl --json one document
@@ -65,7 +65,7 @@ bed_yurtnetd_config
 bed_containerd_config ctrd "$(bed_yurtnet_conflist "$NETWORK" "$BRIDGE" "$POOL.0/24")"
 bed_yurtnetd_start
 bed_containerd_start ctrd
-progress "$(cri version) up in $((SECONDS - started)) s"
+progress "$(cri version) and yurtnetd up"
 
 pods_of() { # pods_of FILE: "namespace/name ip netns" per line of the driver's run output
   py 'import json,sys
@@ -252,7 +252,8 @@ check "20 pods started while yurtnetd restarts through socket activation are all
 progress "$(cat "$WORK/burst.note" 2>/dev/null)"
 
 check "after all of it nothing is left: leases, veths, pod network namespaces, masquerade chain, spool, sandboxes" no_leaks
-progress "containerd sent $(grep -c '^ADD ' "$WORK/cni-calls.log") ADDs and $(grep -c '^DEL ' "$WORK/cni-calls.log") DELs for $(cut -d' ' -f2 "$WORK/cni-calls.log" | sort -u | wc -l) sandboxes"
+progress "containerd sent $(grep -c '^ADD ' "$WORK/cni-calls.log") ADDs and $(grep -c '^DEL ' "$WORK/cni-calls.log") DELs \
+($(grep -c '^DEL [^ ]* netns=.' "$WORK/cni-calls.log") naming a network namespace) for $(cut -d' ' -f2 "$WORK/cni-calls.log" | sort -u | wc -l) sandboxes"
 progress "done in $((SECONDS - started)) s"
 echo "e2e containerd: $passed passed, $failed failed"
 [ "$failed" = 0 ]
