@@ -15,12 +15,14 @@ SLN := Appliance.sln
 # arm64: the cross linker and libraries NativeAOT needs, and qemu-user to run the result.
 # Packages: debhelper to build them, lintian to check them, debootstrap + systemd-container to boot a Debian 12
 # with systemd as PID 1 that installs them. e2e: podman with runc (its CNI backend drives the plugin), a static
-# busybox as the containers' root file system, curl for the published port. test-hil: qemu-system-arm for the
-# arm64 board, device-tree-compiler and python3 for its device tree and helpers (debootstrap, qemu-user-static).
+# busybox as the containers' root file system, curl for the published port; containerd (its CRI plugin drives the
+# plugin; bench measures it there too), gcc and libc6-dev for the static pause binary of its sandbox image.
+# test-hil: qemu-system-arm for the arm64 board, device-tree-compiler and python3 for its device tree and helpers
+# (debootstrap, qemu-user-static).
 DEB_PACKAGES := clang llvm iproute2 iputils-ping nftables systemd strace containernetworking-plugins afl++ \
 	binutils-aarch64-linux-gnu libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-user-static file \
 	debhelper dpkg-dev lintian debootstrap systemd-container podman runc busybox-static curl qemu-system-arm \
-	device-tree-compiler python3
+	device-tree-compiler python3 containerd gcc libc6-dev
 DOTNET := DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet
 
 .PHONY: help deps build publish test e2e demo bench fuzz smoke-arm64 deb test-packages test-hil clean root-check
@@ -44,8 +46,10 @@ publish: deps ## NativeAOT executables yurtnet, yurtnetd, yurtnetctl into out/$(
 test: deps publish ## unit and integration tests (integration needs root; they fail instead of skipping when CI=true)
 	YURTNET_BIN=$(OUT) $(DOTNET) test $(SLN) -c $(CONFIG) --logger "console;verbosity=normal"
 
-e2e: deps publish ## a real runtime drives the plugin: podman's CNI backend, in a namespace and directories of its own (root)
-	OUT=$(OUT) ./scripts/e2e/podman.sh
+e2e: deps publish ## real runtimes drive the plugin: podman's CNI backend, containerd's CRI plugin; each in a namespace and directories of its own (root)
+	@# Both parts run whatever the first one says; the target fails if either does.
+	OUT=$(OUT) ./scripts/e2e/podman.sh; podman=$$?; OUT=$(OUT) ./scripts/e2e/containerd.sh; containerd=$$?; \
+	[ $$podman = 0 ] && [ $$containerd = 0 ]
 
 demo: root-check deps publish ## two pods on one gateway, end to end (root)
 	OUT=$(OUT) ./scripts/demo.sh
@@ -53,7 +57,7 @@ demo: root-check deps publish ## two pods on one gateway, end to end (root)
 root-check:
 	@[ "$$(id -u)" = 0 ] || { echo "make demo needs root: it creates network namespaces, a bridge and nftables rules. Run: sudo make demo"; exit 1; }
 
-bench: deps publish ## yurtnet vs Debian's bridge + host-local: exec and ADD+DEL latency, with ratios
+bench: deps publish ## yurtnet vs Debian's bridge + host-local: exec and ADD+DEL latency, and through containerd's CRI, with ratios
 	OUT=$(OUT) ./scripts/bench.sh
 
 fuzz: deps ## coverage-guided fuzzing of the decoders (AFL++ + SharpFuzz), FUZZ_SECONDS per target (default 60); fails on any crash
