@@ -2,11 +2,10 @@ using Yurtnet.Cni;
 
 // The yurtnet CNI plugin: exec'd by the container runtime for every pod sandbox (and every few seconds for
 // STATUS). stdout carries exactly one JSON document, the result or the error; logs go to stderr.
-// File streams on descriptors 0, 1 and 2, not Console: the Console writers initialize terminal and encoding support,
-// and even its raw streams do so at their first write (and start a signal-handling thread), which measured as most
-// of this process's own start-up time. Nothing here is interactive.
-using var stdout = StandardStream(1, FileAccess.Write);
-using var stderr = new StreamWriter(StandardStream(2, FileAccess.Write), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
+// Raw streams, not Console.Out/Error: the Console writers initialize terminal and encoding support, which measured
+// as most of this process's own start-up time. Nothing here is interactive.
+using var stdout = Console.OpenStandardOutput();
+using var stderr = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
 var version = CniVersion.Latest;
 try
 {
@@ -52,12 +51,9 @@ catch (Exception ex)
     return 1;
 }
 
-static FileStream StandardStream(int descriptor, FileAccess access) =>
-    new(new Microsoft.Win32.SafeHandles.SafeFileHandle(descriptor, ownsHandle: false), access, bufferSize: 0);
-
 static byte[] ReadStdin()
 {
-    using var input = StandardStream(0, FileAccess.Read);
+    using var input = Console.OpenStandardInput();
     using var buffer = new MemoryStream();
     input.CopyTo(buffer);
     return buffer.ToArray();
