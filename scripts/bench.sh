@@ -50,7 +50,7 @@ runtime_section() {
   echo
   echo "runtime section  $(date -u '+%Y-%m-%d %H:%M')Z  $(nproc) cores  kernel $(uname -r)  $(containerd --version | cut -d' ' -f3)  runc $(runc --version | head -1 | cut -d' ' -f3)"
   echo "command: ./scripts/bench.sh --only runtime --runtime-pods $pods --runtime-rounds $rounds --storm $storm"
-  timeout 3600 dotnet "$driver" bench --socket "yurtnet=$(bed_sock yurtnet)" --socket "bridge+host-local=$(bed_sock reference)" \
+  timeout --foreground 3600 dotnet "$driver" bench --socket "yurtnet=$(bed_sock yurtnet)" --socket "bridge+host-local=$(bed_sock reference)" \
     --parallel 1,4,8 --pods "$pods" --rounds "$rounds" --storm "$storm" --storm-parallel 8 --timeout 60 \
     --log-root "$WORK/logs" --cgroup-parent "$BED_CGROUP"
 }
@@ -58,7 +58,7 @@ runtime_cleanup() {
   set +e
   local name
   for name in yurtnet reference; do
-    [ -n "${BED_PID[$name]:-}" ] && timeout 300 dotnet "$PWD/tests/Yurtnet.CriDriver/bin/Release/net10.0/Yurtnet.CriDriver.dll" stop-remove \
+    [ -n "${BED_PID[$name]:-}" ] && timeout --foreground 300 dotnet "$PWD/tests/Yurtnet.CriDriver/bin/Release/net10.0/Yurtnet.CriDriver.dll" stop-remove \
       --all --parallel 8 --socket "$(bed_sock "$name")" >/dev/null 2>&1
   done
   bed_cleanup

@@ -97,7 +97,8 @@ EOF
 bed_yurtnetd_start() {
   # nsenter (and unshare and sh) exec yurtnetd: $! is its pid.
   if [ -n "${1:-}" ]; then
-    nsenter --net="/run/netns/$NS" unshare -m --propagation unchanged sh -c \
+    # slave: the machine's mounts (pod network namespaces) reach it, the bind over boot_id never reaches the machine.
+    nsenter --net="/run/netns/$NS" unshare -m --propagation slave sh -c \
       'mount --bind "$1" /proc/sys/kernel/random/boot_id && exec "$2" --config "$3"' bed "$1" "$OUT/yurtnetd" "$WORK/yurtnetd.json" \
       >> "$WORK/yurtnetd.log" 2>&1 &
   else
@@ -170,9 +171,15 @@ bed_containerd_start() {
   local name=$1 dir=$WORK/$1 sock
   sock=$(bed_sock "$name")
   rm -f "$sock" "$sock.ttrpc"
-  # nsenter, unshare and sh exec each other: $! is containerd's pid.
+  # nsenter, unshare and sh exec each other: $! is containerd's pid. Propagation unchanged, so that the network
+  # namespaces containerd mounts under /run/netns reach the machine (iproute2 made /run/netns a shared mount); the
+  # mounts this namespace makes itself are made under mounts first made private here, so that on a machine whose
+  # mounts are shared (systemd's) none of them (the tmpfs over /run, /var/lib/cni, the containers' root file
+  # systems under $WORK) reaches the machine. libcni's cache directory is created if no runtime made it yet.
+  mkdir -p /var/lib/cni
   nsenter --net="/run/netns/$NS" unshare -m --propagation unchanged sh -c '
     set -e
+    for path in /run /var/lib/cni "$1"; do mount --make-private "$(findmnt -n -o TARGET -T "$path")"; done
     mkdir -p "$1/keep-netns"
     mount --bind /run/netns "$1/keep-netns"
     mount -t tmpfs -o mode=755 bed-run /run
@@ -187,8 +194,8 @@ bed_containerd_start() {
     sleep 0.05
   done
   ctr --address "$sock" --timeout 2s version >/dev/null 2>&1 || { echo "containerd $name did not start:" >&2; tail -20 "$dir/containerd.log" >&2; return 1; }
-  ctr --address "$sock" -n k8s.io images check "name==$BED_IMAGE" 2>/dev/null | grep -q "$BED_IMAGE" && return 0
-  ctr --address "$sock" -n k8s.io images import --snapshotter overlayfs "$WORK/pause/pause-oci.tar" >> "$dir/containerd.log" 2>&1
+  ctr --address "$sock" --timeout 30s -n k8s.io images check "name==$BED_IMAGE" 2>/dev/null | grep -q "$BED_IMAGE" && return 0
+  timeout --foreground 120 ctr --address "$sock" -n k8s.io images import --snapshotter overlayfs "$WORK/pause/pause-oci.tar" >> "$dir/containerd.log" 2>&1
 }
 
 bed_gone() { # bed_gone PID: the process has exited (a zombie waiting for its parent counts)

@@ -134,13 +134,17 @@ public sealed class ApiServerDouble : IAsyncDisposable
     public IReadOnlyList<ApiRequest> Requests => _requests.ToArray();
 
     /// <param name="also">Another local address to serve the API on (same port), e.g. one on a veth into a test site.</param>
-    public static async Task<ApiServerDouble> StartAsync(IPAddress? also = null)
+    /// <param name="signedThroughIntermediate">
+    /// The API's certificate signed by an intermediate CA that the server sends along, signed by the root that
+    /// <c>ca.crt</c> holds (a cluster CA that delegates), instead of a self-signed one.
+    /// </param>
+    public static async Task<ApiServerDouble> StartAsync(IPAddress? also = null, bool signedThroughIntermediate = false)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await TryStartAsync(also);
+                return await TryStartAsync(also, signedThroughIntermediate);
             }
             catch (IOException) when (also is not null && attempt < 5)
             {
@@ -149,11 +153,11 @@ public sealed class ApiServerDouble : IAsyncDisposable
         }
     }
 
-    private static async Task<ApiServerDouble> TryStartAsync(IPAddress? also)
+    private static async Task<ApiServerDouble> TryStartAsync(IPAddress? also, bool signedThroughIntermediate)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("yurtnet-api-").FullName;
-        var certificate = SelfSigned(also);
-        await File.WriteAllTextAsync(Path.Combine(directory, "ca.crt"), certificate.ExportCertificatePem());
+        var (certificate, intermediate, root) = signedThroughIntermediate ? Delegated() : (SelfSigned(also), null, null);
+        await File.WriteAllTextAsync(Path.Combine(directory, "ca.crt"), (root ?? certificate).ExportCertificatePem());
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var apiPort = also is null ? 0 : FreePort();
@@ -164,6 +168,7 @@ public sealed class ApiServerDouble : IAsyncDisposable
             var https = new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
             {
                 ServerCertificate = certificate,
+                ServerCertificateChain = intermediate is null ? null : [intermediate],
                 ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate,
                 ClientCertificateValidation = (_, _, _) => true,
             };
@@ -883,6 +888,36 @@ public sealed class ApiServerDouble : IAsyncDisposable
         using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         probe.Start();
         return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>A root CA, an intermediate CA it signed, and the API's certificate (for 127.0.0.1) the intermediate signed.</summary>
+    private static (X509Certificate2 Leaf, X509Certificate2 Intermediate, X509Certificate2 Root) Delegated()
+    {
+        var now = DateTimeOffset.UtcNow;
+        using var rootKey = RSA.Create(2048);
+        var rootRequest = new CertificateRequest("CN=cluster-root-ca", rootKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        rootRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        rootRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var root = rootRequest.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(2));
+
+        using var intermediateKey = RSA.Create(2048);
+        var intermediateRequest = new CertificateRequest("CN=cluster-intermediate-ca", intermediateKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        intermediateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        intermediateRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var intermediatePublic = intermediateRequest.Create(root, now.AddMinutes(-4), now.AddDays(1.5), [1, 2, 3, 4]);
+        using var intermediate = intermediatePublic.CopyWithPrivateKey(intermediateKey);
+
+        using var leafKey = RSA.Create(2048);
+        var leafRequest = new CertificateRequest("CN=yurthub-double", leafKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        leafRequest.CertificateExtensions.Add(san.Build());
+        leafRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        leafRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var leafPublic = leafRequest.Create(intermediate, now.AddMinutes(-3), now.AddDays(1), [5, 6, 7, 8]);
+        using var leaf = leafPublic.CopyWithPrivateKey(leafKey);
+        return (X509CertificateLoader.LoadPkcs12(leaf.Export(X509ContentType.Pkcs12), null),
+            X509CertificateLoader.LoadCertificate(intermediate.RawData), X509CertificateLoader.LoadCertificate(root.RawData));
     }
 
     private static X509Certificate2 SelfSigned(IPAddress? also)

@@ -160,6 +160,29 @@ public sealed class ClusterCredentialsTests
     }
 
     [RootFact]
+    public async Task Kubeconfig_tls_server_name_is_the_name_the_servers_certificate_is_checked_against()
+    {
+        await using var api = await ApiServerDouble.StartAsync();
+        api.SetNode(Node, "10.79.48.0/24");
+        // Reached as "localhost", which its certificate does not name; the kubeconfig says which name it does.
+        var byName = new UriBuilder(api.Server) { Host = "localhost" }.Uri;
+        var kubeconfig = WriteKubeconfig(api.Directory, byName, $"    certificate-authority: {api.CaFile}\n    tls-server-name: 127.0.0.1", $"    token: {api.Token}");
+        await using var started = await DaemonProcess.StartAsync(KubeconfigJson(kubeconfig, api));
+
+        Assert.True(await OnlineWithPodCidrAsync(started, api, "10.79.48.0/24"), started.Log);
+    }
+
+    [RootFact]
+    public async Task Server_certificate_signed_by_an_intermediate_it_sends_is_trusted_through_the_root_in_the_ca_file()
+    {
+        await using var api = await ApiServerDouble.StartAsync(signedThroughIntermediate: true);
+        api.SetNode(Node, "10.79.49.0/24");
+        await using var daemon = await DaemonProcess.StartAsync(ClusterLinkTests.ClusterJson(api));
+
+        Assert.True(await OnlineWithPodCidrAsync(daemon, api, "10.79.49.0/24"), daemon.Log);
+    }
+
+    [RootFact]
     public async Task In_cluster_service_account_files_and_environment_reach_the_api_with_the_token()
     {
         await using var api = await ApiServerDouble.StartAsync();

@@ -51,7 +51,8 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
             _baseUri = HostUri(config.Host);
             _credentials = Kubernetes.CreateCredentials(config);
             // Timeout: none on the client (watches are long); each caller bounds its own requests.
-            _http = new HttpClient(new ApiRequestHandler(_limiter) { InnerHandler = Handler(config, _baseUri) }) { Timeout = Timeout.InfiniteTimeSpan };
+            var serverName = string.IsNullOrWhiteSpace(config.TlsServerName) ? null : config.TlsServerName;
+            _http = new HttpClient(new ApiRequestHandler(_limiter, serverName) { InnerHandler = Handler(config, _baseUri) }) { Timeout = Timeout.InfiniteTimeSpan };
             _http.DefaultRequestHeaders.TryAddWithoutValidation("User-Agent", userAgent);
         }
         catch (IOException ex)
@@ -110,9 +111,14 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
             handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
 #pragma warning restore CA5359
         }
-        else if (config.SslCaCerts is { Count: > 0 } authorities)
+        else if (config.SslCaCerts is { } authorities)
         {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => Trusted(authorities, certificate, errors);
+            if (authorities.Count == 0)
+            {
+                throw new IOException("cluster configuration: the cluster's certificate authority holds no certificate");
+            }
+
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, presented, errors) => Trusted(authorities, certificate, presented, errors);
         }
 
         if (ClientCertificate(config) is { } clientCertificate)
@@ -166,7 +172,11 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
     /// The server's certificate names the server and chains up to one of <paramref name="authorities"/>: those alone,
     /// not the system's CAs, as kubectl trusts a kubeconfig's <c>certificate-authority</c>.
     /// </summary>
-    private static bool Trusted(X509Certificate2Collection authorities, X509Certificate? certificate, SslPolicyErrors errors)
+    /// <param name="authorities">The configured CA certificates.</param>
+    /// <param name="certificate">The server's certificate.</param>
+    /// <param name="presented">The chain TLS built, holding the intermediates the server sent.</param>
+    /// <param name="errors">What TLS found wrong, with the system's CAs.</param>
+    private static bool Trusted(X509Certificate2Collection authorities, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
         if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0 || certificate is not X509Certificate2 server)
         {
@@ -177,6 +187,15 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        if (presented is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
         return chain.Build(server);
     }
 
@@ -222,11 +241,19 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
         _limiter.Dispose();
     }
 
-    /// <summary>Accept header and the rate limit. Watches are long-lived and not limited.</summary>
-    private sealed class ApiRequestHandler(RateLimiter limiter) : DelegatingHandler
+    /// <summary>
+    /// Accept header and the rate limit (watches are long-lived and not limited); the kubeconfig's
+    /// <c>tls-server-name</c> as the Host, which is the name TLS asks for and checks the certificate against.
+    /// </summary>
+    private sealed class ApiRequestHandler(RateLimiter limiter, string? serverName) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            if (serverName is not null)
+            {
+                request.Headers.Host = serverName;
+            }
+
             request.Headers.Accept.Clear();
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             request.Version = System.Net.HttpVersion.Version11;
