@@ -2,10 +2,11 @@ using Yurtnet.Cni;
 
 // The yurtnet CNI plugin: exec'd by the container runtime for every pod sandbox (and every few seconds for
 // STATUS). stdout carries exactly one JSON document, the result or the error; logs go to stderr.
-// Raw streams, not Console.Out/Error: the Console writers initialize terminal and encoding support, which measured
-// as most of this process's own start-up time. Nothing here is interactive.
-using var stdout = Console.OpenStandardOutput();
-using var stderr = new StreamWriter(Console.OpenStandardError(), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
+// Descriptors 0, 1 and 2 through read(2) and write(2) (StandardStream), not Console: its writers initialize terminal
+// and encoding support, which measured as most of this process's own start-up time, and even its raw streams start a
+// signal-handling thread at their first write. Nothing here is interactive.
+using var stdout = new StandardStream(1, FileAccess.Write);
+using var stderr = new StreamWriter(new StandardStream(2, FileAccess.Write), new System.Text.UTF8Encoding(false)) { AutoFlush = true };
 var version = CniVersion.Latest;
 try
 {
@@ -53,7 +54,7 @@ catch (Exception ex)
 
 static byte[] ReadStdin()
 {
-    using var input = Console.OpenStandardInput();
+    using var input = new StandardStream(0, FileAccess.Read);
     using var buffer = new MemoryStream();
     input.CopyTo(buffer);
     return buffer.ToArray();

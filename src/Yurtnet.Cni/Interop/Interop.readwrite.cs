@@ -1,0 +1,28 @@
+using System.Runtime.InteropServices;
+
+internal static partial class Interop
+{
+    internal const int EPIPE = 32;
+    internal const short POLLIN = 0x1;
+    internal const short POLLOUT = 0x4;
+
+    /// <summary><c>read(2)</c>.</summary>
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    /// <summary><c>write(2)</c>.</summary>
+    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
+    internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    /// <summary><c>poll(2)</c> on one descriptor.</summary>
+    [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
+    internal static unsafe partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
+}
