@@ -189,7 +189,7 @@ if [ "$phase" = 1 ]; then
 
   # The arm64 footprint on a real arm64 kernel and libc (memory is the machine's; times under TCG are not): the
   # installed binaries, yurtnetd's resident memory idle, and its peak over a burst of pods, 4 at a time.
-  note "arm64 footprint: $(stat -c '%n %s' /opt/cni/bin/yurtnet /usr/sbin/yurtnetd /usr/bin/yurtnetctl 2>/dev/null | awk '{ printf "%s%s %.2f MB", NR > 1 ? ", " : "", $1, $2 / 1048576 }')"
+  note "arm64 footprint: $(stat -c '%n %s' /opt/cni/bin/yurtnet /usr/sbin/yurtnetd /usr/bin/yurtnetctl 2>/dev/null | awk '{ printf "%s%s %.2f MB", (NR > 1 ? ", " : ""), $1, $2 / 1048576 }')"
   memory() { awk '/^VmRSS|^VmHWM|^RssAnon|^RssFile|^Threads/ { v[$1] = $2 } END { printf "RSS %.1f MB (anonymous %.1f, file %.1f), peak %.1f MB, %d threads", v["VmRSS:"] / 1024, v["RssAnon:"] / 1024, v["RssFile:"] / 1024, v["VmHWM:"] / 1024, v["Threads:"] }' "/proc/$(daemon_pid)/status"; }
   # Settled as make bench waits for it: READY, then the first self-check's STATUS= (systemd clears it at each start).
   restart_daemon && wait_for 30 leds_ready && wait_for 30 bash -c '[ -n "$(systemctl show -p StatusText --value yurtnetd)" ]' || true
