@@ -138,11 +138,8 @@ public sealed class ClusterCredentialsTests
         await using var api = await ApiServerDouble.StartAsync();
         api.SetNode(Node, "10.79.45.0/24");
         using var stranger = ClientCertificate("some-other-ca");
-        var kubeconfig = WriteKubeconfig(api.Directory, api.Server, $"    certificate-authority-data: {Base64(stranger.ExportCertificatePem())}", $"    token: {api.Token}");
-        await using var started = await DaemonProcess.StartAsync(KubeconfigJson(kubeconfig, api));
 
-        Assert.True(await started.WaitForLogAsync("SSL connection could not be established"), started.Log);
-        Assert.DoesNotContain(api.Requests, r => r.Path.StartsWith("/api/", StringComparison.Ordinal));
+        await using var daemon = await NeverTalkedToAsync(api, api.Server, $"    certificate-authority-data: {Base64(stranger.ExportCertificatePem())}", $"    token: {api.Token}", "SSL connection could not be established");
     }
 
     [RootFact]
@@ -152,11 +149,8 @@ public sealed class ClusterCredentialsTests
         api.SetNode(Node, "10.79.46.0/24");
         // The double's certificate names 127.0.0.1 only; "localhost" reaches the same socket under another name.
         var byName = new UriBuilder(api.Server) { Host = "localhost" }.Uri;
-        var kubeconfig = WriteKubeconfig(api.Directory, byName, $"    certificate-authority: {api.CaFile}", $"    token: {api.Token}");
-        await using var started = await DaemonProcess.StartAsync(KubeconfigJson(kubeconfig, api));
 
-        Assert.True(await started.WaitForLogAsync("SSL connection could not be established"), started.Log);
-        Assert.DoesNotContain(api.Requests, r => r.Path.StartsWith("/api/", StringComparison.Ordinal));
+        await using var daemon = await NeverTalkedToAsync(api, byName, $"    certificate-authority: {api.CaFile}", $"    token: {api.Token}", "SSL connection could not be established");
     }
 
     [RootFact]
@@ -198,12 +192,26 @@ public sealed class ClusterCredentialsTests
     public async Task Kubeconfig_user_without_any_credential_is_a_configuration_problem_not_the_node_identity()
     {
         await using var api = await ApiServerDouble.StartAsync();
-        var kubeconfig = WriteKubeconfig(api.Directory, api.Server, $"    certificate-authority: {api.CaFile}", "    {}");
-        await using var started = await DaemonProcess.StartAsync(KubeconfigJson(kubeconfig, api));
-
         // The library's kubeconfig reader refuses it, and the link does not start: yurthub would act as the node.
-        Assert.True(await started.WaitForLogAsync("does not have appropriate auth credentials in kubeconfig"), started.Log);
-        Assert.DoesNotContain(api.Requests, r => r.Path.StartsWith("/api/", StringComparison.Ordinal));
-        Assert.Equal(0, started.Ctl("status").Code);
+        await using var daemon = await NeverTalkedToAsync(api, api.Server, $"    certificate-authority: {api.CaFile}", "    {}", "does not have appropriate auth credentials in kubeconfig");
+
+        Assert.Equal(0, daemon.Ctl("status").Code);
+    }
+
+    /// <summary>yurtnetd given this kubeconfig logs <paramref name="why"/> and never sends the API a request; it serves on.</summary>
+    private static async Task<DaemonProcess> NeverTalkedToAsync(ApiServerDouble api, Uri server, string clusterLines, string userLines, string why)
+    {
+        var daemon = await DaemonProcess.StartAsync(KubeconfigJson(WriteKubeconfig(api.Directory, server, clusterLines, userLines), api));
+        try
+        {
+            Assert.True(await daemon.WaitForLogAsync(why), daemon.Log);
+            Assert.DoesNotContain(api.Requests, r => r.Path.StartsWith("/api/", StringComparison.Ordinal));
+            return daemon;
+        }
+        catch
+        {
+            await daemon.DisposeAsync();
+            throw;
+        }
     }
 }
