@@ -12,6 +12,7 @@ namespace Yurtnet.Cni;
 internal sealed class StandardStream(int descriptor, FileAccess access) : Stream
 {
     private const int WaitMilliseconds = 10_000;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle = new(descriptor, ownsHandle: false);
     private bool _readerGone;
 
     public override bool CanRead => access == FileAccess.Read;
@@ -26,49 +27,31 @@ internal sealed class StandardStream(int descriptor, FileAccess access) : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override unsafe int Read(Span<byte> buffer)
+    public override int Read(Span<byte> buffer)
     {
         while (true)
         {
-            nint read;
-            fixed (byte* p = buffer)
-            {
-                read = Interop.Read(descriptor, p, (nuint)buffer.Length);
-            }
-
+            var read = Interop.Read(_handle, buffer, (nuint)buffer.Length);
             if (read >= 0)
             {
                 return (int)read;
             }
 
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            switch (errno)
+            if (!Retryable(errno, Interop.POLLIN))
             {
-                case Interop.EINTR:
-                    continue;
-                case Interop.EAGAIN:
-                    Wait(Interop.POLLIN, "read");
-                    continue;
-                case Interop.EBADF:
-                    return 0;
-                default:
-                    throw Interop.Error($"read from descriptor {descriptor}", errno);
+                return errno == Interop.EBADF ? 0 : throw Interop.Error($"read from descriptor {descriptor}", errno);
             }
         }
     }
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override unsafe void Write(ReadOnlySpan<byte> buffer)
+    public override void Write(ReadOnlySpan<byte> buffer)
     {
         while (!buffer.IsEmpty && !_readerGone)
         {
-            nint written;
-            fixed (byte* p = buffer)
-            {
-                written = Interop.Write(descriptor, p, (nuint)buffer.Length);
-            }
-
+            var written = Interop.Write(_handle, buffer, (nuint)buffer.Length);
             if (written >= 0)
             {
                 buffer = buffer[(int)written..];
@@ -76,18 +59,9 @@ internal sealed class StandardStream(int descriptor, FileAccess access) : Stream
             }
 
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            switch (errno)
+            if (!Retryable(errno, Interop.POLLOUT))
             {
-                case Interop.EINTR:
-                    continue;
-                case Interop.EAGAIN:
-                    Wait(Interop.POLLOUT, "write");
-                    continue;
-                case Interop.EPIPE or Interop.EBADF:
-                    _readerGone = true;
-                    return;
-                default:
-                    throw Interop.Error($"write to descriptor {descriptor}", errno);
+                _readerGone = errno is Interop.EPIPE or Interop.EBADF ? true : throw Interop.Error($"write to descriptor {descriptor}", errno);
             }
         }
     }
@@ -100,12 +74,32 @@ internal sealed class StandardStream(int descriptor, FileAccess access) : Stream
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    private unsafe void Wait(short events, string what)
+    protected override void Dispose(bool disposing)
     {
-        var fd = new Interop.PollFd { Fd = descriptor, Events = events };
-        if (Interop.Poll(&fd, 1, WaitMilliseconds) == 0)
+        if (disposing)
         {
-            throw new IOException($"{what} on descriptor {descriptor}: not ready after {WaitMilliseconds / 1000} s");
+            _handle.Dispose();
         }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Whether the call is to be made again: it was interrupted, or the descriptor is non-blocking and became ready.</summary>
+    private unsafe bool Retryable(int errno, short events)
+    {
+        if (errno == Interop.EINTR)
+        {
+            return true;
+        }
+
+        if (errno != Interop.EAGAIN)
+        {
+            return false;
+        }
+
+        var fd = new Interop.PollFd { Fd = descriptor, Events = events };
+        return Interop.Poll(&fd, 1, WaitMilliseconds) != 0
+            ? true
+            : throw new IOException($"descriptor {descriptor}: not ready after {WaitMilliseconds / 1000} s");
     }
 }

@@ -72,40 +72,35 @@ public sealed class ClusterCredentialsTests
         Assert.All(api.Requests, r => Assert.Equal("yurtnet", r.UserAgent));
     }
 
-    [RootFact]
-    public async Task Kubeconfig_client_certificate_inline_is_what_authenticates_and_no_token_is_sent()
+    [RootTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Kubeconfig_client_certificate_inline_or_in_files_is_what_authenticates_and_no_token_is_sent(bool inFiles)
     {
         await using var api = await ApiServerDouble.StartAsync();
         api.SetNode(Node, "10.79.41.0/24");
         using var client = ClientCertificate("system:serviceaccount:kube-system:yurtnet");
         api.TrustedClient = client;
+        var certificate = client.ExportCertificatePem();
         var key = client.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
-        var kubeconfig = WriteKubeconfig(api.Directory, api.Server, $"    certificate-authority: {api.CaFile}",
-            $"    client-certificate-data: {Base64(client.ExportCertificatePem())}\n    client-key-data: {Base64(key)}");
+        string userLines;
+        if (inFiles)
+        {
+            File.WriteAllText(Path.Combine(api.Directory, "yurtnet.crt"), certificate);
+            File.WriteAllText(Path.Combine(api.Directory, "yurtnet.key"), key);
+            userLines = $"    client-certificate: {Path.Combine(api.Directory, "yurtnet.crt")}\n    client-key: {Path.Combine(api.Directory, "yurtnet.key")}";
+        }
+        else
+        {
+            userLines = $"    client-certificate-data: {Base64(certificate)}\n    client-key-data: {Base64(key)}";
+        }
+
+        var kubeconfig = WriteKubeconfig(api.Directory, api.Server, $"    certificate-authority: {api.CaFile}", userLines);
         await using var started = await DaemonProcess.StartAsync(KubeconfigJson(kubeconfig, api));
 
         Assert.True(await OnlineWithPodCidrAsync(started, api, "10.79.41.0/24"), started.Log);
         Assert.Equal([client.Thumbprint], api.ClientCertificatesSeen);
         Assert.All(api.Requests, r => Assert.Equal("", r.Authorization));
-    }
-
-    [RootFact]
-    public async Task Kubeconfig_client_certificate_and_key_files_are_read_and_presented()
-    {
-        await using var api = await ApiServerDouble.StartAsync();
-        api.SetNode(Node, "10.79.42.0/24");
-        using var client = ClientCertificate("yurtnet-files");
-        api.TrustedClient = client;
-        var certificateFile = Path.Combine(api.Directory, "yurtnet.crt");
-        var keyFile = Path.Combine(api.Directory, "yurtnet.key");
-        File.WriteAllText(certificateFile, client.ExportCertificatePem());
-        File.WriteAllText(keyFile, client.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
-        var kubeconfig = WriteKubeconfig(api.Directory, api.Server, $"    certificate-authority: {api.CaFile}",
-            $"    client-certificate: {certificateFile}\n    client-key: {keyFile}");
-        await using var started = await DaemonProcess.StartAsync(KubeconfigJson(kubeconfig, api));
-
-        Assert.True(await OnlineWithPodCidrAsync(started, api, "10.79.42.0/24"), started.Log);
-        Assert.Equal([client.Thumbprint], api.ClientCertificatesSeen);
     }
 
     [RootFact]

@@ -98,7 +98,7 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
     /// </summary>
     private static SocketsHttpHandler Handler(KubernetesClientConfiguration config, Uri server)
     {
-        var handler = new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1) };
+        var handler = new SocketsHttpHandler();
         if (server.Scheme != Uri.UriSchemeHttps)
         {
             return handler;
@@ -174,7 +174,7 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
     /// </summary>
     /// <param name="authorities">The configured CA certificates.</param>
     /// <param name="certificate">The server's certificate.</param>
-    /// <param name="presented">The chain TLS built, holding the intermediates the server sent.</param>
+    /// <param name="presented">The chain TLS built; its extra store holds the certificates the server sent.</param>
     /// <param name="errors">What TLS found wrong, with the system's CAs.</param>
     private static bool Trusted(X509Certificate2Collection authorities, X509Certificate? certificate, X509Chain? presented, SslPolicyErrors errors)
     {
@@ -190,10 +190,6 @@ internal sealed class ClusterClient : IKubeTransport, IDisposable
         if (presented is not null)
         {
             chain.ChainPolicy.ExtraStore.AddRange(presented.ChainPolicy.ExtraStore);
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
         }
 
         return chain.Build(server);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 internal static partial class Interop
 {
@@ -6,13 +7,9 @@ internal static partial class Interop
     internal const short POLLIN = 0x1;
     internal const short POLLOUT = 0x4;
 
-    /// <summary><c>read(2)</c>.</summary>
+    /// <summary><c>read(2)</c>: the bytes read, 0 at the end, or -1 with errno set.</summary>
     [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
-    internal static unsafe partial nint Read(int fd, byte* buffer, nuint count);
-
-    /// <summary><c>write(2)</c>.</summary>
-    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
-    internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+    internal static partial nint Read(SafeFileHandle fd, Span<byte> buffer, nuint count);
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd
@@ -22,7 +19,7 @@ internal static partial class Interop
         public short Revents;
     }
 
-    /// <summary><c>poll(2)</c> on one descriptor.</summary>
+    /// <summary><c>poll(2)</c>.</summary>
     [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
     internal static unsafe partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 }
