@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using Yurtnet.Protocol;
 
@@ -17,7 +16,7 @@ internal static class ReleaseSpool
         var name = SpooledRelease.FileNameFor(release.ContainerId, release.IfName);
         var final = Path.Combine(spoolDir, name);
         var temp = Path.Combine(spoolDir, SpooledRelease.TempFileNameFor(name, Environment.ProcessId));
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(release, ProtocolJsonContext.Default.SpooledRelease);
+        var bytes = ClientFrameJson.Encode(release);
         try
         {
             using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.None))

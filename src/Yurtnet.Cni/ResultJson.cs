@@ -1,21 +1,22 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Yurtnet.Protocol;
 
 namespace Yurtnet.Cni;
 
 /// <summary>Writes results and errors in the shape of a given spec version, and reads <c>prevResult</c>.</summary>
 internal static class ResultJson
 {
-    // Error messages are for people reading a journal: keep quotes and apostrophes readable (output is never
-    // embedded in HTML). Only errors need it; building the encoder's tables costs start-up time.
-    private static JsonWriterOptions ReadableText => new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // Error messages are for people reading a journal: quotes and apostrophes stay readable. The encoder escapes
+    // only what JSON requires and has no tables to build at start-up.
+    private static JsonWriterOptions Options => MinimalJsonEncoder.WriterOptions;
 
     public static byte[] Write(CniResult result, string version)
     {
         ArgumentNullException.ThrowIfNull(result);
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Options))
         {
             w.WriteStartObject();
             w.WriteString("cniVersion", version);
@@ -103,7 +104,7 @@ internal static class ResultJson
     {
         ArgumentNullException.ThrowIfNull(error);
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, ReadableText))
+        using (var w = new Utf8JsonWriter(buffer, Options))
         {
             w.WriteStartObject();
             w.WriteString("cniVersion", version);
@@ -123,7 +124,7 @@ internal static class ResultJson
     public static byte[] WriteVersion(string version)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Options))
         {
             w.WriteStartObject();
             w.WriteString("cniVersion", version);

@@ -16,12 +16,29 @@ namespace Yurtnet.Protocol;
 /// </remarks>
 public static class ClientFrameJson
 {
+    /// <summary>Encodes a spool record as the daemon's generated context would (the daemon reads it with that context).</summary>
+    public static byte[] Encode(SpooledRelease release)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, MinimalJsonEncoder.WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("v", release.Version);
+            Attachment(w, release.ContainerId, release.IfName, release.Network);
+            w.WriteString("spooledAt", release.SpooledAt);
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
     /// <summary>Encodes a request as the daemon's generated context would.</summary>
     public static byte[] Encode(Request request)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, MinimalJsonEncoder.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("op", Operation(request));

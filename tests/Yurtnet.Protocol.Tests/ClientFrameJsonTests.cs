@@ -65,6 +65,17 @@ public sealed class ClientFrameJsonTests
     }
 
     [Fact]
+    public void Hand_encoded_spool_record_is_what_the_daemons_context_writes_and_reads()
+    {
+        var release = new SpooledRelease { ContainerId = "c0ffee", IfName = "eth0", Network = "yurt-edge", SpooledAt = new DateTimeOffset(2026, 11, 30, 22, 5, 1, 123, TimeSpan.FromHours(8)) };
+
+        var bytes = ClientFrameJson.Encode(release);
+
+        Assert.Equal(release, JsonSerializer.Deserialize(bytes, ProtocolJsonContext.Default.SpooledRelease));
+        Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(release, ProtocolJsonContext.Default.SpooledRelease), bytes);
+    }
+
+    [Fact]
     public void Unknown_response_kind_is_invalid_data()
     {
         Assert.Throws<InvalidDataException>(() => ClientFrameJson.Decode("""{"kind":"surprise","v":1}"""u8));
