@@ -54,10 +54,10 @@ internal static partial class NetConfParser
             throw new CniException(new CniError(CniError.DecodeFailure, "cannot decode the network configuration on stdin: it is not valid UTF-8", "stdin must be the JSON network configuration"));
         }
 
-        JsonDocument document;
+        JsonElement root;
         try
         {
-            document = JsonDocument.Parse(stdin.ToArray());
+            root = OwnedJson.Parse(stdin);
         }
         catch (JsonException ex)
         {
@@ -66,34 +66,30 @@ internal static partial class NetConfParser
                 "stdin must be the JSON network configuration"));
         }
 
-        using (document)
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new CniException(new CniError(CniError.DecodeFailure, $"cannot decode the network configuration on stdin: expected a JSON object, got {root.ValueKind}"));
-            }
-
-            var version = "0.1.0";
-            if (root.TryGetProperty("cniVersion", out var v))
-            {
-                if (v.ValueKind != JsonValueKind.String)
-                {
-                    throw new CniException(new CniError(CniError.DecodeFailure, $"cannot decode the network configuration on stdin: cniVersion must be a string, got {v.ValueKind}"));
-                }
-
-                version = v.GetString()!;
-            }
-
-            if (!CniVersion.IsSupported(version))
-            {
-                throw new CniException(new CniError(CniError.IncompatibleVersion,
-                    $"incompatible CNI versions: the configuration is {(version.Length == 0 ? "(empty)" : version)}, yurtnet supports {string.Join(", ", CniVersion.Supported)}",
-                    "set \"cniVersion\" in the conflist to one of the supported versions"));
-            }
-
-            return ParseFields(root, version, command);
+            throw new CniException(new CniError(CniError.DecodeFailure, $"cannot decode the network configuration on stdin: expected a JSON object, got {root.ValueKind}"));
         }
+
+        var version = "0.1.0";
+        if (root.TryGetProperty("cniVersion", out var v))
+        {
+            if (v.ValueKind != JsonValueKind.String)
+            {
+                throw new CniException(new CniError(CniError.DecodeFailure, $"cannot decode the network configuration on stdin: cniVersion must be a string, got {v.ValueKind}"));
+            }
+
+            version = v.GetString()!;
+        }
+
+        if (!CniVersion.IsSupported(version))
+        {
+            throw new CniException(new CniError(CniError.IncompatibleVersion,
+                $"incompatible CNI versions: the configuration is {(version.Length == 0 ? "(empty)" : version)}, yurtnet supports {string.Join(", ", CniVersion.Supported)}",
+                "set \"cniVersion\" in the conflist to one of the supported versions"));
+        }
+
+        return ParseFields(root, version, command);
     }
 
     private static NetConf ParseFields(JsonElement root, string version, CniCommand command)
@@ -149,6 +145,11 @@ internal static partial class NetConfParser
             DnsJson = reader.RawObject("dns"),
             LocalPodNamespace = localPodNamespace,
         };
+
+        if (DaemonClient.SocketPathProblem(conf.Socket) is { } socketProblem)
+        {
+            problems.Add($"socket: {socketProblem}");
+        }
 
         var (subnets, routes) = IpamSectionParser.Parse(root, problems);
         if (mtu < 1280 && subnets.Any(s => s.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6))

@@ -54,8 +54,19 @@ catch (Exception ex)
 
 static byte[] ReadStdin()
 {
+    // Not Stream.CopyTo: it rents an 80 KiB buffer, a large-object allocation, for a configuration of a few hundred bytes.
     using var input = new StandardStream(0, FileAccess.Read);
-    using var buffer = new MemoryStream();
-    input.CopyTo(buffer);
-    return buffer.ToArray();
+    var buffer = new byte[4096];
+    var length = 0;
+    int read;
+    while ((read = input.Read(buffer, length, buffer.Length - length)) > 0)
+    {
+        length += read;
+        if (length == buffer.Length)
+        {
+            Array.Resize(ref buffer, buffer.Length * 2);
+        }
+    }
+
+    return buffer[..length];
 }

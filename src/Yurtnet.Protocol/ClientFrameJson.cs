@@ -133,8 +133,7 @@ public static class ClientFrameJson
     {
         try
         {
-            using var document = JsonDocument.Parse(frame.ToArray());
-            var o = document.RootElement;
+            var o = OwnedJson.Parse(frame);
             var kind = Str(o, "kind") ?? throw new InvalidDataException("response frame has no kind");
             Response response = kind switch
             {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 
 namespace Yurtnet.Protocol;
 
@@ -7,19 +6,17 @@ namespace Yurtnet.Protocol;
 /// One connection to yurtnetd's Unix socket. The plugin opens one per invocation; the CLI one per command.
 /// </summary>
 /// <remarks>
-/// Blocking I/O on purpose: the plugin is a process that lives for one request, and starting .NET's async socket
-/// engine and thread pool for it cost more than the request itself. Deadlines are socket timeouts.
+/// Plain system calls on purpose (<see cref="UnixSocketStream"/>): the plugin is a process that lives for one
+/// request, and starting .NET's socket engine and thread pool for it cost more than the request itself.
 /// </remarks>
 public sealed class DaemonClient : IDisposable
 {
-    private readonly Socket _socket;
-    private readonly DeadlineStream _stream;
+    private readonly UnixSocketStream _stream;
     private readonly int _maxFrameBytes;
 
-    private DaemonClient(Socket socket, int maxFrameBytes)
+    private DaemonClient(UnixSocketStream stream, int maxFrameBytes)
     {
-        _socket = socket;
-        _stream = new DeadlineStream(socket);
+        _stream = stream;
         _maxFrameBytes = maxFrameBytes;
     }
 
@@ -31,28 +28,28 @@ public sealed class DaemonClient : IDisposable
     public static DaemonClient Connect(string socketPath, TimeSpan budget, int maxFrameBytes = FrameCodec.DefaultMaxFrameBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        if (SocketPathProblem(socketPath) is { } problem)
+        {
+            throw new DaemonUnreachableException(socketPath, TimeSpan.Zero, new IOException(problem));
+        }
+
         var started = Stopwatch.GetTimestamp();
         var delay = TimeSpan.FromMilliseconds(25);
         Exception? last;
         while (true)
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                // A Unix socket connect does not touch the network: it succeeds, queues in the listener's backlog
-                // (socket activation), or fails at once; only a full backlog makes it wait, and SO_SNDTIMEO bounds that.
-                socket.SendTimeout = (int)Math.Clamp((budget - Stopwatch.GetElapsedTime(started)).TotalMilliseconds, 1, int.MaxValue);
-                socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-                return new DaemonClient(socket, maxFrameBytes);
+                var left = budget - Stopwatch.GetElapsedTime(started);
+                return new DaemonClient(UnixSocketStream.Connect(socketPath, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1)), maxFrameBytes);
             }
-            catch (SocketException ex)
+            catch (IOException ex)
             {
-                socket.Dispose();
-                last = ex switch
+                last = ex.HResult switch
                 {
                     _ when !File.Exists(socketPath) => new FileNotFoundException($"no socket at {socketPath}"),
-                    { SocketErrorCode: SocketError.ConnectionRefused } => new IOException("connection refused: nothing listens on the socket"),
-                    { SocketErrorCode: SocketError.WouldBlock or SocketError.TryAgain or SocketError.TimedOut } => new IOException("the socket's backlog is full: nothing accepts connections"),
+                    Interop.ECONNREFUSED => new IOException("connection refused: nothing listens on the socket"),
+                    Interop.EAGAIN or Interop.ETIMEDOUT => new IOException("the socket's backlog is full: nothing accepts connections"),
                     _ => ex,
                 };
             }
@@ -67,6 +64,9 @@ public sealed class DaemonClient : IDisposable
             delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 400));
         }
     }
+
+    /// <summary>What is wrong with <paramref name="socketPath"/> as the path of yurtnetd's socket (too long for a Unix socket), or null.</summary>
+    public static string? SocketPathProblem(string socketPath) => UnixSocketStream.PathProblem(socketPath);
 
     /// <summary>The protocol version this connection's requests are sent in: <see cref="ProtocolVersion.Current"/> until an older daemon says otherwise.</summary>
     public int Version { get; private set; } = ProtocolVersion.Current;
@@ -101,7 +101,7 @@ public sealed class DaemonClient : IDisposable
             FrameCodec.Write(_stream, ClientFrameJson.Encode(request));
             answer = FrameCodec.Read(_stream, _maxFrameBytes);
         }
-        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        catch (TimeoutException ex)
         {
             throw new TimeoutException($"yurtnetd did not answer within {timeout.TotalSeconds:0.#} s", ex);
         }
@@ -121,6 +121,5 @@ public sealed class DaemonClient : IDisposable
     public void Dispose()
     {
         _stream.Dispose();
-        _socket.Dispose();
     }
 }

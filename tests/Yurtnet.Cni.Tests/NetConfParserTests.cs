@@ -120,6 +120,7 @@ public sealed class NetConfParserTests
     [InlineData("""{"cniVersion":"1.0.0","name":"n","ipMasq":"yes"}""", "ipMasq: expected true or false")]
     [InlineData("""{"cniVersion":"1.0.0","name":"n","bridge":"a-very-long-bridge-name"}""", "bridge:")]
     [InlineData("""{"cniVersion":"1.0.0","name":"n","socket":"relative/cni.sock"}""", "socket: \"relative/cni.sock\" must be an absolute path")]
+    [InlineData("""{"cniVersion":"1.0.0","name":"n","socket":"/run/yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy.sock"}""", "socket: /run/yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy.sock is 120 bytes long; a Unix socket's path is at most 107 bytes")]
     [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"type":"host-local"}}""", "ipam.type")]
     [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"routes":[{"dst":"nope"}]}}""", "ipam.routes[0].dst")]
     [InlineData("""{"cniVersion":"1.0.0","name":"n","ipam":{"routes":[{"dst":"10.9.0.0/16","gw":"fd00::1"}]}}""", "ipam.routes[0].gw")]

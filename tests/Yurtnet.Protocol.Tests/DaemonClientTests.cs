@@ -149,4 +149,56 @@ public sealed class DaemonClientTests : IDisposable
         server.Join();
         Assert.Equal([ProtocolVersion.Current], seen);
     }
+
+    [Fact]
+    public void Socket_file_that_nothing_listens_on_is_unreachable_and_says_refused()
+    {
+        // Bound but not listening: what a daemon that died leaves behind, as the kernel sees it.
+        using var bound = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        bound.Bind(new UnixDomainSocketEndPoint(SocketPath));
+        var error = Assert.Throws<DaemonUnreachableException>(() => DaemonClient.Connect(SocketPath, TimeSpan.FromMilliseconds(100)));
+
+        Assert.Contains("connection refused", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Daemon_that_closes_without_answering_is_a_broken_connection_not_a_timeout()
+    {
+        using var listener = Listen();
+        var server = new Thread(() =>
+        {
+            using var peer = listener.Accept();
+            using var stream = new NetworkStream(peer);
+            _ = FrameCodec.Read(stream, FrameCodec.DefaultMaxFrameBytes); // the whole request, then a clean close
+        })
+        { IsBackground = true };
+        server.Start();
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        var error = Assert.Throws<IOException>(() => client.Send(new StatusRequest(), TimeSpan.FromSeconds(10)));
+
+        Assert.Contains("closed the connection", error.Message, StringComparison.Ordinal);
+        server.Join();
+    }
+
+    [Fact]
+    public void Daemon_that_never_answers_times_out_at_the_deadline()
+    {
+        using var listener = Listen();
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1)); // queued in the backlog, never accepted
+
+        var error = Assert.Throws<TimeoutException>(() => client.Send(new StatusRequest(), TimeSpan.FromMilliseconds(300)));
+
+        Assert.Contains("did not answer within 0.3 s", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Socket_path_longer_than_a_unix_socket_allows_is_named_in_the_error()
+    {
+        var path = "/run/" + new string('y', 120) + ".sock";
+
+        var error = Assert.Throws<DaemonUnreachableException>(() => DaemonClient.Connect(path, TimeSpan.FromMilliseconds(50)));
+
+        Assert.Contains("a Unix socket's path is at most 107 bytes", error.Message, StringComparison.Ordinal);
+    }
 }

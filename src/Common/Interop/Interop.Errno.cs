@@ -20,6 +20,7 @@ internal static partial class Interop
     internal const int ENOTTY = 25;
     internal const int ENOSPC = 28;
     internal const int EROFS = 30;
+    internal const int EPIPE = 32;
     internal const int ERANGE = 34;
     internal const int EDQUOT = 122;
     internal const int EPROTONOSUPPORT = 93;
@@ -27,7 +28,9 @@ internal static partial class Interop
     internal const int EADDRNOTAVAIL = 99;
     internal const int ENETUNREACH = 101;
     internal const int ENOBUFS = 105;
+    internal const int ECONNRESET = 104;
     internal const int ETIMEDOUT = 110;
+    internal const int ECONNREFUSED = 111;
 
     /// <summary>Formats an errno as <c>NAME (number, text)</c>, e.g. <c>EEXIST (17, File exists)</c>.</summary>
     internal static string Describe(int errno) => $"{ErrnoName(errno)} ({errno}, {Marshal.GetPInvokeErrorMessage(errno)})";
@@ -58,6 +61,7 @@ internal static partial class Interop
         ENOTTY => "ENOTTY",
         ENOSPC => "ENOSPC",
         EROFS => "EROFS",
+        EPIPE => "EPIPE",
         ERANGE => "ERANGE",
         EDQUOT => "EDQUOT",
         EPROTONOSUPPORT => "EPROTONOSUPPORT",
@@ -65,7 +69,9 @@ internal static partial class Interop
         EADDRNOTAVAIL => "EADDRNOTAVAIL",
         ENETUNREACH => "ENETUNREACH",
         ENOBUFS => "ENOBUFS",
+        ECONNRESET => "ECONNRESET",
         ETIMEDOUT => "ETIMEDOUT",
+        ECONNREFUSED => "ECONNREFUSED",
         _ => "E?",
     };
 }

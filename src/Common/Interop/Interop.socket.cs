@@ -4,7 +4,9 @@ using System.Runtime.InteropServices;
 
 internal static partial class Interop
 {
+    internal const int AF_UNIX = 1;
     internal const int AF_NETLINK = 16;
+    internal const int SOCK_STREAM = 1;
     internal const int SOCK_RAW = 3;
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int NETLINK_ROUTE = 0;
