@@ -17,8 +17,16 @@ internal static class PluginExec
         start.Environment["CNI_ARGS"] = args;
         var clock = Stopwatch.StartNew();
         using var p = Process.Start(start)!;
-        p.StandardInput.Write(stdin);
-        p.StandardInput.Close();
+        try
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The plugin exited without reading all of stdin (bridge's VERSION may): its exit code and output decide.
+        }
+
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
