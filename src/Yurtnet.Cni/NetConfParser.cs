@@ -146,7 +146,8 @@ internal static partial class NetConfParser
             LocalPodNamespace = localPodNamespace,
         };
 
-        if (DaemonClient.SocketPathProblem(conf.Socket) is { } socketProblem)
+        // A DEL still releases through the spool: its connect fails at once as unreachable.
+        if (command != CniCommand.Del && DaemonClient.SocketPathProblem(conf.Socket) is { } socketProblem)
         {
             problems.Add($"socket: {socketProblem}");
         }

@@ -16,7 +16,10 @@ namespace Yurtnet.Protocol;
 /// </remarks>
 public static class ClientFrameJson
 {
-    /// <summary>Encodes a spool record as the daemon's generated context would (the daemon reads it with that context).</summary>
+    /// <summary>
+    /// Encodes a spool record that the daemon's generated context reads back identically: the same members in the same
+    /// order and format; the same bytes unless a string needs escaping (the context escapes more, e.g. HTML characters).
+    /// </summary>
     public static byte[] Encode(SpooledRelease release)
     {
         ArgumentNullException.ThrowIfNull(release);

@@ -30,7 +30,8 @@ public sealed class DaemonClient : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         if (SocketPathProblem(socketPath) is { } problem)
         {
-            throw new DaemonUnreachableException(socketPath, TimeSpan.Zero, new IOException(problem));
+            // Not "start yurtnetd": no daemon can listen there.
+            throw new DaemonUnreachableException($"yurtnetd's socket cannot be reached at all: {problem}", new IOException(problem));
         }
 
         var started = Stopwatch.GetTimestamp();

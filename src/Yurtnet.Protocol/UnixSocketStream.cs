@@ -46,18 +46,25 @@ internal sealed class UnixSocketStream : Stream
         var fd = new SafeFileHandle(raw, ownsHandle: true);
         try
         {
-            var limit = Timeval(timeout);
-            if (Interop.SetSockOpt(fd, Interop.SOL_SOCKET, Interop.SO_SNDTIMEO, &limit, (uint)sizeof(Interop.timeval)) != 0)
+            var end = Deadline(timeout);
+            while (true)
             {
-                throw Interop.LastError($"setsockopt SO_SNDTIMEO {path}");
-            }
-
-            while (Interop.Connect(fd, &address, (uint)(sizeof(ushort) + length + 1)) != 0)
-            {
-                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (errno != Interop.EINTR)
+                // SO_SNDTIMEO bounds a connect that waits on a full backlog; set again after a signal, to what is left.
+                var limit = Timeval(Remaining(end));
+                if (Interop.SetSockOpt(fd, Interop.SOL_SOCKET, Interop.SO_SNDTIMEO, &limit, (uint)sizeof(Interop.timeval)) != 0)
                 {
-                    throw Interop.Error($"connect {path}", errno);
+                    throw Interop.LastError($"setsockopt SO_SNDTIMEO {path}");
+                }
+
+                if (Interop.Connect(fd, &address, (uint)(sizeof(ushort) + length + 1)) == 0)
+                {
+                    break;
+                }
+
+                var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (errno != Interop.EINTR || Stopwatch.GetTimestamp() >= end)
+                {
+                    throw Interop.Error($"connect {path}", errno == Interop.EINTR ? Interop.EAGAIN : errno);
                 }
             }
 
@@ -77,7 +84,7 @@ internal sealed class UnixSocketStream : Stream
             : null;
 
     /// <summary>Starts an exchange that must end within <paramref name="timeout"/>.</summary>
-    public void Start(TimeSpan timeout) => _end = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+    public void Start(TimeSpan timeout) => _end = Deadline(timeout);
 
     public override bool CanRead => true;
 
@@ -161,8 +168,23 @@ internal sealed class UnixSocketStream : Stream
             throw Interop.Error($"{call} on the yurtnetd connection", errno);
         }
 
-        var poll = new Interop.PollFd { Fd = (int)_fd.DangerousGetHandle(), Events = events };
-        var ready = Interop.Poll(&poll, 1, RemainingMilliseconds());
+        var held = false;
+        int ready;
+        try
+        {
+            // The descriptor stays ours (not closed and reused) while poll waits on its number.
+            _fd.DangerousAddRef(ref held);
+            var poll = new Interop.PollFd { Fd = (int)_fd.DangerousGetHandle(), Events = events };
+            ready = Interop.Poll(&poll, 1, RemainingMilliseconds());
+        }
+        finally
+        {
+            if (held)
+            {
+                _fd.DangerousRelease();
+            }
+        }
+
         if (ready == 0)
         {
             throw new TimeoutException("deadline passed");
@@ -180,19 +202,32 @@ internal sealed class UnixSocketStream : Stream
     /// <exception cref="TimeoutException">Nothing is left.</exception>
     private int RemainingMilliseconds()
     {
-        var now = Stopwatch.GetTimestamp();
-        if (now >= _end)
+        if (Stopwatch.GetTimestamp() >= _end)
         {
             throw new TimeoutException("deadline passed");
         }
 
-        return (int)Math.Clamp(Math.Ceiling(Stopwatch.GetElapsedTime(now, _end).TotalMilliseconds), 1, int.MaxValue);
+        return (int)Math.Clamp(Math.Ceiling(Remaining(_end).TotalMilliseconds), 1, int.MaxValue);
     }
+
+    /// <summary>The timestamp <paramref name="timeout"/> from now; an infinite or overlong timeout is no deadline.</summary>
+    private static long Deadline(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero || timeout.TotalSeconds >= long.MaxValue / Stopwatch.Frequency / 2)
+        {
+            return long.MaxValue;
+        }
+
+        return Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+    }
+
+    private static TimeSpan Remaining(long end) =>
+        end == long.MaxValue ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(Math.Min(Stopwatch.GetTimestamp(), end), end);
 
     private static Interop.timeval Timeval(TimeSpan timeout)
     {
-        // 0 would mean "no timeout" to the kernel: never below a millisecond.
-        var micros = Math.Max((long)(timeout.TotalMilliseconds * 1000), 1000);
+        // 0 would mean "no timeout" to the kernel: never below a millisecond; no deadline is a day's wait at most.
+        var micros = Math.Clamp((long)Math.Min(timeout.TotalMilliseconds * 1000, TimeSpan.FromDays(1).TotalMicroseconds), 1000, (long)TimeSpan.FromDays(1).TotalMicroseconds);
         return new Interop.timeval { tv_sec = micros / 1_000_000, tv_usec = micros % 1_000_000 };
     }
 }

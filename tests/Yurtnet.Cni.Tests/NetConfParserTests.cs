@@ -261,4 +261,12 @@ public sealed class NetConfParserTests
         Assert.Contains("localPodNamespace", Rejects("""{"cniVersion":"1.0.0","name":"n","localPodNamespace":"a/b"}""").Msg, StringComparison.Ordinal);
         Assert.Contains("localPodNamespace", Rejects("""{"cniVersion":"1.0.0","name":"n","localPodNamespace":""}""").Msg, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Del_with_a_socket_path_too_long_for_a_unix_socket_is_parsed_so_that_it_can_spool_its_release()
+    {
+        var conf = NetConfParser.Parse("""{"cniVersion":"1.0.0","name":"n","socket":"/run/yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy.sock"}"""u8, CniCommand.Del);
+
+        Assert.Equal("/run/yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy.sock", conf.Socket);
+    }
 }

@@ -76,6 +76,14 @@ public sealed class ClientFrameJsonTests
     }
 
     [Fact]
+    public void Hand_encoded_spool_record_with_characters_to_escape_reads_back_identically_through_the_daemons_context()
+    {
+        var release = new SpooledRelease { ContainerId = "c0ffee", IfName = "e\"t\\h<é\u2028", Network = "yurt-edge", SpooledAt = DateTimeOffset.UnixEpoch };
+
+        Assert.Equal(release, JsonSerializer.Deserialize(ClientFrameJson.Encode(release), ProtocolJsonContext.Default.SpooledRelease));
+    }
+
+    [Fact]
     public void Unknown_response_kind_is_invalid_data()
     {
         Assert.Throws<InvalidDataException>(() => ClientFrameJson.Decode("""{"kind":"surprise","v":1}"""u8));

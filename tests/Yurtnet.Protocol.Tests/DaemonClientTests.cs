@@ -201,4 +201,60 @@ public sealed class DaemonClientTests : IDisposable
 
         Assert.Contains("a Unix socket's path is at most 107 bytes", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Missing_socket_is_unreachable_and_says_so()
+    {
+        var error = Assert.Throws<DaemonUnreachableException>(() => DaemonClient.Connect(SocketPath, TimeSpan.FromMilliseconds(100)));
+
+        Assert.Contains($"no socket at {SocketPath}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Listener_whose_backlog_stays_full_is_unreachable_within_the_budget_and_says_so()
+    {
+        using var listener = Listen(); // backlog 1, never accepts
+        var queued = new List<Socket>();
+        try
+        {
+            while (true)
+            {
+                var filler = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
+                queued.Add(filler);
+                try
+                {
+                    filler.Connect(new UnixDomainSocketEndPoint(SocketPath));
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain)
+                {
+                    break;
+                }
+            }
+
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            var error = Assert.Throws<DaemonUnreachableException>(() => DaemonClient.Connect(SocketPath, TimeSpan.FromMilliseconds(300)));
+
+            Assert.Contains("backlog is full", error.Message, StringComparison.Ordinal);
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(5), $"gave up only after {waited.Elapsed}");
+        }
+        finally
+        {
+            queued.ForEach(q => q.Dispose());
+        }
+    }
+
+    [Fact]
+    public void Daemon_that_hangs_up_without_reading_the_request_is_a_broken_connection()
+    {
+        using var listener = Listen();
+        var server = new Thread(() => listener.Accept().Dispose()) { IsBackground = true };
+        server.Start();
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+        server.Join();
+
+        // Reset or end of stream, whichever the kernel reports first: a broken connection, which DaemonSession retries.
+        var error = Assert.ThrowsAny<IOException>(() => client.Send(new StatusRequest(), TimeSpan.FromSeconds(10)));
+
+        Assert.DoesNotContain("deadline", error.Message, StringComparison.Ordinal);
+    }
 }

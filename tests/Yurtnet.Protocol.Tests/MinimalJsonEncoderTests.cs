@@ -49,6 +49,23 @@ public sealed class MinimalJsonEncoderTests
     }
 
     [Fact]
+    public void Utf8_bytes_written_through_the_writer_read_back_as_the_same_text()
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, MinimalJsonEncoder.WriterOptions))
+        {
+            w.WriteStartObject();
+            w.WriteString("q\"é<"u8, "a\\b\n🛰"u8);
+            w.WriteString("bad"u8, [(byte)'x', 0xFF, (byte)'y']);
+            w.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(buffer.ToArray());
+        Assert.Equal("a\\b\n🛰", document.RootElement.GetProperty("q\"é<").GetString());
+        Assert.Equal("x\uFFFDy", document.RootElement.GetProperty("bad").GetString());
+    }
+
+    [Fact]
     public void Utf8_input_is_checked_as_utf8()
     {
         Assert.Equal(-1, MinimalJsonEncoder.Instance.FindFirstCharacterToEncodeUtf8("Grüße 🛰 <&>"u8));
