@@ -1,4 +1,4 @@
-// Native structs keep their <sys/socket.h> and <linux/netlink.h> names.
+// Native structs keep their <sys/socket.h>, <sys/time.h> and <linux/netlink.h> names.
 #pragma warning disable CS8981
 using System.Runtime.InteropServices;
 
@@ -11,6 +11,17 @@ internal static partial class Interop
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int NETLINK_ROUTE = 0;
     internal const int NETLINK_NETFILTER = 12;
+    internal const int SOL_SOCKET = 1;
+    internal const int SO_RCVTIMEO = 20;
+    internal const int SO_SNDTIMEO = 21;
+
+    /// <summary>The value of <c>SO_RCVTIMEO</c> and <c>SO_SNDTIMEO</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct timeval
+    {
+        public long tv_sec;
+        public long tv_usec;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct sockaddr_nl

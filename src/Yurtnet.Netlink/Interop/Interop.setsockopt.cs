@@ -1,5 +1,3 @@
-// Native structs keep their <sys/time.h> names.
-#pragma warning disable CS8981
 using System.Runtime.InteropServices;
 using Yurtnet.Netlink;
 
@@ -9,17 +7,8 @@ internal static partial class Interop
     internal const int NETLINK_CAP_ACK = 10;
     internal const int NETLINK_EXT_ACK = 11;
     internal const int NETLINK_GET_STRICT_CHK = 12;
-    internal const int SOL_SOCKET = 1;
     internal const int SO_SNDBUF = 7;
     internal const int SO_RCVBUF = 8;
-    internal const int SO_RCVTIMEO = 20;
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct timeval
-    {
-        public long tv_sec;
-        public long tv_usec;
-    }
 
     /// <summary><c>setsockopt(2)</c>.</summary>
     [LibraryImport(Libc, EntryPoint = "setsockopt", SetLastError = true)]

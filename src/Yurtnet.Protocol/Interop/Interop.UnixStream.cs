@@ -1,12 +1,10 @@
-// Native structs keep their <sys/un.h> and <sys/time.h> names.
+// Native structs keep their <sys/un.h> names.
 #pragma warning disable CS8981
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 internal static partial class Interop
 {
-    internal const int SOL_SOCKET = 1;
-    internal const int SO_SNDTIMEO = 21;
     internal const int MSG_DONTWAIT = 0x40;
     internal const int MSG_NOSIGNAL = 0x4000;
 
@@ -18,13 +16,6 @@ internal static partial class Interop
     {
         public ushort sun_family;
         public fixed byte sun_path[SunPathLength];
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct timeval
-    {
-        public long tv_sec;
-        public long tv_usec;
     }
 
     /// <summary><c>connect(2)</c> of a Unix socket.</summary>
