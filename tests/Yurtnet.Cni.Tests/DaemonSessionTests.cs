@@ -1,0 +1,147 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Yurtnet.Protocol;
+
+namespace Yurtnet.Cni.Tests;
+
+/// <summary>A yurtnetd that restarts mid-request costs the plugin a reconnect; one that hangs is not asked twice.</summary>
+public sealed class DaemonSessionTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("yurtnet-session-").FullName;
+    private readonly StringWriter _stderr = new();
+
+    private string SocketPath => Path.Combine(_directory, "d.sock");
+
+    public void Dispose()
+    {
+        _stderr.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private PluginLog Log()
+    {
+        Assert.True(CniEnvironment.TryRead(
+            name => name switch
+            {
+                "CNI_COMMAND" => "ADD",
+                "CNI_CONTAINERID" => "c0ffee",
+                "CNI_NETNS" => "/run/netns/x",
+                "CNI_IFNAME" => "eth0",
+                "CNI_PATH" => "/opt/cni/bin",
+                _ => null,
+            },
+            out var environment,
+            out _));
+        return new PluginLog(environment, _stderr);
+    }
+
+    /// <summary>
+    /// A fake yurtnetd on a thread of its own: each connection's first request is read whole and recorded; the
+    /// connections in <paramref name="hangUpOn"/> are closed without an answer, the others get a status answer,
+    /// and the ones in <paramref name="silentOn"/> are held open without one.
+    /// </summary>
+    private static Thread Serve(Socket listener, int connections, List<string> ids, int[] hangUpOn, int[]? silentOn = null)
+    {
+        var thread = new Thread(() =>
+        {
+            var held = new List<Socket>();
+            try
+            {
+                Accept();
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
+            {
+                // The test is over and closed the listener.
+            }
+
+            held.ForEach(h => h.Dispose());
+
+            void Accept()
+            {
+                for (var i = 0; i < connections; i++)
+                {
+                    var peer = listener.Accept();
+                    var stream = new NetworkStream(peer);
+                    var frame = FrameCodec.Read(stream, FrameCodec.DefaultMaxFrameBytes)!;
+                    using (var json = JsonDocument.Parse(frame))
+                    {
+                        lock (ids)
+                        {
+                            ids.Add(json.RootElement.GetProperty("id").GetString()!);
+                        }
+                    }
+
+                    if (silentOn?.Contains(i) == true)
+                    {
+                        held.Add(peer);
+                        continue;
+                    }
+
+                    if (!hangUpOn.Contains(i))
+                    {
+                        FrameCodec.Write(stream, Encoding.UTF8.GetBytes($$"""{"v":{{ProtocolVersion.Current}},"id":"a","kind":"status","ready":true}"""));
+                    }
+
+                    peer.Dispose();
+                }
+            }
+        })
+        { IsBackground = true };
+        thread.Start();
+        return thread;
+    }
+
+    private Socket Listen()
+    {
+        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
+        listener.Listen(4);
+        return listener;
+    }
+
+    [Fact]
+    public void Connection_broken_before_the_answer_is_made_again_and_the_request_sent_once_more_with_a_new_id()
+    {
+        using var listener = Listen();
+        var ids = new List<string>();
+        var daemon = Serve(listener, connections: 2, ids, hangUpOn: [0]);
+        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log());
+
+        var answer = session.Send(new StatusRequest(), TimeSpan.FromSeconds(5));
+
+        Assert.True(Assert.IsType<StatusResponse>(answer).Ready);
+        daemon.Join();
+        Assert.Equal(2, ids.Distinct().Count());
+        Assert.Contains("connecting again and sending it once more", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Broken_connection_with_no_attempt_left_is_the_callers_to_handle()
+    {
+        using var listener = Listen();
+        var ids = new List<string>();
+        var daemon = Serve(listener, connections: 1, ids, hangUpOn: [0]);
+        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log(), attempts: 1);
+
+        Assert.ThrowsAny<IOException>(() => session.Send(new StatusRequest(), TimeSpan.FromSeconds(5)));
+        daemon.Join();
+        Assert.Single(ids);
+    }
+
+    [Fact]
+    public void Daemon_that_takes_the_request_and_never_answers_is_not_asked_again()
+    {
+        using var listener = Listen();
+        var ids = new List<string>();
+        _ = Serve(listener, connections: 2, ids, hangUpOn: [], silentOn: [0, 1]);
+        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log());
+
+        Assert.Throws<TimeoutException>(() => session.Send(new StatusRequest(), TimeSpan.FromMilliseconds(300)));
+        Thread.Sleep(200); // a second request, had one been sent, is read by now
+        lock (ids)
+        {
+            Assert.Single(ids);
+        }
+    }
+}
