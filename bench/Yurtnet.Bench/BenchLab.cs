@@ -128,8 +128,9 @@ internal sealed class BenchLab : IDisposable
         for (var i = 0; i < cycles + 5; i++)
         {
             var warm = i < 5;
-            Cycle(Path.Combine(_bin, "yurtnet"), other, $"yn{tag}{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal));
-            Cycle(Path.Combine(_bin, "yurtnet"), standalone, $"yns{i}", warm ? null : (result.ReferenceAdd, result.ReferenceDel, result.ReferenceTotal));
+            InTurn(i,
+                () => Cycle(Path.Combine(_bin, "yurtnet"), other, $"yn{tag}{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal)),
+                () => Cycle(Path.Combine(_bin, "yurtnet"), standalone, $"yns{i}", warm ? null : (result.ReferenceAdd, result.ReferenceDel, result.ReferenceTotal)));
         }
 
         Run("ip", "link", "delete", "ynbenchs");
@@ -158,6 +159,21 @@ internal sealed class BenchLab : IDisposable
             () => Exec(Path.Combine(_bin, "yurtnet"), "VERSION", stdin, "", "", ""));
     }
 
+    /// <summary>Runs both, the first one first in even rounds and second in odd ones: neither side always follows the other's aftermath.</summary>
+    private static void InTurn(int round, Action first, Action second)
+    {
+        if (round % 2 == 0)
+        {
+            first();
+            second();
+        }
+        else
+        {
+            second();
+            first();
+        }
+    }
+
     /// <summary>Two execs in turn, <paramref name="runs"/> times after 10 warm-up rounds, so that noise hits both alike.</summary>
     private static (Samples A, Samples B) Interleaved(int runs, Func<double> a, Func<double> b)
     {
@@ -165,8 +181,8 @@ internal sealed class BenchLab : IDisposable
         var second = new Samples();
         for (var i = 0; i < runs + 10; i++)
         {
-            var x = a();
-            var y = b();
+            double x = 0, y = 0;
+            InTurn(i, () => x = a(), () => y = b());
             if (i >= 10)
             {
                 first.Add(x);
@@ -193,8 +209,9 @@ internal sealed class BenchLab : IDisposable
         for (var i = 0; i < cycles + 5; i++)
         {
             var warm = i < 5;
-            Cycle(Path.Combine(_bin, "yurtnet"), ours, $"yn{tag}{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal));
-            Cycle(Path.Combine(_reference, "bridge"), reference, $"rf{tag}{i}", warm ? null : (result.ReferenceAdd, result.ReferenceDel, result.ReferenceTotal));
+            InTurn(i,
+                () => Cycle(Path.Combine(_bin, "yurtnet"), ours, $"yn{tag}{i}", warm ? null : (result.OursAdd, result.OursDel, result.OursTotal)),
+                () => Cycle(Path.Combine(_reference, "bridge"), reference, $"rf{tag}{i}", warm ? null : (result.ReferenceAdd, result.ReferenceDel, result.ReferenceTotal)));
         }
 
         Exec(Path.Combine(_bin, "yurtnet"), "DEL", ours, $"anchor-y{tag}", $"/run/netns/ynbench-anchor-y{tag}", "IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=anchor");
