@@ -29,9 +29,10 @@ internal sealed class DaemonSession : IDisposable
     /// <param name="connectBudget">How long each connect may retry.</param>
     /// <param name="log">The plugin's log.</param>
     /// <param name="attempts">How often a request is sent at most: 3, or 1 where a deadline leaves no room (DEL spools instead).</param>
+    /// <param name="connected">A connection to <paramref name="socket"/> made already (<see cref="DaemonClient.TryConnectNow"/>), which the session takes over.</param>
     /// <exception cref="DaemonUnreachableException">No connection within <paramref name="connectBudget"/>.</exception>
-    public static DaemonSession Open(string socket, TimeSpan connectBudget, PluginLog log, int attempts = 3) =>
-        new(socket, connectBudget, log, DaemonClient.Connect(socket, connectBudget), attempts);
+    public static DaemonSession Open(string socket, TimeSpan connectBudget, PluginLog log, int attempts = 3, DaemonClient? connected = null) =>
+        new(socket, connectBudget, log, connected ?? DaemonClient.Connect(socket, connectBudget), attempts);
 
     /// <summary>Sends a request; on a broken connection, reconnects and sends it again (at most as often as the session allows).</summary>
     /// <exception cref="TimeoutException">yurtnetd did not answer in time (not retried: it is there, but hung).</exception>

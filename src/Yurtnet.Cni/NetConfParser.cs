@@ -46,6 +46,40 @@ internal static partial class NetConfParser
         return null;
     }
 
+    /// <summary>
+    /// The socket the configuration names (the default if it names none), without validating anything else; null
+    /// when the input is not a JSON object whose top-level <c>socket</c>, if any, is a string.
+    /// </summary>
+    public static string? PeekSocket(ReadOnlySpan<byte> stdin)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(stdin);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isSocket = reader.ValueTextEquals("socket");
+                reader.Read();
+                if (isSocket)
+                {
+                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                reader.Skip();
+            }
+
+            return reader.TokenType == JsonTokenType.EndObject ? NetConf.DefaultSocket : null;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     public static NetConf Parse(ReadOnlySpan<byte> stdin, CniCommand command)
     {
         // The JSON reader checks a string's UTF-8 only when the string is read, deep in the parse: check it all first.

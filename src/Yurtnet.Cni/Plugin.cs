@@ -5,9 +5,23 @@ using Yurtnet.Protocol;
 namespace Yurtnet.Cni;
 
 /// <summary>The CNI verbs. Each validates first and touches the system only after that.</summary>
-internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog log)
+/// <param name="env">The invocation's environment.</param>
+/// <param name="conf">The network's configuration.</param>
+/// <param name="log">The plugin's log (stderr).</param>
+/// <param name="connected">A connection to yurtnetd made before the configuration was parsed, or null; the first
+/// session takes it over (the caller disposes it if none does).</param>
+internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog log, DaemonClient? connected = null)
 {
     private readonly Masquerade _masquerade = new(Path.GetDirectoryName(conf.Socket) ?? "/run/yurtnet");
+    private DaemonClient? _connected = connected;
+
+    /// <summary>Opens a session to yurtnetd, on the connection made early if there is one, else within <paramref name="budget"/>.</summary>
+    private DaemonSession OpenSession(TimeSpan budget, int attempts = 3)
+    {
+        var connected = _connected;
+        _connected = null;
+        return DaemonSession.Open(conf.Socket, budget, log, attempts, connected);
+    }
 
     /// <summary>Runs the verb; returns the bytes for stdout (empty when the verb prints nothing).</summary>
     public byte[] Run()
@@ -101,7 +115,7 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
 
         try
         {
-            return DaemonSession.Open(conf.Socket, budget, log);
+            return OpenSession(budget);
         }
         catch (DaemonUnreachableException ex)
         {

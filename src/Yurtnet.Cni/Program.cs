@@ -33,8 +33,12 @@ try
         return 0;
     }
 
+    // Connected before the configuration is parsed: yurtnetd's accept (a thread woken from idle) overlaps our own work.
+    // Only an accept that is immediate counts here; the verb connects within its own budget otherwise.
+    var socket = env.Command is CniCommand.Add or CniCommand.Del or CniCommand.Check or CniCommand.Status or CniCommand.Gc ? NetConfParser.PeekSocket(stdin) : null;
+    using var connected = socket is null ? null : Yurtnet.Protocol.DaemonClient.TryConnectNow(socket);
     var conf = NetConfParser.Parse(stdin, env.Command);
-    var output = new Plugin(env, conf, new PluginLog(env, stderr)).Run();
+    var output = new Plugin(env, conf, new PluginLog(env, stderr), conf.Socket == socket ? connected : null).Run();
     stdout.Write(output);
     return 0;
 }

@@ -66,6 +66,29 @@ public sealed class DaemonClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// A connection if yurtnetd accepts one at once, else null (the caller connects with its budget when it needs to).
+    /// The plugin connects this way before it parses its configuration: yurtnetd's accept, a thread woken from idle,
+    /// then overlaps the plugin's own work.
+    /// </summary>
+    public static DaemonClient? TryConnectNow(string socketPath, int maxFrameBytes = FrameCodec.DefaultMaxFrameBytes)
+    {
+        ArgumentNullException.ThrowIfNull(socketPath);
+        if (!Path.IsPathRooted(socketPath) || SocketPathProblem(socketPath) is not null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new DaemonClient(UnixSocketStream.Connect(socketPath, TimeSpan.FromMilliseconds(1)), maxFrameBytes);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>What is wrong with <paramref name="socketPath"/> as the path of yurtnetd's socket (too long for a Unix socket), or null.</summary>
     public static string? SocketPathProblem(string socketPath) => UnixSocketStream.PathProblem(socketPath);
 

@@ -269,4 +269,15 @@ public sealed class NetConfParserTests
 
         Assert.Equal("/run/yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy.sock", conf.Socket);
     }
+
+    [Theory]
+    [InlineData("""{"cniVersion":"1.1.0","name":"n","socket":"/run/other/cni.sock"}""", "/run/other/cni.sock")]
+    [InlineData("""{"cniVersion":"1.1.0","ipam":{"socket":"/nested/is/not/it"},"name":"n"}""", NetConf.DefaultSocket)]
+    [InlineData("""{"cniVersion":"1.1.0","name":"n"}""", NetConf.DefaultSocket)]
+    [InlineData("""{"socket":42}""", null)]
+    [InlineData("""{"name":"n",""", null)]
+    [InlineData("""[]""", null)]
+    [InlineData("", null)]
+    public void Peeked_socket_is_the_top_level_one_or_the_default_and_nothing_for_input_that_is_not_an_object(string stdin, string? expected) =>
+        Assert.Equal(expected, NetConfParser.PeekSocket(System.Text.Encoding.UTF8.GetBytes(stdin)));
 }

@@ -257,4 +257,21 @@ public sealed class DaemonClientTests : IDisposable
 
         Assert.DoesNotContain("deadline", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Connecting_now_gives_a_working_connection_when_the_daemon_accepts_and_nothing_otherwise()
+    {
+        Assert.Null(DaemonClient.TryConnectNow(SocketPath)); // no socket yet
+        Assert.Null(DaemonClient.TryConnectNow("relative.sock"));
+        Assert.Null(DaemonClient.TryConnectNow("/run/" + new string('y', 120) + ".sock"));
+        using var listener = Listen();
+        var seen = new List<int>();
+        var server = ServeVersion(listener, ProtocolVersion.Current, seen, frames: 1);
+
+        using var client = DaemonClient.TryConnectNow(SocketPath);
+
+        Assert.NotNull(client);
+        Assert.True(Assert.IsType<StatusResponse>(client.Send(new StatusRequest(), TimeSpan.FromSeconds(10))).Ready);
+        server.Join();
+    }
 }
