@@ -60,7 +60,7 @@ internal sealed partial class Plugin
 
             try
             {
-                using var client = OpenSession(deadline.Take(conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, spoolReserve), attempts: 1);
+                using var client = DaemonSession.Open(conf.Socket, deadline.Take(conf.DaemonWait < DelConnectBudget ? conf.DaemonWait : DelConnectBudget, spoolReserve), log, attempts: 1);
                 var released = Ask<ReleaseResponse>(client, new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name }, deadline.Take(conf.RequestTimeout, spoolReserve));
                 if (released.Deferred)
                 {

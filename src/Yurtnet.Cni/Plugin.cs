@@ -15,11 +15,20 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     private readonly Masquerade _masquerade = new(Path.GetDirectoryName(conf.Socket) ?? "/run/yurtnet");
     private DaemonClient? _connected = connected;
 
-    /// <summary>Opens a session to yurtnetd, on the connection made early if there is one, else within <paramref name="budget"/>.</summary>
+    /// <summary>
+    /// Opens a session to yurtnetd, on the connection made early if there is one and yurtnetd has not ended it since
+    /// (a restart, an idle cut-off), else a new one within <paramref name="budget"/>.
+    /// </summary>
     private DaemonSession OpenSession(TimeSpan budget, int attempts = 3)
     {
         var connected = _connected;
         _connected = null;
+        if (connected?.EndedByDaemon() == true)
+        {
+            connected.Dispose();
+            connected = null;
+        }
+
         return DaemonSession.Open(conf.Socket, budget, log, attempts, connected);
     }
 

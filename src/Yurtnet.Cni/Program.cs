@@ -34,8 +34,9 @@ try
     }
 
     // Connected before the configuration is parsed: yurtnetd's accept (a thread woken from idle) overlaps our own work.
-    // Only an accept that is immediate counts here; the verb connects within its own budget otherwise.
-    var socket = env.Command is CniCommand.Add or CniCommand.Del or CniCommand.Check or CniCommand.Status or CniCommand.Gc ? NetConfParser.PeekSocket(stdin) : null;
+    // Only an accept that is immediate counts here; the verb connects within its own budget otherwise. Not for DEL: it
+    // talks to yurtnetd only after the teardown, and connects then.
+    var socket = env.Command is CniCommand.Add or CniCommand.Check or CniCommand.Status or CniCommand.Gc ? NetConfParser.PeekSocket(stdin) : null;
     using var connected = socket is null ? null : Yurtnet.Protocol.DaemonClient.TryConnectNow(socket);
     var conf = NetConfParser.Parse(stdin, env.Command);
     var output = new Plugin(env, conf, new PluginLog(env, stderr), conf.Socket == socket ? connected : null).Run();

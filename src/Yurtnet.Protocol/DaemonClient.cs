@@ -67,9 +67,10 @@ public sealed class DaemonClient : IDisposable
     }
 
     /// <summary>
-    /// A connection if yurtnetd accepts one at once, else null (the caller connects with its budget when it needs to).
-    /// The plugin connects this way before it parses its configuration: yurtnetd's accept, a thread woken from idle,
-    /// then overlaps the plugin's own work.
+    /// A connection if the socket accepts one at once (within a kernel tick), else null: the caller connects with its
+    /// budget when it needs to. The plugin connects this way before it parses its configuration, so that yurtnetd's
+    /// accept, a thread woken from idle, overlaps the plugin's own work. Under socket activation systemd accepts on
+    /// the daemon's behalf and the connection starts yurtnetd, as any connection does.
     /// </summary>
     public static DaemonClient? TryConnectNow(string socketPath, int maxFrameBytes = FrameCodec.DefaultMaxFrameBytes)
     {
@@ -88,6 +89,12 @@ public sealed class DaemonClient : IDisposable
             return null;
         }
     }
+
+    /// <summary>
+    /// Whether yurtnetd ended this connection before any request was sent on it (a restart, an idle cut-off): a
+    /// connection made early is checked so before it is used, and made again if so.
+    /// </summary>
+    public bool EndedByDaemon() => _stream.PeerGone();
 
     /// <summary>What is wrong with <paramref name="socketPath"/> as the path of yurtnetd's socket (too long for a Unix socket), or null.</summary>
     public static string? SocketPathProblem(string socketPath) => UnixSocketStream.PathProblem(socketPath);

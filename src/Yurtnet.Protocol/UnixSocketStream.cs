@@ -83,6 +83,28 @@ internal sealed class UnixSocketStream : Stream
             ? $"{path} is {length} bytes long; a Unix socket's path is at most {Interop.SunPathLength - 1} bytes"
             : null;
 
+    /// <summary>
+    /// Whether the peer closed or reset the connection (or, against the protocol, sent something unasked): the socket
+    /// is readable before any request went out. Checked without waiting.
+    /// </summary>
+    public unsafe bool PeerGone()
+    {
+        var held = false;
+        try
+        {
+            _fd.DangerousAddRef(ref held);
+            var poll = new Interop.PollFd { Fd = (int)_fd.DangerousGetHandle(), Events = Interop.POLLIN | Interop.POLLRDHUP };
+            return Interop.Poll(&poll, 1, 0) != 0;
+        }
+        finally
+        {
+            if (held)
+            {
+                _fd.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>Starts an exchange that must end within <paramref name="timeout"/>.</summary>
     public void Start(TimeSpan timeout) => _end = Deadline(timeout);
 

@@ -274,4 +274,23 @@ public sealed class DaemonClientTests : IDisposable
         Assert.True(Assert.IsType<StatusResponse>(client.Send(new StatusRequest(), TimeSpan.FromSeconds(10))).Ready);
         server.Join();
     }
+
+    [Fact]
+    public void Connection_the_daemon_ended_before_any_request_is_told_apart_from_one_it_keeps()
+    {
+        using var listener = Listen();
+        using var kept = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+        using var keptPeer = listener.Accept();
+        using var ended = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+        listener.Accept().Dispose(); // a restart or an idle cut-off
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!ended.EndedByDaemon() && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.True(ended.EndedByDaemon());
+        Assert.False(kept.EndedByDaemon());
+    }
 }

@@ -4,6 +4,7 @@ internal static partial class Interop
 {
     internal const short POLLIN = 0x1;
     internal const short POLLOUT = 0x4;
+    internal const short POLLRDHUP = 0x2000;
 
     [StructLayout(LayoutKind.Sequential)]
     internal struct PollFd
