@@ -77,9 +77,9 @@ in_guest() { nsenter -t "$leader" -m -u -i -n -p -C -- "$@"; }
 # The script goes in on stdin: systemd-run would expand ${...} in its arguments.
 guest() { printf '%s\n' "$1" | in_guest systemd-run --quiet --wait --pipe --collect -- /bin/sh -e; }
 state=
-for _ in $(seq 300); do # PID 1 exists before its bus does
+for _ in $(seq 300); do # PID 1 exists before its bus does: no answer, or "offline", until it is there
   state=$(in_guest timeout 60 systemctl is-system-running --wait 2>/dev/null || true)
-  [ -n "$state" ] && break
+  [ -n "$state" ] && [ "$state" != offline ] && break
   sleep 0.1
 done
 check "container boots to a running system (got: $state)" test "$state" = running
