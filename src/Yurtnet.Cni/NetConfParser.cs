@@ -17,66 +17,49 @@ internal static partial class NetConfParser
     private static partial Regex NetworkNamePattern();
 
     /// <summary>The cniVersion in stdin, without validating anything else; used to shape early errors.</summary>
-    public static string? PeekVersion(ReadOnlySpan<byte> stdin)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(stdin);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return null;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isVersion = reader.ValueTextEquals("cniVersion");
-                reader.Read();
-                if (isVersion)
-                {
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-        }
-
-        return null;
-    }
+    public static string? PeekVersion(ReadOnlySpan<byte> stdin) => Peek(stdin, "cniVersion").Value;
 
     /// <summary>
     /// The socket the configuration names (the default if it names none), without validating anything else; null
     /// when the input is not a JSON object whose top-level <c>socket</c>, if any, is a string.
     /// </summary>
-    public static string? PeekSocket(ReadOnlySpan<byte> stdin)
+    public static string? PeekSocket(ReadOnlySpan<byte> stdin) => Peek(stdin, "socket") switch
+    {
+        (true, false, _) => NetConf.DefaultSocket,
+        var (_, _, socket) => socket,
+    };
+
+    /// <summary>
+    /// Reads the top-level members of stdin up to <paramref name="key"/>: whether stdin is an object that could be
+    /// read that far, whether it has the member, and the member's value if it is a string.
+    /// </summary>
+    private static (bool Object, bool Found, string? Value) Peek(ReadOnlySpan<byte> stdin, string key)
     {
         try
         {
             var reader = new Utf8JsonReader(stdin);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return null;
+                return (false, false, null);
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isSocket = reader.ValueTextEquals("socket");
+                var isKey = reader.ValueTextEquals(key);
                 reader.Read();
-                if (isSocket)
+                if (isKey)
                 {
-                    return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    return (true, true, reader.TokenType == JsonTokenType.String ? reader.GetString() : null);
                 }
 
                 reader.Skip();
             }
 
-            return reader.TokenType == JsonTokenType.EndObject ? NetConf.DefaultSocket : null;
+            return (reader.TokenType == JsonTokenType.EndObject, false, null);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return null;
+            return (false, false, null);
         }
     }
 

@@ -29,14 +29,13 @@ internal sealed class UnixSocketStream : Stream
     /// ECONNREFUSED, EAGAIN for a backlog that stayed full).</exception>
     public static unsafe UnixSocketStream Connect(string path, TimeSpan timeout)
     {
-        var address = new Interop.sockaddr_un { sun_family = Interop.AF_UNIX };
-        var length = Encoding.UTF8.GetByteCount(path);
         if (PathProblem(path) is { } problem)
         {
             throw new IOException(problem);
         }
 
-        Encoding.UTF8.GetBytes(path, new Span<byte>(address.sun_path, Interop.SunPathLength));
+        var address = new Interop.sockaddr_un { sun_family = Interop.AF_UNIX };
+        var length = Encoding.UTF8.GetBytes(path, new Span<byte>(address.sun_path, Interop.SunPathLength));
         var raw = Interop.Socket(Interop.AF_UNIX, Interop.SOCK_STREAM | Interop.SOCK_CLOEXEC, 0);
         if (raw < 0)
         {
@@ -87,23 +86,7 @@ internal sealed class UnixSocketStream : Stream
     /// Whether the peer closed or reset the connection (or, against the protocol, sent something unasked): the socket
     /// is readable before any request went out. Checked without waiting.
     /// </summary>
-    public unsafe bool PeerGone()
-    {
-        var held = false;
-        try
-        {
-            _fd.DangerousAddRef(ref held);
-            var poll = new Interop.PollFd { Fd = (int)_fd.DangerousGetHandle(), Events = Interop.POLLIN | Interop.POLLRDHUP };
-            return Interop.Poll(&poll, 1, 0) != 0;
-        }
-        finally
-        {
-            if (held)
-            {
-                _fd.DangerousRelease();
-            }
-        }
-    }
+    public bool PeerGone() => Poll((short)(Interop.POLLIN | Interop.POLLRDHUP), 0) != 0;
 
     /// <summary>Starts an exchange that must end within <paramref name="timeout"/>.</summary>
     public void Start(TimeSpan timeout) => _end = Deadline(timeout);
@@ -178,7 +161,7 @@ internal sealed class UnixSocketStream : Stream
     }
 
     /// <summary>After a call failed with <paramref name="errno"/>: returns to try again, or throws.</summary>
-    private unsafe void Wait(int errno, short events, string call)
+    private void Wait(int errno, short events, string call)
     {
         if (errno == Interop.EINTR)
         {
@@ -190,23 +173,7 @@ internal sealed class UnixSocketStream : Stream
             throw Interop.Error($"{call} on the yurtnetd connection", errno);
         }
 
-        var held = false;
-        int ready;
-        try
-        {
-            // The descriptor stays ours (not closed and reused) while poll waits on its number.
-            _fd.DangerousAddRef(ref held);
-            var poll = new Interop.PollFd { Fd = (int)_fd.DangerousGetHandle(), Events = events };
-            ready = Interop.Poll(&poll, 1, RemainingMilliseconds());
-        }
-        finally
-        {
-            if (held)
-            {
-                _fd.DangerousRelease();
-            }
-        }
-
+        var ready = Poll(events, RemainingMilliseconds());
         if (ready == 0)
         {
             throw new TimeoutException("deadline passed");
@@ -218,6 +185,25 @@ internal sealed class UnixSocketStream : Stream
         }
 
         // Readable, writable, or an error or hang-up that the next call reports.
+    }
+
+    /// <summary><c>poll(2)</c> on this connection; the descriptor stays ours (not closed and reused) while it waits.</summary>
+    private unsafe int Poll(short events, int timeoutMilliseconds)
+    {
+        var held = false;
+        try
+        {
+            _fd.DangerousAddRef(ref held);
+            var poll = new Interop.PollFd { Fd = (int)_fd.DangerousGetHandle(), Events = events };
+            return Interop.Poll(&poll, 1, timeoutMilliseconds);
+        }
+        finally
+        {
+            if (held)
+            {
+                _fd.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>What is left in whole milliseconds, at least 1.</summary>

@@ -47,13 +47,7 @@ public sealed class DaemonClientTests : IDisposable
         return thread;
     }
 
-    private Socket Listen()
-    {
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(SocketPath));
-        listener.Listen(1);
-        return listener;
-    }
+    private Socket Listen() => UnixListener.Listen(SocketPath, backlog: 1);
 
     private static readonly byte[] Status = Encoding.UTF8.GetBytes("""{"v":1,"id":"a","kind":"status","ready":true}""");
 
