@@ -15,6 +15,10 @@ internal sealed class DaemonSession : IDisposable
     private readonly TimeSpan _connectBudget;
     private readonly PluginLog _log;
     private DaemonClient _client;
+    private Request? _posted;
+    private TimeSpan _timeout;
+    private int _attempt;
+    private IOException? _broken;
 
     private DaemonSession(string socket, TimeSpan connectBudget, PluginLog log, DaemonClient client, int attempts)
     {
@@ -40,18 +44,63 @@ internal sealed class DaemonSession : IDisposable
     /// <exception cref="DaemonUnreachableException">The connection broke and no new one could be made.</exception>
     public Response Send(Request request, TimeSpan timeout)
     {
+        Post(request, timeout);
+        return Receive();
+    }
+
+    /// <summary>
+    /// Sends a request without waiting for its answer (<see cref="Receive"/> reads it), so that the plugin works while
+    /// yurtnetd answers. A connection that breaks while the request is written is made again by <see cref="Receive"/>.
+    /// </summary>
+    /// <exception cref="TimeoutException">The request could not be written in time.</exception>
+    public void Post(Request request, TimeSpan timeout)
+    {
         ArgumentNullException.ThrowIfNull(request);
-        for (var attempt = 1; ; attempt++)
+        (_posted, _timeout, _attempt, _broken) = (request, timeout, 1, null);
+        try
+        {
+            _client.Post(request with { Id = DaemonClient.NewRequestId() }, timeout);
+        }
+        catch (IOException ex)
+        {
+            _broken = ex;
+        }
+    }
+
+    /// <summary>The answer to the request <see cref="Post"/> sent; on a broken connection, as <see cref="Send"/>.</summary>
+    /// <exception cref="TimeoutException">yurtnetd did not answer in time (not retried: it is there, but hung).</exception>
+    /// <exception cref="IOException">The connection broke on every attempt.</exception>
+    /// <exception cref="DaemonUnreachableException">The connection broke and no new one could be made.</exception>
+    public Response Receive()
+    {
+        var request = _posted ?? throw new InvalidOperationException("no request was posted");
+        _posted = null;
+        while (true)
         {
             try
             {
-                return _client.Send(request with { Id = DaemonClient.NewRequestId() }, timeout);
+                if (_broken is { } broken)
+                {
+                    _broken = null;
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(broken);
+                }
+
+                return _client.Receive();
             }
-            catch (IOException ex) when (attempt < _attempts)
+            catch (IOException ex) when (_attempt < _attempts)
             {
+                _attempt++;
                 _log.Warn($"the connection to yurtnetd broke during {request.GetType().Name} ({ex.Message}); connecting again and sending it once more");
                 _client.Dispose();
                 _client = DaemonClient.Connect(_socket, _connectBudget);
+                try
+                {
+                    _client.Post(request with { Id = DaemonClient.NewRequestId() }, _timeout);
+                }
+                catch (IOException again)
+                {
+                    _broken = again;
+                }
             }
         }
     }

@@ -5,15 +5,17 @@ namespace Yurtnet.Cni;
 internal sealed partial class Plugin
 {
     /// <summary>
-    /// ADD: allocate (pending lease), plumb the netns, install masquerade if the rule set must change, commit.
-    /// Any failure after the allocation removes what this ADD created and releases the addresses.
+    /// ADD: allocate (pending lease), plumb the netns, install masquerade if the rule set must change, commit. The veth
+    /// pair is made while yurtnetd allocates (the answer waits for its disk; the pair for the kernel), and gets its
+    /// addresses once they are known. Any failure after the allocation removes what this ADD created and releases the
+    /// addresses.
     /// </summary>
     private byte[] Add()
     {
         RequireNetns();
         var wanted = AttachmentRequest.From(conf, env.Args);
         using var client = Connect(conf.DaemonWait, CniError.TryAgainLater);
-        var allocation = Ask<AllocateResponse>(client, new AllocateRequest
+        var request = new AllocateRequest
         {
             ContainerId = env.ContainerId,
             IfName = env.IfName,
@@ -25,50 +27,80 @@ internal sealed partial class Plugin
             RequestedFrom = wanted.IpsFrom,
             RequestedMac = wanted.Mac,
             PodAnnotationsPassed = conf.PodAnnotationsPassed,
-        });
+        };
+        Post(client, request, conf.RequestTimeout);
+        var (pending, notPlumbed) = BeginAttachment();
+        AllocateResponse allocation;
+        try
+        {
+            allocation = Receive<AllocateResponse>(client, request);
+        }
+        catch
+        {
+            // Refused, or no answer: the pair made meanwhile goes; the daemon frees a lease it may have made for a
+            // client that leaves without committing.
+            pending?.Dispose();
+            throw;
+        }
+
         var addresses = allocation.Addresses.Select(PodAddress.From).ToList();
         log.Info($"allocated {string.Join(", ", allocation.Addresses.Select(a => a.Address))}{(allocation.Existing ? " (existing)" : "")}");
+        if (pending is null)
+        {
+            if (!allocation.Existing)
+            {
+                log.Error($"ADD failed after allocation, rolling back: {notPlumbed!.Message}");
+                RollBack(client, attached: false);
+            }
+
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(notPlumbed!);
+        }
 
         PodPlumbing.Plumbed plumbed;
         var attached = false;
-        try
+        using (pending)
         {
-            var mtu = conf.PodMtu(allocation.Mtu, addresses.Any(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6), out var raised);
-            if (raised)
+            try
             {
-                log.Warn($"yurtnetd's MTU hint {allocation.Mtu} (the NodePool tunnel's) is below the minimum for the pod's addresses: the pod gets {mtu}; large packets to tunnelled peers rely on path MTU discovery");
-            }
-
-            plumbed = PodPlumbing.Attach(conf, env, addresses, mtu, wanted.Mac);
-            attached = true;
-            var masqueradeSubnets = MasqueradeSubnets(addresses.Select(a => a.Pool));
-            if (conf.IpMasq && EnsureMasquerade(masqueradeSubnets))
-            {
-                log.Warn("the network's masquerade chain was gone (nft flush ruleset?): installed again");
-            }
-
-            Ask<CommitResponse>(client, new CommitRequest
-            {
-                ContainerId = env.ContainerId,
-                IfName = env.IfName,
-                Network = conf.Name,
-                HostVeth = plumbed.HostVeth.Name,
-                Mac = plumbed.PodLink.Mac,
-                Host = new NetworkHost
+                var mtu = conf.PodMtu(allocation.Mtu, addresses.Any(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6), out var raised);
+                if (raised)
                 {
-                    Bridge = conf.Bridge,
-                    IsGateway = conf.IsGateway,
-                    Mtu = mtu,
-                    IpMasq = conf.IpMasq,
-                    MasqueradeSubnets = conf.IpMasq ? masqueradeSubnets.Select(s => s.ToString()).ToList() : [],
-                },
-            });
-        }
-        catch (Exception ex) when (!allocation.Existing)
-        {
-            log.Error($"ADD failed after allocation, rolling back: {ex.Message}");
-            RollBack(client, attached);
-            throw;
+                    log.Warn($"yurtnetd's MTU hint {allocation.Mtu} (the NodePool tunnel's) is below the minimum for the pod's addresses: the pod gets {mtu}; large packets to tunnelled peers rely on path MTU discovery");
+                }
+
+                plumbed = pending.Complete(conf, addresses, mtu, wanted.Mac);
+                attached = true;
+                var masqueradeSubnets = MasqueradeSubnets(addresses.Select(a => a.Pool));
+                if (conf.IpMasq && EnsureMasquerade(masqueradeSubnets))
+                {
+                    log.Warn("the network's masquerade chain was gone (nft flush ruleset?): installed again");
+                }
+
+                Ask<CommitResponse>(client, new CommitRequest
+                {
+                    ContainerId = env.ContainerId,
+                    IfName = env.IfName,
+                    Network = conf.Name,
+                    HostVeth = plumbed.HostVeth.Name,
+                    Mac = plumbed.PodLink.Mac,
+                    Host = new NetworkHost
+                    {
+                        Bridge = conf.Bridge,
+                        IsGateway = conf.IsGateway,
+                        Mtu = mtu,
+                        IpMasq = conf.IpMasq,
+                        MasqueradeSubnets = conf.IpMasq ? masqueradeSubnets.Select(s => s.ToString()).ToList() : [],
+                    },
+                });
+            }
+            catch (Exception ex) when (!allocation.Existing)
+            {
+                log.Error($"ADD failed after allocation, rolling back: {ex.Message}");
+                // The veth (and with it the address in the pod) goes before the lease: the address is never in two places.
+                pending.Dispose();
+                RollBack(client, attached);
+                throw;
+            }
         }
 
         var result = new CniResult
@@ -116,6 +148,22 @@ internal sealed partial class Plugin
         catch (Exception ex) when (ex is IOException or TimeoutException or InvalidDataException or Yurtnet.Netlink.NetlinkException or DaemonUnreachableException)
         {
             log.Warn($"bridge {conf.Bridge} was made again; the other pods' ports could not be checked: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PodPlumbing.Begin"/> with the MTU known before yurtnetd's answer (the conflist's, or the default);
+    /// its failure is kept, to be reported once the allocation it raced with is undone.
+    /// </summary>
+    private (PodPlumbing.PendingAttachment? Pending, Exception? Failure) BeginAttachment()
+    {
+        try
+        {
+            return (PodPlumbing.Begin(conf, env, conf.Mtu ?? NetConf.DefaultMtu), null);
+        }
+        catch (Exception ex)
+        {
+            return (null, ex);
         }
     }
 

@@ -150,10 +150,36 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
     /// <summary>Sends a request and waits at most <paramref name="timeout"/> for the expected answer.</summary>
     private static T Ask<T>(DaemonSession session, Request request, TimeSpan timeout) where T : Response
     {
-        Response response;
+        Post(session, request, timeout);
+        return Receive<T>(session, request);
+    }
+
+    /// <summary>Sends a request without waiting for the answer (<see cref="Receive{T}"/> reads it); errors become CNI errors.</summary>
+    private static void Post(DaemonSession session, Request request, TimeSpan timeout) =>
+        Talking(() =>
+        {
+            session.Post(request, timeout);
+            return true;
+        });
+
+    /// <summary>The expected answer to the request <see cref="Post"/> sent; daemon errors become CNI errors.</summary>
+    private static T Receive<T>(DaemonSession session, Request request) where T : Response
+    {
+        var response = Talking(session.Receive);
+        return response switch
+        {
+            T expected => expected,
+            ErrorResponse error => throw new CniException(MapError(error)),
+            _ => throw new CniException(new CniError(YurtnetErrorCode.DaemonRefused, $"yurtnetd answered {response.GetType().Name} to {request.GetType().Name}")),
+        };
+    }
+
+    /// <summary>Runs one step of a conversation with yurtnetd; its failures become CNI errors.</summary>
+    private static TResult Talking<TResult>(Func<TResult> step)
+    {
         try
         {
-            response = session.Send(request, timeout);
+            return step();
         }
         catch (TimeoutException ex)
         {
@@ -167,13 +193,6 @@ internal sealed partial class Plugin(CniEnvironment env, NetConf conf, PluginLog
         {
             throw new CniException(new CniError(CniError.TryAgainLater, $"the connection to yurtnetd broke and it did not come back: {ex.Message}", "systemctl status yurtnetd"));
         }
-
-        return response switch
-        {
-            T expected => expected,
-            ErrorResponse error => throw new CniException(MapError(error)),
-            _ => throw new CniException(new CniError(YurtnetErrorCode.DaemonRefused, $"yurtnetd answered {response.GetType().Name} to {request.GetType().Name}")),
-        };
     }
 
     private static CniError MapError(ErrorResponse error) => error.Error switch

@@ -23,53 +23,110 @@ internal static class PodPlumbing
     internal sealed record Plumbed(LinkInfo Bridge, LinkInfo HostVeth, LinkInfo PodLink, bool BridgeCreated, IReadOnlyList<ResultRoute> Routes, IReadOnlyList<ResultRoute> RoutesTaken);
 
     /// <summary>
-    /// Plumbs the namespace. On failure, everything this call created is removed before the exception leaves.
+    /// The half of an attachment that needs no address, done while yurtnetd allocates: the pod's namespace opened and
+    /// the veth pair created (down, off the bridge, without addresses) with <paramref name="mtu"/>, the conflist's or
+    /// the default. <see cref="PendingAttachment.Complete"/> plumbs the rest; disposed without it, the pending
+    /// attachment removes the pair it created.
     /// </summary>
     /// <param name="conf">The network.</param>
     /// <param name="env">The attachment.</param>
-    /// <param name="addresses">What yurtnetd allocated.</param>
-    /// <param name="mtu">Both veth ends' MTU.</param>
-    /// <param name="mac">The MAC the runtime asked for the pod's interface, or null for the kernel's random one.</param>
-    public static Plumbed Attach(NetConf conf, CniEnvironment env, IReadOnlyList<PodAddress> addresses, int mtu, string? mac)
+    /// <param name="mtu">Both veth ends' MTU until the addresses are known.</param>
+    public static PendingAttachment Begin(NetConf conf, CniEnvironment env, int mtu)
     {
-        using var hostNs = NetworkNamespace.OpenCurrent();
-        using var host = NetlinkSocket.Open();
-        using var podNs = OpenPodNamespace(env.Netns);
-        using var pod = podNs.OpenRouteSocket();
-
-        var ensured = EnsureBridge(host, conf, addresses, mtu);
-        var (bridge, bridgeCreated) = (ensured.Link, ensured.Created);
-        var hostVethName = HostVethName.For(env.ContainerId, env.IfName);
-        var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, mtu);
+        ArgumentNullException.ThrowIfNull(conf);
+        var hostNs = NetworkNamespace.OpenCurrent();
+        NetlinkSocket? host = null;
+        NetworkNamespace? podNs = null;
+        NetlinkSocket? pod = null;
         try
         {
-            var hostVeth = host.GetLink(hostVethName);
-            host.SetLinkUp(hostVeth, bridge.Index);
-            if (conf.HairpinMode)
+            host = NetlinkSocket.Open();
+            podNs = OpenPodNamespace(env.Netns);
+            pod = podNs.OpenRouteSocket();
+            var hostVethName = HostVethName.For(env.ContainerId, env.IfName);
+            var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, mtu);
+            return new PendingAttachment(env, hostNs, host, podNs, pod, hostVethName, created, mtu);
+        }
+        catch
+        {
+            pod?.Dispose();
+            podNs?.Dispose();
+            host?.Dispose();
+            hostNs.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>An attachment whose veth pair exists and waits for its addresses (<see cref="Begin"/>).</summary>
+    internal sealed class PendingAttachment : IDisposable
+    {
+        private readonly CniEnvironment _env;
+        private readonly NetworkNamespace _hostNs;
+        private readonly NetlinkSocket _host;
+        private readonly NetworkNamespace _podNs;
+        private readonly NetlinkSocket _pod;
+        private readonly string _hostVethName;
+        private readonly bool _created;
+        private readonly int _createdMtu;
+        private bool _completed;
+        private bool _disposed;
+
+        internal PendingAttachment(CniEnvironment env, NetworkNamespace hostNs, NetlinkSocket host, NetworkNamespace podNs, NetlinkSocket pod, string hostVethName, bool created, int createdMtu)
+        {
+            (_env, _hostNs, _host, _podNs, _pod) = (env, hostNs, host, podNs, pod);
+            (_hostVethName, _created, _createdMtu) = (hostVethName, created, createdMtu);
+        }
+
+        /// <summary>
+        /// Plumbs the rest: the bridge with its gateway addresses, the pair's MTU if it must differ from the one it was
+        /// made with, the host end on the bridge, the pod's MAC, addresses and routes. On failure the pair stays for
+        /// <see cref="Dispose"/> to remove (when this attachment made it).
+        /// </summary>
+        /// <param name="conf">The network.</param>
+        /// <param name="addresses">What yurtnetd allocated.</param>
+        /// <param name="mtu">Both veth ends' MTU.</param>
+        /// <param name="mac">The MAC the runtime asked for the pod's interface, or null for the kernel's random one.</param>
+        public Plumbed Complete(NetConf conf, IReadOnlyList<PodAddress> addresses, int mtu, string? mac)
+        {
+            ArgumentNullException.ThrowIfNull(conf);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var ensured = EnsureBridge(_host, conf, addresses, mtu);
+            var (bridge, bridgeCreated) = (ensured.Link, ensured.Created);
+            var hostVeth = _host.GetLink(_hostVethName);
+            var podLink = _pod.GetLink(_env.IfName);
+            if (_created && mtu != _createdMtu)
             {
-                host.SetHairpin(hostVeth, on: true);
+                // yurtnetd's hint (the NodePool tunnel's MTU) came with the addresses; both ends before the port joins the bridge.
+                _pod.SetMtu(podLink, mtu);
+                _host.SetMtu(hostVeth, mtu);
+                (podLink, hostVeth) = (podLink with { Mtu = mtu }, hostVeth with { Mtu = mtu });
             }
 
-            var podLink = pod.GetLink(env.IfName);
+            _host.SetLinkUp(hostVeth, bridge.Index);
+            if (conf.HairpinMode)
+            {
+                _host.SetHairpin(hostVeth, on: true);
+            }
+
             if (mac is not null && !string.Equals(podLink.Mac, mac, StringComparison.OrdinalIgnoreCase))
             {
-                pod.SetLinkMac(podLink, Convert.FromHexString(mac.Replace(":", "", StringComparison.Ordinal)));
-                podLink = pod.GetLink(env.IfName);
+                _pod.SetLinkMac(podLink, Convert.FromHexString(mac.Replace(":", "", StringComparison.Ordinal)));
+                podLink = _pod.GetLink(_env.IfName);
             }
 
             foreach (var a in addresses)
             {
-                pod.AddAddress(podLink, a.Address, a.PrefixLength);
+                _pod.AddAddress(podLink, a.Address, a.PrefixLength);
             }
 
-            pod.SetLinkUp(podLink);
+            _pod.SetLinkUp(podLink);
             var routes = new List<ResultRoute>();
             var taken = new List<ResultRoute>();
             foreach (var route in Routes(conf, addresses))
             {
                 // Already there: ours (a repeated ADD) when it goes through this interface to the same gateway.
-                var ours = pod.TryAddRoute(route.Destination, route.Gateway, podLink)
-                    || pod.ListRoutes(route.Destination.BaseAddress.AddressFamily).Any(r => r.Destination.Equals(route.Destination) && r.OutputInterface == podLink.Index && Equals(r.Gateway, route.Gateway));
+                var ours = _pod.TryAddRoute(route.Destination, route.Gateway, podLink)
+                    || _pod.ListRoutes(route.Destination.BaseAddress.AddressFamily).Any(r => r.Destination.Equals(route.Destination) && r.OutputInterface == podLink.Index && Equals(r.Gateway, route.Gateway));
                 (ours ? routes : taken).Add(route);
             }
 
@@ -78,12 +135,37 @@ internal static class PodPlumbing
                 _ = EnableForwarding(addresses);
             }
 
-            return new Plumbed(bridge, host.GetLink(hostVethName), pod.GetLink(env.IfName), bridgeCreated, routes, taken);
+            _completed = true;
+            return new Plumbed(bridge, hostVeth, podLink, bridgeCreated, routes, taken);
         }
-        catch when (created)
+
+        /// <summary>Closes the namespaces; a pair this attachment made and did not complete is removed first.</summary>
+        public void Dispose()
         {
-            host.TryDeleteLink(hostVethName);
-            throw;
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            try
+            {
+                if (_created && !_completed)
+                {
+                    _host.TryDeleteLink(_hostVethName);
+                }
+            }
+            catch (NetlinkException)
+            {
+                // The failure that got here is the one to report; the runtime's DEL removes the pair by its name.
+            }
+            finally
+            {
+                _pod.Dispose();
+                _podNs.Dispose();
+                _host.Dispose();
+                _hostNs.Dispose();
+            }
         }
     }
 

@@ -13,6 +13,8 @@ public sealed class DaemonClient : IDisposable
 {
     private readonly UnixSocketStream _stream;
     private readonly int _maxFrameBytes;
+    private Request? _posted;
+    private TimeSpan _postedTimeout;
 
     private DaemonClient(UnixSocketStream stream, int maxFrameBytes)
     {
@@ -112,24 +114,68 @@ public sealed class DaemonClient : IDisposable
     /// <exception cref="InvalidDataException">The answer is not a valid frame.</exception>
     public Response Send(Request request, TimeSpan timeout)
     {
+        Post(request, timeout);
+        return Receive();
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Send"/>: writes the request and returns without waiting for the answer, so that the
+    /// caller works while yurtnetd answers; <see cref="Receive"/> reads it. <paramref name="timeout"/> runs from now.
+    /// </summary>
+    /// <exception cref="TimeoutException">The request could not be written within the timeout.</exception>
+    /// <exception cref="IOException">The connection broke.</exception>
+    /// <exception cref="InvalidOperationException">An earlier request's answer was not read yet.</exception>
+    public void Post(Request request, TimeSpan timeout)
+    {
         ArgumentNullException.ThrowIfNull(request);
+        if (_posted is not null)
+        {
+            throw new InvalidOperationException("one request at a time: the answer to the last one was not read");
+        }
+
         _stream.Start(timeout);
-        var response = Exchange(request.Version == Version ? request : request with { Version = Version }, timeout);
+        var posted = request.Version == Version ? request : request with { Version = Version };
+        Write(posted, timeout);
+        (_posted, _postedTimeout) = (posted, timeout);
+    }
+
+    /// <summary>The answer to the request <see cref="Post"/> sent, within what is left of its timeout.</summary>
+    /// <exception cref="TimeoutException">No answer within the timeout.</exception>
+    /// <exception cref="IOException">The connection broke or the daemon closed it without answering.</exception>
+    /// <exception cref="InvalidDataException">The answer is not a valid frame.</exception>
+    /// <exception cref="InvalidOperationException">No request is waiting for its answer.</exception>
+    public Response Receive()
+    {
+        var request = _posted ?? throw new InvalidOperationException("no request was posted");
+        _posted = null;
+        var response = Read(_postedTimeout);
         if (response is ErrorResponse { Error: ErrorKind.UnsupportedVersion } && response.Version < Version && ProtocolVersion.IsSpoken(response.Version))
         {
             Version = response.Version;
-            response = Exchange(request with { Version = Version }, timeout);
+            Write(request with { Version = Version }, _postedTimeout);
+            response = Read(_postedTimeout);
         }
 
         return response;
     }
 
-    private Response Exchange(Request request, TimeSpan timeout)
+    private void Write(Request request, TimeSpan timeout)
+    {
+        try
+        {
+            FrameCodec.Write(_stream, ClientFrameJson.Encode(request));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"yurtnetd did not take the request within {timeout.TotalSeconds:0.#} s", ex);
+        }
+    }
+
+    private Response Read(TimeSpan timeout)
     {
         byte[]? answer;
         try
         {
-            FrameCodec.Write(_stream, ClientFrameJson.Encode(request));
             answer = FrameCodec.Read(_stream, _maxFrameBytes);
         }
         catch (TimeoutException ex)

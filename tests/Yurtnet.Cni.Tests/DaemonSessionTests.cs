@@ -38,9 +38,10 @@ public sealed class DaemonSessionTests : IDisposable
 
     /// <summary>
     /// A fake yurtnetd on a thread of its own: each connection's first request is read whole and recorded; the
-    /// connections in <paramref name="hangUpOn"/> are closed without an answer, the others get a status answer.
+    /// connections in <paramref name="hangUpOn"/> are closed without an answer, the others get a status answer. Those
+    /// in <paramref name="closeUnread"/> are closed before anything is read, and <paramref name="closed"/> is set then.
     /// </summary>
-    private static Thread Serve(Socket listener, int connections, List<string> ids, int[] hangUpOn)
+    private static Thread Serve(Socket listener, int connections, List<string> ids, int[] hangUpOn, int[]? closeUnread = null, ManualResetEventSlim? closed = null)
     {
         var thread = new Thread(() =>
         {
@@ -66,6 +67,13 @@ public sealed class DaemonSessionTests : IDisposable
                 for (var i = 0; i < connections; i++)
                 {
                     var peer = listener.Accept();
+                    if (closeUnread?.Contains(i) == true)
+                    {
+                        peer.Dispose();
+                        closed?.Set();
+                        continue;
+                    }
+
                     var stream = new NetworkStream(peer);
                     var frame = FrameCodec.Read(stream, FrameCodec.DefaultMaxFrameBytes) ?? throw new IOException("the client sent no request");
                     using (var json = JsonDocument.Parse(frame))
@@ -106,6 +114,60 @@ public sealed class DaemonSessionTests : IDisposable
         Assert.True(daemon.Join(TimeSpan.FromSeconds(10)));
         Assert.Equal(2, ids.Distinct().Count());
         Assert.Contains("connecting again and sending it once more", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Posted_request_whose_connection_breaks_before_the_answer_is_sent_once_more_when_the_answer_is_read()
+    {
+        using var listener = Listen();
+        var ids = new List<string>();
+        var daemon = Serve(listener, connections: 2, ids, hangUpOn: [0]);
+        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log());
+
+        session.Post(new StatusRequest(), TimeSpan.FromSeconds(5));
+        var answer = session.Receive();
+
+        Assert.True(Assert.IsType<StatusResponse>(answer).Ready);
+        Assert.True(daemon.Join(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, ids.Distinct().Count());
+        Assert.Contains("connecting again and sending it once more", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Connection_ended_before_the_request_could_be_written_is_made_again_when_the_answer_is_read()
+    {
+        // yurtnetd restarted between the plugin's connect and its request: the write fails (EPIPE), the post does not.
+        using var listener = Listen();
+        var ids = new List<string>();
+        using var closed = new ManualResetEventSlim();
+        var daemon = Serve(listener, connections: 2, ids, hangUpOn: [], closeUnread: [0], closed);
+        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log());
+        Assert.True(closed.Wait(TimeSpan.FromSeconds(10)));
+
+        session.Post(new StatusRequest(), TimeSpan.FromSeconds(5));
+        var answer = session.Receive();
+
+        Assert.True(Assert.IsType<StatusResponse>(answer).Ready);
+        Assert.True(daemon.Join(TimeSpan.FromSeconds(10)));
+        Assert.Single(ids);
+        Assert.Contains("connecting again and sending it once more", _stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Posted_request_on_a_connection_that_broke_with_no_attempt_left_fails_when_the_answer_is_read()
+    {
+        using var listener = Listen();
+        var ids = new List<string>();
+        using var closed = new ManualResetEventSlim();
+        var daemon = Serve(listener, connections: 1, ids, hangUpOn: [], closeUnread: [0], closed);
+        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log(), attempts: 1);
+        Assert.True(closed.Wait(TimeSpan.FromSeconds(10)));
+
+        session.Post(new StatusRequest(), TimeSpan.FromSeconds(5));
+
+        Assert.ThrowsAny<IOException>(() => session.Receive());
+        Assert.True(daemon.Join(TimeSpan.FromSeconds(10)));
+        Assert.Empty(ids);
     }
 
     [Fact]

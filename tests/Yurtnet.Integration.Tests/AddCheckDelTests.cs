@@ -215,7 +215,7 @@ public sealed class AddCheckDelTests
         Assert.NotEqual(0, pod.Exec("ip", "link", "show", "eth0").Code);
     }
     [RootFact]
-    public async Task Pod_annotation_gets_the_requested_address_and_a_second_pod_asking_for_it_is_refused()
+    public async Task Pod_annotation_gets_the_requested_address_and_a_second_pod_asking_for_it_is_refused_leaving_no_veth()
     {
         await using var daemon = await DaemonProcess.StartAsync();
         using var network = new TestNetwork(daemon, "v4");
@@ -235,6 +235,10 @@ public sealed class AddCheckDelTests
         Assert.Equal(0, a.Exec("ping", "-c1", "-W2", network.V4.Replace(".0/24", ".1", StringComparison.Ordinal)).Code);
         Assert.Equal(7, second.ErrorCode);
         Assert.Contains($"pod annotation yurtnet.openyurt.io/ip: requested address {wanted} is in use by pod default/fixed (active)", second.ErrorMessage, StringComparison.Ordinal);
+        // The pair is made while yurtnetd allocates: a refusal removes it, in the pod and on the host.
+        Assert.NotEqual(0, b.Exec("ip", "link", "show", "eth0").Code);
+        Assert.NotEqual(0, TestNetns.Run("ip", "link", "show", Yurtnet.Protocol.HostVethName.For(CniRun.ContainerId("c-rival", network.Conf()), "eth0")).Code);
+        Assert.Equal(0, TestNetns.Run("ip", "link", "show", Yurtnet.Protocol.HostVethName.For(CniRun.ContainerId("c-fixed", network.Conf()), "eth0")).Code);
         CniRun.Exec("DEL", network.Conf(), "c-fixed", a.Path);
     }
 }

@@ -72,6 +72,8 @@ public sealed class NodePoolNetworkTests
         // The uplinks have 1500: the tunnel takes 1450 (IPv4 underlay), and so do pods whose conflist sets no mtu.
         Assert.Contains("mtu 1450", NodePoolSite.Exec(site["a"].Netns, "ip", "link", "show", "yurtnet.vxlan"), StringComparison.Ordinal);
         Assert.Contains("mtu 1450", NodePoolSite.Exec(a.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
+        // The pair is made before yurtnetd's hint arrives, with the default: both ends are set to the hint.
+        Assert.Contains("mtu 1450", NodePoolSite.Exec(site["a"].Netns, "ip", "link", "show", Yurtnet.Protocol.HostVethName.For(a.ContainerId, "eth0")), StringComparison.Ordinal);
         Assert.Contains("mtu 1400", NodePoolSite.Exec(pinned.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
         Assert.Contains("mtu 1500", NodePoolSite.Exec(local.Netns, "ip", "link", "show", "eth0"), StringComparison.Ordinal);
 

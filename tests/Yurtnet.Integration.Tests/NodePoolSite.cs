@@ -154,7 +154,7 @@ internal sealed class NodePoolSite : IAsyncDisposable
         }
 
         var ips = add.Json.GetProperty("ips").EnumerateArray().Select(i => i.GetProperty("address").GetString()!.Split('/')[0]).ToList();
-        return new SitePod(name, pod, ips.First(i => !i.Contains(':', StringComparison.Ordinal)), ips.First(i => i.Contains(':', StringComparison.Ordinal)));
+        return new SitePod(name, pod, ips.First(i => !i.Contains(':', StringComparison.Ordinal)), ips.First(i => i.Contains(':', StringComparison.Ordinal)), $"{name}-{_tag}");
     }
 
     /// <summary>Counts, in <paramref name="to"/>'s namespace, the echo requests that arrive from <paramref name="source"/> (the address the receiver sees).</summary>
@@ -265,7 +265,7 @@ internal sealed class SiteGateway(string name, int index, TestNetns netns)
 }
 
 /// <summary>A pod of a <see cref="NodePoolSite"/>.</summary>
-internal sealed record SitePod(string Name, TestNetns Netns, string V4, string V6)
+internal sealed record SitePod(string Name, TestNetns Netns, string V4, string V6, string ContainerId)
 {
     public int Ping(string address) => Netns.Exec("ping", "-c1", "-W2", address).Code;
 }

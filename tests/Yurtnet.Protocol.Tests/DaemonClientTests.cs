@@ -126,6 +126,34 @@ public sealed class DaemonClientTests : IDisposable
         Assert.Equal([ProtocolVersion.Current, ProtocolVersion.Oldest, ProtocolVersion.Oldest], seen);
     }
 
+    [Fact]
+    public void Posted_request_is_answered_when_read_and_an_older_daemon_is_asked_again_then()
+    {
+        // The plugin posts its allocate and plumbs while yurtnetd answers; the version fallback happens at the read.
+        using var listener = Listen();
+        var seen = new List<int>();
+        var server = ServeVersion(listener, speaks: ProtocolVersion.Oldest, seen, frames: 2);
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        client.Post(new StatusRequest(), TimeSpan.FromSeconds(10));
+        var answer = client.Receive();
+
+        Assert.True(Assert.IsType<StatusResponse>(answer).Ready);
+        Assert.True(server.Join(TimeSpan.FromSeconds(10)));
+        Assert.Equal([ProtocolVersion.Current, ProtocolVersion.Oldest], seen);
+    }
+
+    [Fact]
+    public void Reading_an_answer_nothing_asked_for_or_posting_before_the_last_answer_is_read_is_refused()
+    {
+        using var listener = Listen();
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        Assert.Throws<InvalidOperationException>(() => client.Receive());
+        client.Post(new StatusRequest(), TimeSpan.FromSeconds(1));
+        Assert.Throws<InvalidOperationException>(() => client.Post(new StatusRequest(), TimeSpan.FromSeconds(1)));
+    }
+
     [Theory]
     [InlineData(ProtocolVersion.Oldest - 1)]
     [InlineData(ProtocolVersion.Current + 1)]
