@@ -177,6 +177,27 @@ public sealed class AddCheckDelTests
     }
 
     [RootFact]
+    public async Task Ready_status_polls_leave_no_line_in_the_log_while_pod_changes_do()
+    {
+        // containerd 2.x asks STATUS every few seconds: a line each time would bury the pods' own in the journal.
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        using var pod = new TestNetns();
+        for (var i = 0; i < 3; i++)
+        {
+            var status = CniRun.Exec("STATUS", network.Conf());
+            Assert.True(status.ExitCode == 0, status.ToString());
+        }
+
+        var add = CniRun.Exec("ADD", network.Conf(), "c-logged", pod.Path, args: CniRun.PodArgs("logged"));
+
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("CommitRequest", StringComparison.Ordinal)), daemon.Log);
+        Assert.DoesNotContain("-> StatusResponse", daemon.Log, StringComparison.Ordinal);
+        CniRun.Exec("DEL", network.Conf(), "c-logged", pod.Path);
+    }
+
+    [RootFact]
     public async Task Masquerade_is_installed_with_the_first_pod_and_removed_with_the_last()
     {
         await using var daemon = await DaemonProcess.StartAsync();

@@ -207,7 +207,6 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
 
     private async Task<Response> StatusAsync(StatusRequest r, CancellationToken cancellationToken)
     {
-        var leases = await keeper.SnapshotAsync(cancellationToken);
         var (writable, problem) = await store.CheckWritableAsync(cancellationToken);
         health.SetStore(writable ? "ok" : problem ?? "not writable");
         string? reason = writable ? null : problem;
@@ -225,6 +224,14 @@ internal sealed class CniRequestHandler(LeaseKeeper keeper, ClusterFacts facts, 
             reason ??= NoPoolMessage(network, health.Snapshot().Cloud);
         }
 
+        if (r.Network is not null)
+        {
+            // A plugin's STATUS, which containerd polls every few seconds: readiness is all it reads. The counts, the
+            // pools' use, health and LEDs are the operator's (yurtnetctl status), and cost more than the rest of the answer.
+            return new StatusResponse { Ready = reason is null, Reason = reason, DaemonVersion = Configuration.DaemonVersion.Text, StartedAt = _startedAt, StatePath = store.DataPath };
+        }
+
+        var leases = await keeper.SnapshotAsync(cancellationToken);
         var peerTable = peers.Snapshot();
         return new StatusResponse
         {

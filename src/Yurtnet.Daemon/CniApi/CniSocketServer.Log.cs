@@ -10,8 +10,8 @@ internal sealed partial class CniSocketServer
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "cut off the client pid {Pid} uid {Uid}: {Reason}{Unlogged}")]
     private static partial void LogCutOff(ILogger logger, int pid, uint uid, string reason, string unlogged);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "{Op} id={Id} containerId={ContainerId} pid={Pid} -> {Result} in {Ms:0.0} ms")]
-    private static partial void LogRequest(ILogger logger, string op, string id, string containerId, int pid, string result, double ms);
+    [LoggerMessage(EventId = 1003, Message = "{Op} id={Id} containerId={ContainerId} pid={Pid} -> {Result} in {Ms:0.0} ms")]
+    private static partial void LogRequest(ILogger logger, LogLevel level, string op, string id, string containerId, int pid, string result, double ms);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "{Op} id={Id} failed: {Type}: {Reason}")]
     private static partial void LogRequestFailed(ILogger logger, string op, string id, string type, string reason);

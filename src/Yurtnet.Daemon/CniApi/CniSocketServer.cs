@@ -230,9 +230,11 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
                     Track(client, request, response);
                 }
 
-                if (logger.IsEnabled(LogLevel.Information))
+                // A ready STATUS is a poll (containerd's every few seconds, the liveness probe's): not a line in the journal each time.
+                var level = response is StatusResponse { Ready: true } ? LogLevel.Debug : LogLevel.Information;
+                if (logger.IsEnabled(level))
                 {
-                    LogRequest(logger, request.GetType().Name, request.Id, request.SerializationKey ?? "-", peer.Pid, response.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    LogRequest(logger, level, request.GetType().Name, request.Id, request.SerializationKey ?? "-", peer.Pid, response.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 }
 
                 return (request, response);

@@ -272,6 +272,29 @@ public sealed class CniSocketServerTests
     }
 
     [Fact]
+    public async Task Plugins_status_gets_readiness_alone_and_the_operators_the_counts_and_pools()
+    {
+        // containerd polls the plugin's STATUS every few seconds: it reads only whether ADD would work, and why not.
+        await using var daemon = new DaemonHarness();
+        await daemon.StartAsync();
+        using var client = DaemonClient.Connect(daemon.Options.CniApi.Socket, TimeSpan.FromSeconds(2));
+        client.Send(Allocate("c1"), Timeout);
+
+        var plugins = Assert.IsType<StatusResponse>(client.Send(new StatusRequest { Network = "edge", Subnets = ["10.22.0.0/24"] }, Timeout));
+        var refused = Assert.IsType<StatusResponse>(client.Send(new StatusRequest { Network = "edge", Subnets = ["10.22.0.0/33"] }, Timeout));
+        var operators = Assert.IsType<StatusResponse>(client.Send(new StatusRequest { Subnets = ["10.22.0.0/24"] }, Timeout));
+
+        Assert.True(plugins.Ready);
+        Assert.Equal(0, plugins.Pending);
+        Assert.Empty(plugins.Pools);
+        Assert.False(refused.Ready);
+        Assert.StartsWith("ipam.subnets: ", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal(2, operators.Pending);
+        Assert.Contains(operators.Pools, p => p.Pool == "10.22.0.0/24" && p.Used == 1);
+        Assert.NotNull(operators.Health);
+    }
+
+    [Fact]
     public async Task Idle_connections_hold_no_request_slot_that_a_real_request_needs()
     {
         await using var daemon = new DaemonHarness(o => o with { CniApi = o.CniApi with { MaxConcurrentRequests = 1 } });
