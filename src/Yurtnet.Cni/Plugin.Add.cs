@@ -39,7 +39,17 @@ internal sealed partial class Plugin
         {
             // Refused, or no answer: the pair made meanwhile goes; the daemon frees a lease it may have made for a
             // client that leaves without committing.
-            pending?.Dispose();
+            if (notPlumbed is not null)
+            {
+                log.Warn($"the veth pair could not be made either: {notPlumbed.Message}");
+            }
+
+            if (pending is not null)
+            {
+                Undo(pending);
+                pending.Dispose();
+            }
+
             throw;
         }
 
@@ -50,14 +60,13 @@ internal sealed partial class Plugin
             if (!allocation.Existing)
             {
                 log.Error($"ADD failed after allocation, rolling back: {notPlumbed!.Message}");
-                RollBack(client, attached: false);
+                RollBack(client);
             }
 
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(notPlumbed!);
         }
 
         PodPlumbing.Plumbed plumbed;
-        var attached = false;
         using (pending)
         {
             try
@@ -69,7 +78,6 @@ internal sealed partial class Plugin
                 }
 
                 plumbed = pending.Complete(conf, addresses, mtu, wanted.Mac);
-                attached = true;
                 var masqueradeSubnets = MasqueradeSubnets(addresses.Select(a => a.Pool));
                 if (conf.IpMasq && EnsureMasquerade(masqueradeSubnets))
                 {
@@ -96,9 +104,9 @@ internal sealed partial class Plugin
             catch (Exception ex) when (!allocation.Existing)
             {
                 log.Error($"ADD failed after allocation, rolling back: {ex.Message}");
-                // The veth (and with it the address in the pod) goes before the lease: the address is never in two places.
-                pending.Dispose();
-                RollBack(client, attached);
+                // What this ADD put on the pod goes before the lease: the address is never on a pod and free at once.
+                Undo(pending);
+                RollBack(client);
                 throw;
             }
         }
@@ -167,20 +175,20 @@ internal sealed partial class Plugin
         }
     }
 
-    private void RollBack(DaemonSession client, bool attached)
+    private void Undo(PodPlumbing.PendingAttachment pending)
     {
-        if (attached)
+        try
         {
-            try
-            {
-                log.Info($"rollback: {PodPlumbing.Detach(env)}");
-            }
-            catch (Exception ex)
-            {
-                log.Warn($"rollback: could not remove the veth: {ex.Message}");
-            }
+            log.Info($"rollback: {pending.Undo()}");
         }
+        catch (Yurtnet.Netlink.NetlinkException ex)
+        {
+            log.Warn($"rollback: could not take back what this ADD put on the pod: {ex.Message}; the runtime's DEL removes the veth");
+        }
+    }
 
+    private void RollBack(DaemonSession client)
+    {
         try
         {
             client.Send(new ReleaseRequest { ContainerId = env.ContainerId, IfName = env.IfName, Network = conf.Name, Rollback = true }, conf.RequestTimeout);

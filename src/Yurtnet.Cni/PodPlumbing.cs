@@ -68,7 +68,10 @@ internal static class PodPlumbing
         private readonly string _hostVethName;
         private readonly bool _created;
         private readonly int _createdMtu;
+        private readonly List<PodAddress> _added = [];
+        private readonly List<RouteInfo> _addedRoutes = [];
         private bool _completed;
+        private bool _undone;
         private bool _disposed;
 
         internal PendingAttachment(CniEnvironment env, NetworkNamespace hostNs, NetlinkSocket host, NetworkNamespace podNs, NetlinkSocket pod, string hostVethName, bool created, int createdMtu)
@@ -114,9 +117,15 @@ internal static class PodPlumbing
                 podLink = _pod.GetLink(_env.IfName);
             }
 
+            // On a pair that was there (a repeated ADD), what it had is not this ADD's to take back (Undo).
+            var had = _created ? [] : _pod.ListAddresses(podLink.Index);
             foreach (var a in addresses)
             {
                 _pod.AddAddress(podLink, a.Address, a.PrefixLength);
+                if (!had.Any(h => h.Address.Equals(a.Address) && h.PrefixLength == a.PrefixLength))
+                {
+                    _added.Add(a);
+                }
             }
 
             _pod.SetLinkUp(podLink);
@@ -125,7 +134,13 @@ internal static class PodPlumbing
             foreach (var route in Routes(conf, addresses))
             {
                 // Already there: ours (a repeated ADD) when it goes through this interface to the same gateway.
-                var ours = _pod.TryAddRoute(route.Destination, route.Gateway, podLink)
+                var added = _pod.TryAddRoute(route.Destination, route.Gateway, podLink);
+                if (added && !_created)
+                {
+                    _addedRoutes.Add(new RouteInfo(route.Destination, route.Gateway, podLink.Index));
+                }
+
+                var ours = added
                     || _pod.ListRoutes(route.Destination.BaseAddress.AddressFamily).Any(r => r.Destination.Equals(route.Destination) && r.OutputInterface == podLink.Index && Equals(r.Gateway, route.Gateway));
                 (ours ? routes : taken).Add(route);
             }
@@ -139,7 +154,40 @@ internal static class PodPlumbing
             return new Plumbed(bridge, hostVeth, podLink, bridgeCreated, routes, taken);
         }
 
-        /// <summary>Closes the namespaces; a pair this attachment made and did not complete is removed first.</summary>
+        /// <summary>
+        /// Takes back what this ADD put on the pod, completed or not: the pair when this ADD made it (its addresses go
+        /// with it), else the addresses it added to the pod's existing interface, which stays. Returns what was done, for
+        /// the log.
+        /// </summary>
+        /// <exception cref="NetlinkException">The kernel refused; what is left goes with the runtime's DEL, by name.</exception>
+        public string Undo()
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _undone = true;
+            if (_created)
+            {
+                return _host.TryDeleteLink(_hostVethName) ? $"deleted veth {_hostVethName}" : $"veth {_hostVethName} was gone";
+            }
+
+            if (_pod.Apply(_addedRoutes.Select(KernelChange.Delete).ToList()) is [var (_, refused), ..])
+            {
+                throw refused;
+            }
+
+            if (_added.Count > 0 && _pod.TryGetLink(_env.IfName, out var podLink))
+            {
+                foreach (var a in _added)
+                {
+                    _pod.TryDeleteAddress(podLink, a.Address, a.PrefixLength);
+                }
+            }
+
+            return _added.Count + _addedRoutes.Count == 0
+                ? $"the pod's {_env.IfName} was there before this ADD and is kept as it was"
+                : $"took back {_added.Count} address(es) ({string.Join(", ", _added.Select(a => a.Address))}) and {_addedRoutes.Count} route(s) from the pod's {_env.IfName}, which was there before this ADD";
+        }
+
+        /// <summary>Closes the namespaces; a pair this attachment made and neither completed nor undid is removed first.</summary>
         public void Dispose()
         {
             if (_disposed)
@@ -150,7 +198,7 @@ internal static class PodPlumbing
             _disposed = true;
             try
             {
-                if (_created && !_completed)
+                if (_created && !_completed && !_undone)
                 {
                     _host.TryDeleteLink(_hostVethName);
                 }

@@ -9,12 +9,33 @@ public static partial class Rtnetlink
     /// <summary>Adds an address (replacing an identical one); IPv6 addresses skip duplicate address detection.</summary>
     public static void AddAddress(this NetlinkSocket socket, LinkInfo link, IPAddress address, int prefixLength)
     {
+        WriteAddress(socket, Interop.RTM_NEWADDR, Interop.NLM_F_CREATE | Interop.NLM_F_REPLACE, link, address, prefixLength);
+        socket.Execute($"RTM_NEWADDR {address}/{prefixLength} on \"{link.Name}\" in {socket.Where}");
+    }
+
+    /// <summary>Removes an address; false when the interface does not have it (or is gone).</summary>
+    public static bool TryDeleteAddress(this NetlinkSocket socket, LinkInfo link, IPAddress address, int prefixLength)
+    {
+        WriteAddress(socket, Interop.RTM_DELADDR, 0, link, address, prefixLength);
+        try
+        {
+            socket.Execute($"RTM_DELADDR {address}/{prefixLength} on \"{link.Name}\" in {socket.Where}");
+            return true;
+        }
+        catch (NetlinkException ex) when (ex.IsNotFound || ex.Errno == Interop.EADDRNOTAVAIL)
+        {
+            return false;
+        }
+    }
+
+    private static void WriteAddress(NetlinkSocket socket, ushort type, ushort flags, LinkInfo link, IPAddress address, int prefixLength)
+    {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentNullException.ThrowIfNull(link);
         ArgumentNullException.ThrowIfNull(address);
         var v6 = address.AddressFamily == AddressFamily.InterNetworkV6;
         var w = socket.Writer;
-        w.Begin(Interop.RTM_NEWADDR, Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | Interop.NLM_F_CREATE | Interop.NLM_F_REPLACE);
+        w.Begin(type, (ushort)(Interop.NLM_F_REQUEST | Interop.NLM_F_ACK | flags));
         w.Append(new Interop.ifaddrmsg
         {
             ifa_family = v6 ? Interop.AF_INET6 : Interop.AF_INET,
@@ -33,8 +54,6 @@ public static partial class Rtnetlink
         {
             w.Attribute(Interop.IFA_BROADCAST, Broadcast(bytes, prefixLength));
         }
-
-        socket.Execute($"RTM_NEWADDR {address}/{prefixLength} on \"{link.Name}\" in {socket.Where}");
     }
 
     /// <summary>Lists the addresses of one interface (both families); <paramref name="interfaceIndex"/> 0 lists every interface's.</summary>

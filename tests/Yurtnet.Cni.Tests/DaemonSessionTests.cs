@@ -171,6 +171,26 @@ public sealed class DaemonSessionTests : IDisposable
     }
 
     [Fact]
+    public void Connection_that_breaks_at_the_write_and_again_at_the_read_uses_up_the_attempts_and_no_more()
+    {
+        using var listener = Listen();
+        var ids = new List<string>();
+        using var closed = new ManualResetEventSlim();
+        var daemon = Serve(listener, connections: 2, ids, hangUpOn: [1], closeUnread: [0], closed);
+        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log(), attempts: 2);
+        Assert.True(closed.Wait(TimeSpan.FromSeconds(10)));
+
+        session.Post(new StatusRequest(), TimeSpan.FromSeconds(5));
+
+        Assert.ThrowsAny<IOException>(() => session.Receive());
+        Assert.True(daemon.Join(TimeSpan.FromSeconds(10)));
+        Assert.Single(ids);
+        listener.Blocking = false;
+        var third = Assert.Throws<SocketException>(() => listener.Accept());
+        Assert.Equal(SocketError.WouldBlock, third.SocketErrorCode);
+    }
+
+    [Fact]
     public void Broken_connection_with_no_attempt_left_is_the_callers_to_handle()
     {
         using var listener = Listen();

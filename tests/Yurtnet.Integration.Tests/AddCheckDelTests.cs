@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Yurtnet.Protocol;
 
 namespace Yurtnet.Integration.Tests;
 
@@ -198,6 +199,29 @@ public sealed class AddCheckDelTests
     }
 
     [RootFact]
+    public async Task Status_that_stays_not_ready_is_logged_once_and_again_when_its_answer_changes()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4", "1.1.0");
+        var withoutPool = network.Conf(c => c.Remove("ipam"));
+        static int Lines(string log) => log.Split('\n').Count(l => l.Contains("-> StatusResponse", StringComparison.Ordinal));
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(50, CniRun.Exec("STATUS", withoutPool).ErrorCode);
+        }
+
+        _ = daemon.Ask<LeasesResponse>(new LeasesRequest());
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Contains("LeasesRequest", StringComparison.Ordinal)), daemon.Log);
+        Assert.Equal(1, Lines(daemon.Log));
+        Assert.Equal(0, CniRun.Exec("STATUS", network.Conf()).ExitCode);
+        Assert.Equal(0, CniRun.Exec("STATUS", network.Conf()).ExitCode);
+        _ = daemon.Ask<LeasesResponse>(new LeasesRequest());
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Log.Split('\n').Count(l => l.Contains("LeasesRequest", StringComparison.Ordinal)) == 2), daemon.Log);
+        Assert.Equal(2, Lines(daemon.Log));
+    }
+
+    [RootFact]
     public async Task Masquerade_is_installed_with_the_first_pod_and_removed_with_the_last()
     {
         await using var daemon = await DaemonProcess.StartAsync();
@@ -234,6 +258,77 @@ public sealed class AddCheckDelTests
         Assert.Contains($"bridge: \"{network.Bridge}\" exists and is a veth", add.ErrorMessage, StringComparison.Ordinal);
         Assert.Empty(await daemon.LeasesAsync());
         Assert.NotEqual(0, pod.Exec("ip", "link", "show", "eth0").Code);
+        Assert.NotEqual(0, TestNetns.Run("ip", "link", "show", HostVethName.For(CniRun.ContainerId("c1", network.Conf()), "eth0")).Code);
+    }
+
+    [RootFact]
+    public async Task Interface_name_taken_by_another_device_in_the_pod_is_code_4_and_costs_no_lease_and_not_the_device()
+    {
+        // The veth pair is made while yurtnetd allocates: its refusal is reported once the allocation is taken back.
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        Assert.Equal(0, pod.Exec("ip", "link", "add", "eth0", "type", "bridge").Code);
+
+        var add = CniRun.Exec("ADD", network.Conf(), "c-taken", pod.Path, args: CniRun.PodArgs("taken"));
+
+        Assert.Equal(4, add.ErrorCode);
+        Assert.Contains("CNI_IFNAME eth0 already exists", add.ErrorMessage, StringComparison.Ordinal);
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Ask<LeasesResponse>(new LeasesRequest()).Leases.Count == 0), daemon.Log);
+        Assert.Contains("bridge", pod.Exec("ip", "-d", "link", "show", "eth0").Output, StringComparison.Ordinal);
+    }
+
+    [RootFact]
+    public async Task Repeated_add_that_fails_on_a_running_pod_takes_back_only_what_it_added_and_keeps_the_pods_veth_and_lease()
+    {
+        // A repeated ADD whose configuration changed (an IPv6 pool added) on a pod that runs with IPv4: it gets a new
+        // IPv6 lease, puts the address and its routes on the pod's eth0 and then fails (a route the pod cannot reach).
+        // The pod's IPv4 address, veth and lease stay; what the ADD added leaves the pod before its lease is released.
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon);
+        using var pod = new TestNetns();
+        var first = CniRun.Exec("ADD", network.Conf(c => c["ipam"]!["subnets"] = new JsonArray(network.V4)), "c-again", pod.Path, args: CniRun.PodArgs("again"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var address = first.Json.GetProperty("ips")[0].GetProperty("address").GetString()!;
+        var routesBefore = pod.Exec("ip", "-6", "route", "show").Output;
+        var changed = network.Conf(c => c["ipam"]!["routes"] = new JsonArray(new JsonObject { ["dst"] = "198.51.100.0/24", ["gw"] = "192.0.2.1" }));
+
+        var again = CniRun.Exec("ADD", changed, "c-again", pod.Path, args: CniRun.PodArgs("again"));
+
+        Assert.NotEqual(0, again.ExitCode);
+        var kept = pod.Exec("ip", "-o", "addr", "show", "dev", "eth0", "scope", "global").Output;
+        Assert.Contains(address, kept, StringComparison.Ordinal);
+        Assert.DoesNotContain("inet6", kept, StringComparison.Ordinal);
+        Assert.Equal(routesBefore, pod.Exec("ip", "-6", "route", "show").Output);
+        var lease = Assert.Single(daemon.Ask<LeasesResponse>(new LeasesRequest()).Leases);
+        Assert.Equal("active", lease.State);
+        Assert.Equal(address.Split('/')[0], lease.Ip);
+        Assert.Equal(0, pod.Exec("ping", "-c1", "-W2", network.V4.Replace(".0/24", ".1", StringComparison.Ordinal)).Code);
+        CniRun.Exec("DEL", network.Conf(), "c-again", pod.Path);
+    }
+
+    [RootFact]
+    public async Task Allocation_that_times_out_leaves_no_veth_and_its_lease_is_freed_once_yurtnetd_runs_again()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        using var pod = new TestNetns();
+        var pid = daemon.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, TestNetns.Run("kill", "-STOP", pid).Code);
+        CniRun add;
+        try
+        {
+            add = CniRun.Exec("ADD", network.Conf(c => c["requestTimeoutSeconds"] = 1), "c-slow", pod.Path, args: CniRun.PodArgs("slow"));
+        }
+        finally
+        {
+            Assert.Equal(0, TestNetns.Run("kill", "-CONT", pid).Code);
+        }
+
+        Assert.Equal(11, add.ErrorCode);
+        Assert.NotEqual(0, pod.Exec("ip", "link", "show", "eth0").Code);
+        Assert.NotEqual(0, TestNetns.Run("ip", "link", "show", HostVethName.For(CniRun.ContainerId("c-slow", network.Conf()), "eth0")).Code);
+        Assert.True(await Eventually.WaitForAsync(() => daemon.Ask<LeasesResponse>(new LeasesRequest()).Leases.Count == 0), daemon.Log);
     }
     [RootFact]
     public async Task Pod_annotation_gets_the_requested_address_and_a_second_pod_asking_for_it_is_refused_leaving_no_veth()
@@ -258,8 +353,8 @@ public sealed class AddCheckDelTests
         Assert.Contains($"pod annotation yurtnet.openyurt.io/ip: requested address {wanted} is in use by pod default/fixed (active)", second.ErrorMessage, StringComparison.Ordinal);
         // The pair is made while yurtnetd allocates: a refusal removes it, in the pod and on the host.
         Assert.NotEqual(0, b.Exec("ip", "link", "show", "eth0").Code);
-        Assert.NotEqual(0, TestNetns.Run("ip", "link", "show", Yurtnet.Protocol.HostVethName.For(CniRun.ContainerId("c-rival", network.Conf()), "eth0")).Code);
-        Assert.Equal(0, TestNetns.Run("ip", "link", "show", Yurtnet.Protocol.HostVethName.For(CniRun.ContainerId("c-fixed", network.Conf()), "eth0")).Code);
+        Assert.NotEqual(0, TestNetns.Run("ip", "link", "show", HostVethName.For(CniRun.ContainerId("c-rival", network.Conf()), "eth0")).Code);
+        Assert.Equal(0, TestNetns.Run("ip", "link", "show", HostVethName.For(CniRun.ContainerId("c-fixed", network.Conf()), "eth0")).Code);
         CniRun.Exec("DEL", network.Conf(), "c-fixed", a.Path);
     }
 }

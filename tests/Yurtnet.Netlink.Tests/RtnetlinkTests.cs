@@ -76,6 +76,25 @@ public sealed class RtnetlinkTests : IDisposable
     }
 
     [RootFact]
+    public void Address_is_removed_from_its_interface_and_removing_one_it_does_not_have_is_already_gone()
+    {
+        using var hostNs = NetworkNamespace.Open(_host.Path);
+        using var podNs = NetworkNamespace.Open(_pod.Path);
+        using var pod = podNs.OpenRouteSocket();
+        pod.CreateVethPair("eth0", "yn-peer", hostNs, 1500);
+        var eth0 = pod.GetLink("eth0");
+        pod.AddAddress(eth0, IPAddress.Parse("10.250.0.5"), 24);
+        pod.AddAddress(eth0, IPAddress.Parse("10.251.0.5"), 24);
+        pod.AddAddress(eth0, IPAddress.Parse("fd00:250::5"), 64);
+
+        Assert.True(pod.TryDeleteAddress(eth0, IPAddress.Parse("10.251.0.5"), 24));
+        Assert.True(pod.TryDeleteAddress(eth0, IPAddress.Parse("fd00:250::5"), 64));
+        Assert.False(pod.TryDeleteAddress(eth0, IPAddress.Parse("10.251.0.5"), 24));
+
+        Assert.Equal(["10.250.0.5/24"], pod.ListAddresses(eth0.Index).Where(a => !a.Address.IsIPv6LinkLocal).Select(a => a.ToString()));
+    }
+
+    [RootFact]
     public void Deleting_a_missing_link_is_a_typed_already_gone_outcome()
     {
         using var hostNs = NetworkNamespace.Open(_host.Path);

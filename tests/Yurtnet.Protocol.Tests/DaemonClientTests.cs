@@ -144,6 +144,21 @@ public sealed class DaemonClientTests : IDisposable
     }
 
     [Fact]
+    public void Answer_that_arrived_while_the_caller_worked_past_the_timeout_is_still_read()
+    {
+        // The plugin posts its allocate and plumbs meanwhile; an answer already in the socket is never a timeout.
+        using var listener = Listen();
+        var server = Serve(listener, Status, chunk: 1024, TimeSpan.Zero);
+        using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
+
+        client.Post(new StatusRequest(), TimeSpan.FromMilliseconds(200));
+        Assert.True(server.Join(TimeSpan.FromSeconds(10)));
+        Thread.Sleep(400);
+
+        Assert.True(Assert.IsType<StatusResponse>(client.Receive()).Ready);
+    }
+
+    [Fact]
     public void Reading_an_answer_nothing_asked_for_or_posting_before_the_last_answer_is_read_is_refused()
     {
         using var listener = Listen();

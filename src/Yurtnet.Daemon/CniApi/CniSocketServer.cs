@@ -56,6 +56,9 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     private int _cutOffsSuppressed;
     private bool _inherited;
 
+    /// <summary>The last STATUS answer per network ("" for the operator's and the liveness probe's): "" when ready.</summary>
+    private readonly ConcurrentDictionary<string, string> _lastStatus = new();
+
     /// <summary>Completes once the socket accepts connections.</summary>
     public Task Serving => _serving.Task;
 
@@ -230,8 +233,9 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
                     Track(client, request, response);
                 }
 
-                // A ready STATUS is a poll (containerd's every few seconds, the liveness probe's): not a line in the journal each time.
-                var level = response is StatusResponse { Ready: true } ? LogLevel.Debug : LogLevel.Information;
+                // STATUS is a poll (containerd's every few seconds, the liveness probe's): a line in the journal when its
+                // answer changes (not ready, and why), not each time.
+                var level = (request, response) is (StatusRequest asked, StatusResponse status) && !StatusChanged(asked, status) ? LogLevel.Debug : LogLevel.Information;
                 if (logger.IsEnabled(level))
                 {
                     LogRequest(logger, level, request.GetType().Name, request.Id, request.SerializationKey ?? "-", peer.Pid, response.GetType().Name, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -260,6 +264,21 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
                 _slots.Release();
             }
         }
+    }
+
+    /// <summary>Whether this STATUS answer differs from the last one for the same network (ready, or not ready and why).</summary>
+    private bool StatusChanged(StatusRequest request, StatusResponse status)
+    {
+        if (_lastStatus.Count > 64)
+        {
+            // Networks are few; names that never repeat (a client's bug) must not grow this.
+            _lastStatus.Clear();
+        }
+
+        var answer = status.Ready ? "" : "not ready: " + status.Reason;
+        var last = _lastStatus.GetValueOrDefault(request.Network ?? "", "");
+        _lastStatus[request.Network ?? ""] = answer;
+        return last != answer;
     }
 
     private void Track(CniConnection client, Request request, Response response)

@@ -24,6 +24,7 @@ internal static partial class Interop
     internal const ushort RTM_GETLINK = 18;
     internal const ushort RTM_SETLINK = 19;
     internal const ushort RTM_NEWADDR = 20;
+    internal const ushort RTM_DELADDR = 21;
     internal const ushort RTM_GETADDR = 22;
     internal const ushort RTM_NEWROUTE = 24;
     internal const ushort RTM_DELROUTE = 25;
