@@ -45,7 +45,18 @@ internal static class PodPlumbing
             pod = podNs.OpenRouteSocket();
             var hostVethName = HostVethName.For(env.ContainerId, env.IfName);
             var created = CreateVeth(pod, host, hostNs, env.IfName, hostVethName, mtu);
-            return new PendingAttachment(env, hostNs, host, podNs, pod, hostVethName, created, mtu);
+            try
+            {
+                // What Complete would read first, read now: the links and the bridge with its addresses.
+                var links = (host.GetLink(hostVethName), pod.GetLink(env.IfName));
+                var bridge = HostBridge.Look(host, conf.Bridge, withAddresses: conf.IsGateway);
+                return new PendingAttachment(env, hostNs, host, podNs, pod, hostVethName, created, mtu, links, bridge);
+            }
+            catch when (created)
+            {
+                host.TryDeleteLink(hostVethName);
+                throw;
+            }
         }
         catch
         {
@@ -74,10 +85,13 @@ internal static class PodPlumbing
         private bool _undone;
         private bool _disposed;
 
-        internal PendingAttachment(CniEnvironment env, NetworkNamespace hostNs, NetlinkSocket host, NetworkNamespace podNs, NetlinkSocket pod, string hostVethName, bool created, int createdMtu)
+        private readonly (LinkInfo HostVeth, LinkInfo PodLink) _links;
+        private readonly HostBridge.Seen _bridge;
+
+        internal PendingAttachment(CniEnvironment env, NetworkNamespace hostNs, NetlinkSocket host, NetworkNamespace podNs, NetlinkSocket pod, string hostVethName, bool created, int createdMtu, (LinkInfo HostVeth, LinkInfo PodLink) links, HostBridge.Seen bridge)
         {
             (_env, _hostNs, _host, _podNs, _pod) = (env, hostNs, host, podNs, pod);
-            (_hostVethName, _created, _createdMtu) = (hostVethName, created, createdMtu);
+            (_hostVethName, _created, _createdMtu, _links, _bridge) = (hostVethName, created, createdMtu, links, bridge);
         }
 
         /// <summary>
@@ -93,10 +107,9 @@ internal static class PodPlumbing
         {
             ArgumentNullException.ThrowIfNull(conf);
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var ensured = EnsureBridge(_host, conf, addresses, mtu);
+            var ensured = EnsureBridge(_host, conf, addresses, mtu, _bridge);
             var (bridge, bridgeCreated) = (ensured.Link, ensured.Created);
-            var hostVeth = _host.GetLink(_hostVethName);
-            var podLink = _pod.GetLink(_env.IfName);
+            var (hostVeth, podLink) = _links;
             if (_created && mtu != _createdMtu)
             {
                 // yurtnetd's hint (the NodePool tunnel's MTU) came with the addresses; both ends before the port joins the bridge.
@@ -339,10 +352,10 @@ internal static class PodPlumbing
         }
     }
 
-    private static HostBridge.Outcome EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses, int mtu)
+    private static HostBridge.Outcome EnsureBridge(NetlinkSocket host, NetConf conf, IReadOnlyList<PodAddress> addresses, int mtu, HostBridge.Seen? seen = null)
     {
         var gateways = conf.IsGateway ? addresses.Select(a => (a.Gateway, a.PrefixLength)).Distinct().ToList() : [];
-        var ensured = HostBridge.Ensure(host, conf.Bridge, mtu, gateways);
+        var ensured = HostBridge.Ensure(host, conf.Bridge, mtu, gateways, seen);
         if (!ensured.IsBridge)
         {
             throw new CniException(new CniError(CniError.InvalidNetworkConfig,

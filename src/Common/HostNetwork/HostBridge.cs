@@ -20,15 +20,32 @@ internal static class HostBridge
     internal sealed record Outcome(LinkInfo Link, bool IsBridge, bool Created, IReadOnlyList<string> GatewaysAdded, bool BroughtUp);
 
     /// <summary>
-    /// Makes sure the bridge exists (made with <paramref name="mtu"/> when missing), has every one of
-    /// <paramref name="gateways"/> and is up. Only missing addresses are added: one address dump, no rewrite of what is there.
+    /// The bridge as it is now, and its addresses when <paramref name="withAddresses"/> (what <see cref="Ensure"/>
+    /// would read first): looked at ahead, while other work is waited for.
     /// </summary>
-    public static Outcome Ensure(NetlinkSocket host, string name, int mtu, IReadOnlyCollection<(IPAddress Gateway, int PrefixLength)> gateways)
+    public static Seen Look(NetlinkSocket host, string name, bool withAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return host.TryGetLink(name, out var link)
+            ? new Seen(link, withAddresses && link.Kind == "bridge" ? host.ListAddresses(link.Index) : null)
+            : new Seen(null, null);
+    }
+
+    /// <summary>A look at the bridge (<see cref="Look"/>): null when it was missing; addresses null when not read.</summary>
+    internal sealed record Seen(LinkInfo? Link, IReadOnlyList<AddressInfo>? Addresses);
+
+    /// <summary>
+    /// Makes sure the bridge exists (made with <paramref name="mtu"/> when missing), has every one of
+    /// <paramref name="gateways"/> and is up. Only missing addresses are added: one address dump, no rewrite of what is
+    /// there. <paramref name="seen"/>: a look taken ahead (<see cref="Look"/>), which saves reading the bridge again.
+    /// </summary>
+    public static Outcome Ensure(NetlinkSocket host, string name, int mtu, IReadOnlyCollection<(IPAddress Gateway, int PrefixLength)> gateways, Seen? seen = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(gateways);
         var created = false;
-        if (!host.TryGetLink(name, out var bridge))
+        LinkInfo? bridge = seen?.Link;
+        if (bridge is null && !host.TryGetLink(name, out bridge))
         {
             created = host.TryCreateBridge(name, HostNames.BridgeMac(name), mtu);
             bridge = host.GetLink(name);
@@ -42,7 +59,7 @@ internal static class HostBridge
         var added = new List<string>();
         if (gateways.Count > 0)
         {
-            var present = host.ListAddresses(bridge.Index);
+            var present = (created ? null : seen?.Addresses) ?? host.ListAddresses(bridge.Index);
             foreach (var (gateway, prefixLength) in gateways)
             {
                 if (!present.Any(p => p.Address.Equals(gateway) && p.PrefixLength == prefixLength))
