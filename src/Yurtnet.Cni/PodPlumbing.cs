@@ -54,7 +54,15 @@ internal static class PodPlumbing
             }
             catch when (created)
             {
-                host.TryDeleteLink(hostVethName);
+                try
+                {
+                    host.TryDeleteLink(hostVethName);
+                }
+                catch (NetlinkException)
+                {
+                    // The failure that got here is the one to report; the runtime's DEL removes the pair by its name.
+                }
+
                 throw;
             }
         }
@@ -107,8 +115,6 @@ internal static class PodPlumbing
         {
             ArgumentNullException.ThrowIfNull(conf);
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var ensured = EnsureBridge(_host, conf, addresses, mtu, _bridge);
-            var (bridge, bridgeCreated) = (ensured.Link, ensured.Created);
             var (hostVeth, podLink) = _links;
             if (_created && mtu != _createdMtu)
             {
@@ -118,7 +124,20 @@ internal static class PodPlumbing
                 (podLink, hostVeth) = (podLink with { Mtu = mtu }, hostVeth with { Mtu = mtu });
             }
 
-            _host.SetLinkUp(hostVeth, bridge.Index);
+            HostBridge.Outcome ensured;
+            try
+            {
+                ensured = EnsureBridge(_host, conf, addresses, mtu, _bridge);
+                _host.SetLinkUp(hostVeth, ensured.Link.Index);
+            }
+            catch (NetlinkException ex) when (_bridge.Link is not null && (ex.IsNotFound || ex.Errno == Interop.EINVAL))
+            {
+                // The bridge went (or was made again) while yurtnetd allocated: what Begin saw is stale; look again.
+                ensured = EnsureBridge(_host, conf, addresses, mtu);
+                _host.SetLinkUp(hostVeth, ensured.Link.Index);
+            }
+
+            var (bridge, bridgeCreated) = (ensured.Link, ensured.Created);
             if (conf.HairpinMode)
             {
                 _host.SetHairpin(hostVeth, on: true);
@@ -182,17 +201,26 @@ internal static class PodPlumbing
                 return _host.TryDeleteLink(_hostVethName) ? $"deleted veth {_hostVethName}" : $"veth {_hostVethName} was gone";
             }
 
-            if (_pod.Apply(_addedRoutes.Select(KernelChange.Delete).ToList()) is [var (_, refused), ..])
-            {
-                throw refused;
-            }
-
+            // Everything is tried, whatever the kernel refuses on the way; then the refusals are reported together.
+            var refused = _pod.Apply(_addedRoutes.Select(KernelChange.Delete).ToList()).Select(f => f.Error).ToList();
             if (_added.Count > 0 && _pod.TryGetLink(_env.IfName, out var podLink))
             {
                 foreach (var a in _added)
                 {
-                    _pod.TryDeleteAddress(podLink, a.Address, a.PrefixLength);
+                    try
+                    {
+                        _pod.TryDeleteAddress(podLink, a.Address, a.PrefixLength);
+                    }
+                    catch (NetlinkException ex)
+                    {
+                        refused.Add(ex);
+                    }
                 }
+            }
+
+            if (refused.Count > 0)
+            {
+                throw new NetlinkException(string.Join("; ", refused.Select(e => e.Message)), refused[0]);
             }
 
             return _added.Count + _addedRoutes.Count == 0

@@ -308,6 +308,39 @@ public sealed class AddCheckDelTests
     }
 
     [RootFact]
+    public async Task Bridge_deleted_while_yurtnetd_allocates_is_made_again_and_the_add_succeeds()
+    {
+        // The plugin reads the bridge while it waits for yurtnetd's answer; what it read may be gone by then.
+        await using var daemon = await DaemonProcess.StartAsync();
+        using var network = new TestNetwork(daemon, "v4");
+        using var first = new TestNetns();
+        using var second = new TestNetns();
+        var gateway = network.V4.Replace(".0/24", ".1", StringComparison.Ordinal);
+        Assert.Equal(0, CniRun.Exec("ADD", network.Conf(), "c-first", first.Path, args: CniRun.PodArgs("first")).ExitCode);
+        var pid = daemon.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0, TestNetns.Run("kill", "-STOP", pid).Code);
+        Task<CniRun> add;
+        try
+        {
+            add = Task.Run(() => CniRun.Exec("ADD", network.Conf(), "c-second", second.Path, args: CniRun.PodArgs("second")));
+            Assert.True(await Eventually.WaitForAsync(() => second.Exec("ip", "link", "show", "eth0").Code == 0), "the veth pair was never made");
+            Assert.Equal(0, TestNetns.Run("ip", "link", "del", network.Bridge).Code);
+        }
+        finally
+        {
+            Assert.Equal(0, TestNetns.Run("kill", "-CONT", pid).Code);
+        }
+
+        var run = await add;
+
+        Assert.True(run.ExitCode == 0, $"{run}\n{daemon.Log}");
+        Assert.Equal(0, second.Exec("ping", "-c1", "-W2", gateway).Code);
+        Assert.True(await Eventually.WaitForAsync(() => first.Exec("ping", "-c1", "-W1", gateway).Code == 0), "the first pod was not put back on the bridge");
+        CniRun.Exec("DEL", network.Conf(), "c-first", first.Path);
+        CniRun.Exec("DEL", network.Conf(), "c-second", second.Path);
+    }
+
+    [RootFact]
     public async Task Allocation_that_times_out_leaves_no_veth_and_its_lease_is_freed_once_yurtnetd_runs_again()
     {
         await using var daemon = await DaemonProcess.StartAsync();

@@ -57,7 +57,7 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     private bool _inherited;
 
     /// <summary>The last STATUS answer per network ("" for the operator's and the liveness probe's): "" when ready.</summary>
-    private readonly ConcurrentDictionary<string, string> _lastStatus = new();
+    private readonly Dictionary<string, string> _lastStatus = [];
 
     /// <summary>Completes once the socket accepts connections.</summary>
     public Task Serving => _serving.Task;
@@ -269,16 +269,20 @@ internal sealed partial class CniSocketServer(CniRequestHandler handler, Reconci
     /// <summary>Whether this STATUS answer differs from the last one for the same network (ready, or not ready and why).</summary>
     private bool StatusChanged(StatusRequest request, StatusResponse status)
     {
-        if (_lastStatus.Count > 64)
-        {
-            // Networks are few; names that never repeat (a client's bug) must not grow this.
-            _lastStatus.Clear();
-        }
-
         var answer = status.Ready ? "" : "not ready: " + status.Reason;
-        var last = _lastStatus.GetValueOrDefault(request.Network ?? "", "");
-        _lastStatus[request.Network ?? ""] = answer;
-        return last != answer;
+        lock (_lastStatus)
+        {
+            if (_lastStatus.Count > 64)
+            {
+                // Networks are few; names that never repeat (a client's bug) must not grow this.
+                _lastStatus.Clear();
+            }
+
+            var key = request.Network ?? "";
+            var last = _lastStatus.GetValueOrDefault(key, "");
+            _lastStatus[key] = answer;
+            return last != answer;
+        }
     }
 
     private void Track(CniConnection client, Request request, Response response)
