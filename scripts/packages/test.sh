@@ -237,6 +237,7 @@ check "apt purge" guest 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q yurt
 snapshot > "$WORK/after.txt"
 # Left behind: anything not there before. Taken away: only /opt may go, which no Debian package owns, so dpkg
 # removes it with the last package that shipped files below it once it is empty.
+check "purge left no nftables table of ours" guest '! nft list table inet yurtnet >/dev/null 2>&1'
 check "purge left nothing behind (settings, state, the conflist it wrote, unit links)" \
   bash -c "added=\$(comm -13 '$WORK/before.txt' '$WORK/after.txt'); removed=\$(comm -23 '$WORK/before.txt' '$WORK/after.txt' | grep -vx /opt || true);
     [ -z \"\$added\$removed\" ] || { echo \"left behind: \$added\"; echo \"taken away: \$removed\"; exit 1; }"
