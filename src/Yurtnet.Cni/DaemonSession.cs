@@ -56,15 +56,8 @@ internal sealed class DaemonSession : IDisposable
     public void Post(Request request, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(request);
-        (_posted, _timeout, _attempt, _broken) = (request, timeout, 1, null);
-        try
-        {
-            _client.Post(request with { Id = DaemonClient.NewRequestId() }, timeout);
-        }
-        catch (IOException ex)
-        {
-            _broken = ex;
-        }
+        (_posted, _timeout, _attempt) = (request, timeout, 1);
+        _broken = Write(request);
     }
 
     /// <summary>The answer to the request <see cref="Post"/> sent; on a broken connection, as <see cref="Send"/>.</summary>
@@ -77,31 +70,43 @@ internal sealed class DaemonSession : IDisposable
         _posted = null;
         while (true)
         {
-            try
+            var broken = _broken;
+            if (broken is null)
             {
-                if (_broken is { } broken)
-                {
-                    _broken = null;
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(broken);
-                }
-
-                return _client.Receive();
-            }
-            catch (IOException ex) when (_attempt < _attempts)
-            {
-                _attempt++;
-                _log.Warn($"the connection to yurtnetd broke during {request.GetType().Name} ({ex.Message}); connecting again and sending it once more");
-                _client.Dispose();
-                _client = DaemonClient.Connect(_socket, _connectBudget);
                 try
                 {
-                    _client.Post(request with { Id = DaemonClient.NewRequestId() }, _timeout);
+                    return _client.Receive();
                 }
-                catch (IOException again)
+                catch (IOException ex)
                 {
-                    _broken = again;
+                    broken = ex;
                 }
             }
+
+            if (_attempt >= _attempts)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(broken);
+            }
+
+            _attempt++;
+            _log.Warn($"the connection to yurtnetd broke during {request.GetType().Name} ({broken.Message}); connecting again and sending it once more");
+            _client.Dispose();
+            _client = DaemonClient.Connect(_socket, _connectBudget);
+            _broken = Write(request);
+        }
+    }
+
+    /// <summary>Writes the request with a fresh id; the break, if the connection broke (<see cref="Receive"/> handles it).</summary>
+    private IOException? Write(Request request)
+    {
+        try
+        {
+            _client.Post(request with { Id = DaemonClient.NewRequestId() }, _timeout);
+            return null;
+        }
+        catch (IOException ex)
+        {
+            return ex;
         }
     }
 

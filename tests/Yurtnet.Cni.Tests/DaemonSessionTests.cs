@@ -100,6 +100,19 @@ public sealed class DaemonSessionTests : IDisposable
 
     private Socket Listen() => UnixListener.Listen(SocketPath, backlog: 4);
 
+    /// <summary>
+    /// A session whose first connection yurtnetd ended before any request was written on it (a restart between the
+    /// plugin's connect and its request); the fake daemon serves <paramref name="connections"/> in all.
+    /// </summary>
+    private DaemonSession OpenOnAConnectionTheDaemonEnded(Socket listener, int connections, List<string> ids, int[] hangUpOn, out Thread daemon, int attempts = 3)
+    {
+        using var closed = new ManualResetEventSlim();
+        daemon = Serve(listener, connections, ids, hangUpOn, closeUnread: [0], closed);
+        var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log(), attempts);
+        Assert.True(closed.Wait(TimeSpan.FromSeconds(10)));
+        return session;
+    }
+
     [Fact]
     public void Connection_broken_before_the_answer_is_made_again_and_the_request_sent_once_more_with_a_new_id()
     {
@@ -139,10 +152,7 @@ public sealed class DaemonSessionTests : IDisposable
         // yurtnetd restarted between the plugin's connect and its request: the write fails (EPIPE), the post does not.
         using var listener = Listen();
         var ids = new List<string>();
-        using var closed = new ManualResetEventSlim();
-        var daemon = Serve(listener, connections: 2, ids, hangUpOn: [], closeUnread: [0], closed);
-        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log());
-        Assert.True(closed.Wait(TimeSpan.FromSeconds(10)));
+        using var session = OpenOnAConnectionTheDaemonEnded(listener, connections: 2, ids, hangUpOn: [], out var daemon);
 
         session.Post(new StatusRequest(), TimeSpan.FromSeconds(5));
         var answer = session.Receive();
@@ -158,10 +168,7 @@ public sealed class DaemonSessionTests : IDisposable
     {
         using var listener = Listen();
         var ids = new List<string>();
-        using var closed = new ManualResetEventSlim();
-        var daemon = Serve(listener, connections: 1, ids, hangUpOn: [], closeUnread: [0], closed);
-        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log(), attempts: 1);
-        Assert.True(closed.Wait(TimeSpan.FromSeconds(10)));
+        using var session = OpenOnAConnectionTheDaemonEnded(listener, connections: 1, ids, hangUpOn: [], out var daemon, attempts: 1);
 
         session.Post(new StatusRequest(), TimeSpan.FromSeconds(5));
 
@@ -175,10 +182,7 @@ public sealed class DaemonSessionTests : IDisposable
     {
         using var listener = Listen();
         var ids = new List<string>();
-        using var closed = new ManualResetEventSlim();
-        var daemon = Serve(listener, connections: 2, ids, hangUpOn: [1], closeUnread: [0], closed);
-        using var session = DaemonSession.Open(SocketPath, TimeSpan.FromSeconds(2), Log(), attempts: 2);
-        Assert.True(closed.Wait(TimeSpan.FromSeconds(10)));
+        using var session = OpenOnAConnectionTheDaemonEnded(listener, connections: 2, ids, hangUpOn: [1], out var daemon, attempts: 2);
 
         session.Post(new StatusRequest(), TimeSpan.FromSeconds(5));
 

@@ -151,9 +151,11 @@ public sealed class DaemonClientTests : IDisposable
         var server = Serve(listener, Status, chunk: 1024, TimeSpan.Zero);
         using var client = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
 
-        client.Post(new StatusRequest(), TimeSpan.FromMilliseconds(200));
+        var timeout = TimeSpan.FromMilliseconds(50);
+        var posted = System.Diagnostics.Stopwatch.GetTimestamp();
+        client.Post(new StatusRequest(), timeout);
         Assert.True(server.Join(TimeSpan.FromSeconds(10)));
-        Thread.Sleep(400);
+        Assert.True(SpinWait.SpinUntil(() => System.Diagnostics.Stopwatch.GetElapsedTime(posted) > timeout, TimeSpan.FromSeconds(10)));
 
         Assert.True(Assert.IsType<StatusResponse>(client.Receive()).Ready);
     }
@@ -321,13 +323,7 @@ public sealed class DaemonClientTests : IDisposable
         using var ended = DaemonClient.Connect(SocketPath, TimeSpan.FromSeconds(1));
         listener.Accept().Dispose(); // a restart or an idle cut-off
 
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!ended.EndedByDaemon() && waited.Elapsed < TimeSpan.FromSeconds(5))
-        {
-            Thread.Sleep(10);
-        }
-
-        Assert.True(ended.EndedByDaemon());
+        Assert.True(SpinWait.SpinUntil(ended.EndedByDaemon, TimeSpan.FromSeconds(5)));
         Assert.False(kept.EndedByDaemon());
     }
 }
